@@ -1,0 +1,46 @@
+"""Settings read from the environment, once, when first needed.
+
+The Chalice CLI imports ``app.py`` and the test client sets the stage's
+environment only while a request runs, so nothing here runs at import time.
+"""
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    region: str = "us-east-1"
+    dynamodb_endpoint_url: str | None = None
+    max_count_per_action: int = 50
+    max_body_bytes: int = 16 * 1024
+    # Longer than the API function's timeout plus clock skew: a report stamped
+    # before ``now - settle_seconds`` has certainly landed in the table.
+    settle_seconds: int = 30
+    tally_interval_seconds: int = 60
+    report_shards: int = 4
+
+
+def _int(environ, name, default, minimum=0):
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    value = int(raw)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def load_settings(environ=None) -> Settings:
+    """Build :class:`Settings` from environment variables (see README, Configuration)."""
+    environ = os.environ if environ is None else environ
+    return Settings(
+        table_name=environ.get("TABLE_NAME", "action-tally-dev"),
+        region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        dynamodb_endpoint_url=environ.get("DYNAMODB_ENDPOINT_URL") or None,
+        max_count_per_action=_int(environ, "MAX_COUNT_PER_ACTION", 50, minimum=1),
+        max_body_bytes=_int(environ, "MAX_BODY_BYTES", 16 * 1024, minimum=1024),
+        settle_seconds=_int(environ, "SETTLE_SECONDS", 30),
+        tally_interval_seconds=_int(environ, "TALLY_INTERVAL_SECONDS", 60, minimum=1),
+        report_shards=_int(environ, "REPORT_SHARDS", 4, minimum=1),
+    )

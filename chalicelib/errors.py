@@ -1,0 +1,85 @@
+"""Errors that become HTTP answers of one shape:
+``{"error": {"code": ..., "message": ..., "fields": {...}}}``."""
+
+
+class ApiError(Exception):
+    """An error a client caused or can act on; never a 5xx for bad input."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message, *, fields=None, headers=None, code=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.fields = dict(fields or {})
+        self.headers = dict(headers or {})
+
+    def body(self):
+        error = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        return {"error": error}
+
+
+class MalformedBody(ApiError):
+    status, code = 400, "malformed_body"
+
+
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+
+    def __init__(self, message="A valid staff token is required: send 'Authorization: Bearer <token>'."):
+        super().__init__(message, headers={"WWW-Authenticate": 'Bearer realm="action-tally"'})
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign_not_found"
+
+    def __init__(self, campaign_id):
+        super().__init__(f"There is no campaign '{campaign_id}'.", fields={"campaign_id": "unknown campaign"})
+
+
+class Conflict(ApiError):
+    status, code = 409, "conflict"
+
+
+class CampaignClosed(ApiError):
+    status, code = 410, "campaign_closed"
+
+    def __init__(self, campaign_id, deadline_text):
+        super().__init__(
+            f"Campaign '{campaign_id}' closed at {deadline_text}; reports are no longer accepted."
+        )
+
+
+class BodyTooLarge(ApiError):
+    status, code = 413, "body_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "unsupported_media_type"
+
+
+class ValidationFailed(ApiError):
+    """One or more fields are wrong; ``fields`` says which and why."""
+
+    status, code = 422, "validation_failed"
+
+    def __init__(self, fields, message=None):
+        names = ", ".join(sorted(fields))
+        super().__init__(message or f"Some fields are not valid: {names}.", fields=fields)
+
+
+class ServiceUnavailable(ApiError):
+    status, code = 503, "service_unavailable"
+
+    def __init__(self, retry_after_seconds=2):
+        super().__init__(
+            "The service is busy; nothing was recorded. Please retry shortly.",
+            headers={"Retry-After": str(retry_after_seconds)},
+        )

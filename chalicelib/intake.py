@@ -1,0 +1,46 @@
+"""Taking in a supporter's report: the rules between a parsed body and the table."""
+import uuid
+from dataclasses import dataclass
+
+from chalicelib import clock
+from chalicelib.campaigns import Campaign
+from chalicelib.config import Settings
+from chalicelib.errors import CampaignClosed, CampaignNotFound
+from chalicelib.reports import Report, parse_report
+from chalicelib.storage import TallyStore
+
+
+@dataclass(frozen=True)
+class Receipt:
+    campaign: Campaign
+    report: Report
+    created: bool   # False: a replay of a submission already recorded
+
+    def body(self):
+        return {"report_id": self.report.report_id, "campaign_id": self.report.campaign_id,
+                "status": "recorded"}
+
+
+def open_campaign(store: TallyStore, campaign_id: str, now) -> Campaign:
+    """The campaign, if it still takes reports at ``now``; else 404 or 410."""
+    campaign = store.get_campaign(campaign_id)
+    if campaign is None:
+        raise CampaignNotFound(campaign_id)
+    if not campaign.accepts_reports_at(now):
+        raise CampaignClosed(campaign_id, clock.format_public(campaign.deadline))
+    return campaign
+
+
+def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data: dict,
+                  *, strict_fields=True) -> Receipt:
+    """Validate and record one report, at most once per submission id.
+
+    The clock is read once: the same instant decides "before the deadline"
+    and stamps the report, which is what lets the closing job wait out
+    in-flight writes (see :mod:`chalicelib.tallying`).
+    """
+    received_at = clock.now()
+    campaign = open_campaign(store, campaign_id, received_at)
+    report = parse_report(data, campaign, settings.max_count_per_action, strict_fields=strict_fields)
+    stored, created = store.record_report(campaign, report, uuid.uuid4().hex, received_at)
+    return Receipt(campaign, stored, created)

@@ -1,0 +1,40 @@
+"""The process's settings and storage, made on first use and then reused.
+
+Lambda keeps a warm process between invocations, so the boto3 resource (and
+its connection pool) is built once; nothing here runs at import time.
+"""
+import boto3
+from botocore.config import Config
+
+from chalicelib.config import Settings, load_settings
+from chalicelib.storage import TallyStore
+
+_SETTINGS: Settings | None = None
+_STORE: TallyStore | None = None
+# Bounded retries and timeouts: an API call must finish well inside the
+# function timeout, which the tally job's settle time depends on.
+BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3},
+                     connect_timeout=2, read_timeout=3)
+
+
+def settings() -> Settings:
+    global _SETTINGS
+    if _SETTINGS is None:
+        _SETTINGS = load_settings()
+    return _SETTINGS
+
+
+def store() -> TallyStore:
+    global _STORE
+    if _STORE is None:
+        current = settings()
+        resource = boto3.resource("dynamodb", region_name=current.region, config=BOTO_CONFIG,
+                                  endpoint_url=current.dynamodb_endpoint_url)
+        _STORE = TallyStore(resource.Table(current.table_name))
+    return _STORE
+
+
+def reset() -> None:
+    """Forget cached settings and storage (tests, and local runs that switch tables)."""
+    global _SETTINGS, _STORE
+    _SETTINGS = _STORE = None

@@ -1,0 +1,107 @@
+"""The scheduled counting job: provisional totals while a campaign is open,
+final totals published once when it closes.
+
+Exactly-once in effect, however often or concurrently it runs:
+
+* Every report is stamped with the instant the intake checked the deadline,
+  and lands in the table within the API function's timeout. So once
+  ``settle_seconds`` (longer than that timeout) have passed, no new report can
+  appear with an older stamp.
+* Provisional totals keep a *watermark*: ``settled`` counts exactly the
+  reports stamped before it. A run adds the settled window ``[watermark,
+  now - settle)`` and re-counts the short unsettled ``tail`` after it, then
+  writes both with a condition on the watermark it read. Of two concurrent
+  runs one wins and the other changes nothing; a run that dies wrote nothing.
+* Closing waits until ``deadline + settle`` (all accepted reports have
+  landed), recounts every stored report from the table itself, publishes
+  version 1 with a create-only write, then marks the campaign closed. A re-run
+  after a crash at any step finds what was done and finishes the rest.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from chalicelib import clock
+from chalicelib.campaigns import CLOSED, OPEN, Campaign
+from chalicelib.config import Settings
+from chalicelib.storage import ProvisionalState, StorageUnavailable, TallyStore
+from chalicelib.totals import Tally, Totals
+
+log = logging.getLogger(__name__)
+
+# Bounds for arrival stamps: every stamp starts with a four-digit year.
+_BEGINNING, _END = "0000", "9999"
+
+
+@dataclass
+class RunSummary:
+    folded: list = field(default_factory=list)
+    closed: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+
+
+def run_tally(store: TallyStore, settings: Settings, now) -> RunSummary:
+    """One run of the scheduled job over every open campaign.
+
+    A campaign that fails (DynamoDB busy) does not stop the others; the run
+    then raises so the failure is visible and the next run picks it up.
+    """
+    summary = RunSummary()
+    settle = timedelta(seconds=settings.settle_seconds)
+    for campaign in store.campaigns(OPEN):
+        try:
+            if now >= campaign.deadline + settle:
+                close_campaign(store, campaign, now)
+                summary.closed.append(campaign.campaign_id)
+            else:
+                fold_provisional(store, campaign, settle, now)
+                summary.folded.append(campaign.campaign_id)
+        except StorageUnavailable:
+            log.warning("tally failed for campaign %s; the next run retries", campaign.campaign_id)
+            summary.failed.append(campaign.campaign_id)
+    if summary.failed:
+        raise StorageUnavailable(f"tally incomplete for {', '.join(summary.failed)}")
+    return summary
+
+
+def fold_provisional(store: TallyStore, campaign: Campaign, settle: timedelta, now) -> bool:
+    """Bring the campaign's provisional totals up to ``now``; False if another run did."""
+    previous = store.get_provisional(campaign.campaign_id)
+    settled = previous.settled if previous else Tally()
+    watermark = previous.watermark if previous else _BEGINNING
+    new_watermark = clock.format_timestamp(now - settle)
+    if new_watermark > watermark:
+        settled = settled + Tally.of(store.reports_received_between(campaign, watermark, new_watermark))
+        watermark = new_watermark
+    tail = Tally.of(store.reports_received_between(campaign, watermark, _END))
+    state = ProvisionalState(settled, watermark, tail, now)
+    return store.save_provisional(campaign.campaign_id, state, previous)
+
+
+def close_campaign(store: TallyStore, campaign: Campaign, now) -> Totals:
+    """Publish the final totals (once) and mark the campaign closed."""
+    published = store.latest_final(campaign.campaign_id)
+    if published is None:
+        recount = Tally.of(store.all_reports(campaign))
+        published = store.publish_final(campaign.campaign_id,
+                                        Totals(campaign.campaign_id, recount, True, now, version=1))
+        _warn_on_drift(store, campaign, recount)
+    store.mark_closed(campaign.campaign_id, published.version, now)
+    return published
+
+
+def _warn_on_drift(store, campaign, recount):
+    provisional = store.get_provisional(campaign.campaign_id)
+    if provisional and (provisional.settled + provisional.tail).reports > recount.reports:
+        # More reports provisionally than finally can only mean a broken invariant.
+        log.error("campaign %s: provisional count above the final recount", campaign.campaign_id)
+
+
+def current_totals(store: TallyStore, campaign: Campaign) -> Totals:
+    """What the totals endpoints show: the latest published final, or provisional."""
+    if campaign.state == CLOSED:
+        return store.latest_final(campaign.campaign_id)
+    provisional = store.get_provisional(campaign.campaign_id)
+    if provisional is None:
+        return Totals(campaign.campaign_id, Tally(), False, None)
+    return Totals(campaign.campaign_id, provisional.settled + provisional.tail, False, provisional.as_of)

@@ -1,0 +1,137 @@
+"""Shared fixtures: a moto-backed table, a movable clock, the Chalice test client."""
+import json
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib import clock, runtime
+from chalicelib.auth import issue_token
+from chalicelib.config import load_settings
+from chalicelib.schema import create_table
+from chalicelib.storage import TallyStore
+
+START = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
+TABLE = "action-tally-dev"   # the dev stage's table, as in .chalice/config.json
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, moment=START):
+        self.moment = moment
+
+    def __call__(self):
+        return self.moment
+
+    def advance(self, **delta):
+        self.moment += timedelta(**delta)
+        return self.moment
+
+    def set(self, moment):
+        self.moment = moment
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch):
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("DYNAMODB_ENDPOINT_URL", raising=False)
+    runtime.reset()
+    yield
+    runtime.reset()
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(clock, "now", fake)
+    return fake
+
+
+@pytest.fixture
+def moto_table(aws_environment):
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_table(client, TABLE)
+        yield boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE)
+
+
+@pytest.fixture
+def store(moto_table):
+    return TallyStore(moto_table)
+
+
+@pytest.fixture
+def settings():
+    return load_settings({"TABLE_NAME": TABLE})
+
+
+@pytest.fixture
+def client(moto_table, fake_clock):
+    from chalice.test import Client
+
+    import app as application
+
+    with Client(application.app, stage_name="dev") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def staff_headers(store, fake_clock):
+    token = issue_token(store, "tests", fake_clock())
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def campaign_body(**overrides):
+    """The UA 47.22 campaign as staff would send it."""
+    body = {
+        "reference": "UA 47.22",
+        "title": "Venezuelan defenders face criminalization",
+        "deadline": "2026-01-20T23:59:59-04:00",
+        "targets": [
+            {"id": "governor", "name": "Rafael Lacava", "role": "Governor of Carabobo state"},
+            {"id": "ambassador", "name": "Joaquín A. Pérez Ayestarán",
+             "role": "Permanent Representative of Venezuela to the UN"},
+        ],
+        "actions": ["letter", "email", "fax", "call", "tweet"],
+        "languages": ["en", "es"],
+        "letter_language": "es",
+        "allowed_origins": ["https://www.example.org"],
+    }
+    body.update(overrides)
+    return body
+
+
+def report_body(**overrides):
+    body = {"submission_id": str(uuid.uuid4()), "actions": {"letter": 2, "email": 1},
+            "targets": ["governor"], "country": "MX"}
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def campaign(client, staff_headers):
+    """UA 47.22, created through the API; returns its id."""
+    response = client.http.put("/staff/campaigns/ua-47-22", headers=staff_headers,
+                               body=json.dumps(campaign_body()))
+    assert response.status_code == 201, response.body
+    return "ua-47-22"
+
+
+def post_report(client, campaign_id, body, headers=None):
+    return client.http.post(f"/campaigns/{campaign_id}/reports",
+                            headers=headers or {"Content-Type": "application/json"},
+                            body=json.dumps(body) if not isinstance(body, (str, bytes)) else body)
+
+
+def run_scheduled(client):
+    """Invoke the scheduled function as EventBridge would."""
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event",
+                                            detail={}, resources=["arn:aws:events:us-east-1:1:rule/tally"])
+    return client.lambda_.invoke("tally", event)

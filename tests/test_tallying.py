@@ -1,0 +1,216 @@
+"""The scheduled job: provisional folding, closing, and exactly-once publication."""
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from chalicelib import tallying
+from chalicelib.campaign_admin import save_campaign
+from chalicelib.errors import CampaignClosed
+from chalicelib.intake import submit_report
+from chalicelib.reports import parse_report
+from chalicelib.totals import Tally
+from tests.conftest import campaign_body, report_body
+
+CAMPAIGN = "ua-47-22"
+
+
+@pytest.fixture
+def ua(store, settings, fake_clock):
+    campaign, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), settings.report_shards)
+    return campaign
+
+
+def submit(store, settings, **overrides):
+    return submit_report(store, settings, CAMPAIGN, report_body(**overrides))
+
+
+def recount(store):
+    """An independent count of what is stored, straight from the table."""
+    return Tally.of(store.all_reports(store.get_campaign(CAMPAIGN)))
+
+
+def run(store, settings, fake_clock):
+    return tallying.run_tally(store, settings, fake_clock())
+
+
+def test_provisional_totals_fold_new_reports_each_run(store, settings, fake_clock, ua):
+    submit(store, settings, actions={"letter": 2})
+    run(store, settings, fake_clock)
+    assert tallying.current_totals(store, ua).tally.reports == 1
+
+    fake_clock.advance(seconds=10)
+    submit(store, settings, actions={"email": 3}, targets=["governor", "ambassador"], country="ES")
+    fake_clock.advance(minutes=1)
+    run(store, settings, fake_clock)
+
+    totals = tallying.current_totals(store, ua)
+    assert totals.final is False and totals.as_of == fake_clock()
+    assert totals.tally == recount(store)
+    assert totals.tally.actions == {"letter": 2, "email": 3}
+    assert totals.tally.by_target == {"governor": 2, "ambassador": 1}
+
+
+def test_reports_move_from_tail_to_settled_without_double_counting(store, settings, fake_clock, ua):
+    for minute in range(5):
+        submit(store, settings)
+        submit(store, settings)
+        fake_clock.advance(seconds=20)
+        run(store, settings, fake_clock)
+        assert tallying.current_totals(store, ua).tally == recount(store)
+    state = store.get_provisional(CAMPAIGN)
+    assert state.settled.reports > 0 and state.tail.reports > 0
+    assert state.settled.reports + state.tail.reports == 10
+
+
+def test_running_twice_at_the_same_moment_changes_nothing(store, settings, fake_clock, ua):
+    for _ in range(3):
+        submit(store, settings)
+    fake_clock.advance(minutes=2)
+    run(store, settings, fake_clock)
+    first = store.get_provisional(CAMPAIGN)
+    run(store, settings, fake_clock)
+    assert store.get_provisional(CAMPAIGN) == first
+
+
+def test_a_stale_run_cannot_overwrite_a_newer_one(store, settings, fake_clock, ua):
+    submit(store, settings)
+    fake_clock.advance(minutes=2)
+    run(store, settings, fake_clock)
+    newer = store.get_provisional(CAMPAIGN)
+    # A delayed invocation that read the clock a minute earlier arrives now.
+    tallying.fold_provisional(store, ua, timedelta(seconds=settings.settle_seconds),
+                              fake_clock() - timedelta(minutes=1))
+    assert store.get_provisional(CAMPAIGN) == newer
+
+
+def test_concurrent_runs_publish_the_same_totals(store, settings, fake_clock, ua):
+    for _ in range(12):
+        submit(store, settings)
+    fake_clock.advance(minutes=3)
+    errors = []
+
+    def one_run():
+        try:
+            run(store, settings, fake_clock)
+        except Exception as error:  # pragma: no cover - surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=one_run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert tallying.current_totals(store, ua).tally == recount(store)
+
+
+def _close(store, settings, fake_clock, ua):
+    fake_clock.set(ua.deadline + timedelta(seconds=settings.settle_seconds))
+    return run(store, settings, fake_clock)
+
+
+def test_close_publishes_final_totals_equal_to_a_recount(store, settings, fake_clock, ua):
+    for index in range(20):
+        submit(store, settings, actions={"letter": index % 3 + 1}, country=("MX", "ES", "FR")[index % 3])
+    fake_clock.advance(minutes=1)
+    run(store, settings, fake_clock)
+    summary = _close(store, settings, fake_clock, ua)
+
+    assert summary.closed == [CAMPAIGN]
+    campaign = store.get_campaign(CAMPAIGN)
+    assert campaign.state == "closed" and campaign.published_version == 1
+    final = tallying.current_totals(store, campaign)
+    assert final.final and final.version == 1
+    assert final.tally == recount(store)
+    assert final.tally.reports == 20 and final.tally.actions["letter"] == 7 * 1 + 7 * 2 + 6 * 3
+
+
+def test_close_waits_for_the_settle_time_after_the_deadline(store, settings, fake_clock, ua):
+    fake_clock.set(ua.deadline + timedelta(seconds=settings.settle_seconds - 1))
+    assert run(store, settings, fake_clock).closed == []
+    assert store.get_campaign(CAMPAIGN).state == "open"
+
+
+def test_close_is_idempotent_and_a_closed_campaign_is_left_alone(store, settings, fake_clock, ua):
+    submit(store, settings)
+    _close(store, settings, fake_clock, ua)
+    fake_clock.advance(minutes=1)
+    summary = run(store, settings, fake_clock)
+    assert summary.closed == [] and summary.folded == []
+    assert store.latest_final(CAMPAIGN).version == 1
+
+
+CLOSING_STEPS = ["latest_final", "all_reports", "publish_final", "mark_closed"]
+
+
+@pytest.mark.parametrize("step", CLOSING_STEPS)
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_crash_at_any_closing_step_is_finished_by_the_next_run(store, settings, fake_clock, ua,
+                                                               monkeypatch, step, when):
+    for _ in range(7):
+        submit(store, settings)
+    real = getattr(store, step)
+
+    def crashing(*args, **kwargs):
+        if when == "before":
+            raise RuntimeError(f"crash before {step}")
+        result = real(*args, **kwargs)
+        if step == "all_reports":
+            list(result)  # the recount was read in full
+        raise RuntimeError(f"crash after {step}")
+
+    monkeypatch.setattr(store, step, crashing)
+    with pytest.raises(RuntimeError):
+        _close(store, settings, fake_clock, ua)
+    monkeypatch.setattr(store, step, real)
+
+    fake_clock.advance(minutes=1)
+    run(store, settings, fake_clock)
+    run(store, settings, fake_clock)  # and once more, for good measure
+
+    campaign = store.get_campaign(CAMPAIGN)
+    assert campaign.state == "closed"
+    final = store.latest_final(CAMPAIGN)
+    assert final.version == 1 and final.tally == recount(store) and final.tally.reports == 7
+
+
+def test_concurrent_closers_publish_one_version(store, settings, fake_clock, ua):
+    for _ in range(9):
+        submit(store, settings)
+    fake_clock.set(ua.deadline + timedelta(minutes=5))
+    threads = [threading.Thread(target=tallying.close_campaign, args=(store, ua, fake_clock()))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.latest_final(CAMPAIGN).tally == recount(store)
+    assert store.latest_final(CAMPAIGN).version == 1
+    assert store.get_campaign(CAMPAIGN).state == "closed"
+
+
+def test_deadline_race_every_report_is_counted_or_refused(store, settings, fake_clock, ua):
+    """Reports at, just before and just after the deadline; a slow write lands during the settle time."""
+    accepted, refused = [], []
+    for offset in (-2, -1, 0, 1, 2):   # microseconds around the deadline
+        fake_clock.set(ua.deadline + timedelta(microseconds=offset))
+        try:
+            accepted.append(submit(store, settings).report.submission_id)
+        except CampaignClosed:
+            refused.append(offset)
+    assert refused == [1, 2] and len(accepted) == 3
+
+    # A report stamped at the deadline whose write is still in flight: the
+    # intake read the clock in time, the item lands just inside the settle time.
+    fake_clock.set(ua.deadline + timedelta(seconds=settings.settle_seconds - 1))
+    assert run(store, settings, fake_clock).closed == []    # too early to close
+    late = parse_report(report_body(), ua, settings.max_count_per_action)
+    store.record_report(ua, late, uuid.uuid4().hex, received_at=ua.deadline)
+    accepted.append(late.submission_id)
+
+    _close(store, settings, fake_clock, ua)
+    final = store.latest_final(CAMPAIGN)
+    assert final.tally.reports == len(accepted) == 4
+    assert final.tally == recount(store)
