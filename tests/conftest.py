@@ -135,3 +135,24 @@ def run_scheduled(client):
     event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event",
                                             detail={}, resources=["arn:aws:events:us-east-1:1:rule/tally"])
     return client.lambda_.invoke("tally", event)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local():
+    """AWS's DynamoDB Local, in memory, for the whole test session."""
+    from tools.dynamodb_local import DynamoDBLocal
+
+    with DynamoDBLocal(in_memory=True) as server:
+        yield server
+
+
+@pytest.fixture
+def local_table(dynamodb_local):
+    """A fresh table in DynamoDB Local for one test."""
+    options = {"region_name": "us-east-1", "endpoint_url": dynamodb_local.endpoint_url,
+               "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    name = f"tally-{uuid.uuid4().hex[:12]}"
+    create_table(boto3.client("dynamodb", **options), name)
+    table = boto3.resource("dynamodb", **options).Table(name)
+    yield table
+    table.delete()

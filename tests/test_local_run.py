@@ -1,0 +1,111 @@
+"""`make run` as a user meets it: serves, tallies, stops on Ctrl-C, keeps its data."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.dynamodb_local, pytest.mark.slow]
+TOKEN = "local-test-token-0123456789abcdef"
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalRun:
+    def __init__(self, data_dir):
+        self.port, self.dynamodb_port = _free_port(), _free_port()
+        env = {**os.environ, "PORT": str(self.port), "DYNAMODB_PORT": str(self.dynamodb_port),
+               "CLOSE_INTERVAL_SECONDS": "1", "LOCAL_DATA_DIR": str(data_dir), "STAFF_TOKEN": TOKEN,
+               "PYTHONUNBUFFERED": "1"}
+        self.log = open(Path(data_dir) / f"run-{self.port}.log", "w+")
+        self.process = subprocess.Popen([sys.executable, "-m", "tools.run_local"], cwd=ROOT, env=env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait_for("Ctrl-C stops everything")
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def _wait_for(self, text, timeout=90):
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"make run did not print {text!r}:\n{self.output()}")
+            time.sleep(0.2)
+
+    def request(self, method, path, body=None, headers=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def _java_on(port):
+    listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return any("DynamoDBLocal" in line and f"-port {port}" in line for line in listing.splitlines())
+
+
+def _totals_when_counted(run, reports, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, body = run.request("GET", "/campaigns/ua-47-22/totals")
+        totals = json.loads(body)
+        if totals["reports"] == reports:
+            return totals
+        time.sleep(0.3)
+    raise AssertionError(f"totals never reached {reports}: {totals}")
+
+
+def test_make_run_serves_tallies_stops_and_keeps_data(tmp_path):
+    submission = {"submission_id": str(uuid.uuid4()), "actions": {"letter": 1, "tweet": 2},
+                  "targets": ["governor"], "country": "VE"}
+    run = LocalRun(tmp_path)
+    try:
+        assert f"http://127.0.0.1:{run.port}/campaigns/ua-47-22/form" in run.output()
+        status, page = run.request("GET", "/campaigns/ua-47-22/form")
+        assert status == 200 and b"UA 47.22" in page
+        status, body = run.request("POST", "/campaigns/ua-47-22/reports", submission)
+        assert status == 201
+        report_id = json.loads(body)["report_id"]
+        assert _totals_when_counted(run, 1)["actions_total"] == 3
+        status, _ = run.request("GET", "/staff/campaigns/ua-47-22/totals",
+                                headers={"Authorization": f"Bearer {TOKEN}"})
+        assert status == 200
+    finally:
+        run.stop()
+    assert run.process.returncode is not None
+    assert not _java_on(run.dynamodb_port), "DynamoDB Local outlived make run"
+
+    again = LocalRun(tmp_path)
+    try:
+        status, body = again.request("POST", "/campaigns/ua-47-22/reports", submission)
+        assert status == 200 and json.loads(body)["report_id"] == report_id
+        assert _totals_when_counted(again, 1)["reports"] == 1
+    finally:
+        again.stop()

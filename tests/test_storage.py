@@ -1,0 +1,146 @@
+"""The storage layer's contract, run against moto and again against DynamoDB Local,
+so that an emulator's gaps cannot hide a bug."""
+import threading
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.campaigns import parse_campaign
+from chalicelib.reports import parse_report
+from chalicelib.storage import ProvisionalState, StaffToken, StaleWrite, TallyStore
+from chalicelib.totals import Tally, Totals
+from tests.conftest import START, campaign_body, report_body
+
+
+@pytest.fixture(params=["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)])
+def backend(request):
+    table = request.getfixturevalue("moto_table" if request.param == "moto" else "local_table")
+    return TallyStore(table)
+
+
+@pytest.fixture
+def campaign(backend):
+    campaign = parse_campaign("ua-47-22", campaign_body(), START, report_shards=3)
+    backend.create_campaign(campaign)
+    return campaign
+
+
+def a_report(campaign, **overrides):
+    return parse_report(report_body(**overrides), campaign, 50)
+
+
+def test_campaign_round_trip(backend, campaign):
+    assert backend.get_campaign("ua-47-22") == campaign
+    assert backend.get_campaign("nope-nope") is None
+    assert [c.campaign_id for c in backend.campaigns("open")] == ["ua-47-22"]
+    assert backend.campaigns("closed") == []
+
+
+def test_campaign_create_is_create_only(backend, campaign):
+    with pytest.raises(StaleWrite):
+        backend.create_campaign(campaign)
+
+
+def test_replace_requires_the_version_read_and_an_open_campaign(backend, campaign):
+    later = START + timedelta(minutes=1)
+    edited = replace(parse_campaign("ua-47-22", campaign_body(title="New title"), later, 3),
+                     created_at=campaign.created_at)
+    backend.replace_campaign(edited, campaign, later)
+    assert backend.get_campaign("ua-47-22").title == "New title"
+    with pytest.raises(StaleWrite):  # ``campaign`` is no longer what is stored
+        backend.replace_campaign(edited, campaign, later)
+    with pytest.raises(StaleWrite):  # past the deadline
+        backend.replace_campaign(edited, edited, campaign.deadline + timedelta(seconds=1))
+
+
+def test_record_report_once_per_submission(backend, campaign):
+    report = a_report(campaign)
+    stored, created = backend.record_report(campaign, report, "first-id", START)
+    replayed, created_again = backend.record_report(campaign, report, "second-id", START + timedelta(seconds=5))
+    assert created and not created_again
+    assert replayed.report_id == stored.report_id == "first-id"
+    assert replayed.received_at == START
+    assert [r.report_id for r in backend.all_reports(campaign)] == ["first-id"]
+
+
+def test_reports_between_splits_windows_exactly(backend, campaign):
+    stamps = [START + timedelta(seconds=s) for s in (0, 0, 1, 2, 2, 3)]
+    for stamp in stamps:
+        backend.record_report(campaign, a_report(campaign), uuid.uuid4().hex, stamp)
+    from chalicelib.clock import format_timestamp as ts
+    windows = [("0000", ts(START)), (ts(START), ts(START + timedelta(seconds=2))),
+               (ts(START + timedelta(seconds=2)), "9999")]
+    counts = [Tally.of(backend.reports_received_between(campaign, a, b)).reports for a, b in windows]
+    assert counts == [0, 3, 3]
+    assert sum(counts) == Tally.of(backend.all_reports(campaign)).reports
+
+
+def test_index_items_carry_no_personal_data(backend, campaign):
+    report = a_report(campaign, name="Ana", contact_email="ana@example.org", consent=True)
+    backend.record_report(campaign, report, "r1", START)
+    (from_index,) = backend.reports_received_between(campaign, "0000", "9999")
+    assert from_index.name is None and from_index.contact_email is None
+    (from_table,) = backend.all_reports(campaign)
+    assert from_table.name == "Ana" and from_table.contact_email == "ana@example.org"
+
+
+def test_has_reports(backend, campaign):
+    assert backend.has_reports(campaign) is False
+    backend.record_report(campaign, a_report(campaign), "r1", START)
+    assert backend.has_reports(campaign) is True
+
+
+def test_provisional_state_is_replaced_only_from_the_state_read(backend, campaign):
+    first = ProvisionalState(Tally(reports=1), "2026-01-10T12:00:00.000000Z", Tally(), START)
+    assert backend.save_provisional("ua-47-22", first, None)
+    assert not backend.save_provisional("ua-47-22", first, None)
+    second = ProvisionalState(Tally(reports=2), "2026-01-10T12:01:00.000000Z", Tally(reports=1),
+                              START + timedelta(minutes=1))
+    assert backend.save_provisional("ua-47-22", second, first)
+    assert not backend.save_provisional("ua-47-22", second, first)
+    assert backend.get_provisional("ua-47-22") == second
+
+
+def test_published_versions_are_never_overwritten(backend, campaign):
+    one = Totals("ua-47-22", Tally(reports=3), True, START, version=1)
+    other = Totals("ua-47-22", Tally(reports=99), True, START, version=1)
+    assert backend.publish_final("ua-47-22", one) == one
+    assert backend.publish_final("ua-47-22", other) == one
+    assert backend.latest_final("ua-47-22") == one
+    assert backend.mark_closed("ua-47-22", 1, START) is True
+    assert backend.mark_closed("ua-47-22", 1, START) is False
+    assert backend.get_campaign("ua-47-22").state == "closed"
+    assert [c.campaign_id for c in backend.campaigns("closed")] == ["ua-47-22"]
+
+
+def test_staff_token_round_trip(backend):
+    token = StaffToken("ab" * 32, "ops", START, START + timedelta(days=1))
+    backend.put_staff_token(token)
+    assert backend.get_staff_token("ab" * 32) == token
+    assert backend.get_staff_token("cd" * 32) is None
+
+
+def test_concurrent_submissions_with_replays_store_each_once(backend, campaign):
+    """8 threads send 40 submissions each, half of them shared: every id stored once."""
+    shared = [a_report(campaign) for _ in range(20)]
+    created_counts = []
+
+    def supporter(worker):
+        own = [a_report(campaign) for _ in range(20)]
+        created = 0
+        for report in shared + own:
+            _, was_created = backend.record_report(campaign, report, uuid.uuid4().hex, START)
+            created += was_created
+        created_counts.append(created)
+
+    threads = [threading.Thread(target=supporter, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = list(backend.all_reports(campaign))
+    assert len(stored) == 20 + 8 * 20
+    assert sum(created_counts) == len(stored)
+    assert len({r.submission_id for r in stored}) == len(stored)

@@ -1,0 +1,155 @@
+"""``make run``: the whole service on this machine.
+
+DynamoDB Local (data kept in ``.local/dynamodb``), the Chalice app on
+127.0.0.1, and the scheduled tally every ``CLOSE_INTERVAL_SECONDS``.
+Ctrl-C stops all of it.
+"""
+import argparse
+import functools
+import json
+import os
+import signal
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CAMPAIGN = ROOT / "campaigns" / "ua-47-22.json"
+LOCAL_TABLE = "action-tally-local"
+
+
+def _parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Run Action Tally locally on an embedded DynamoDB Local.",
+        epilog="Environment: PORT (8000), DYNAMODB_PORT (8001), CLOSE_INTERVAL_SECONDS (60), "
+               "SEED_DEADLINE_DAYS (30), STAFF_TOKEN (made and printed if unset), "
+               "LOCAL_DATA_DIR (.local).")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    parser.add_argument("--dynamodb-port", type=int, default=int(os.environ.get("DYNAMODB_PORT", 8001)))
+    parser.add_argument("--data-dir", default=os.environ.get("LOCAL_DATA_DIR", str(ROOT / ".local")))
+    parser.add_argument("--interval", type=float,
+                        default=float(os.environ.get("CLOSE_INTERVAL_SECONDS", 60)),
+                        help="seconds between runs of the scheduled tally")
+    parser.add_argument("--seed-deadline-days", type=int,
+                        default=int(os.environ.get("SEED_DEADLINE_DAYS", 30)),
+                        help="the seed campaign's real deadline has passed: move it this many days "
+                             "from today, same time of day and offset")
+    return parser.parse_args(argv)
+
+
+def seed_body(now: datetime, days: int) -> dict:
+    """The UA 47.22 campaign file, its deadline moved ahead if it has passed."""
+    body = json.loads(SEED_CAMPAIGN.read_text(encoding="utf-8"))
+    original = datetime.fromisoformat(body["deadline"])
+    if original <= now:
+        moved = (now + timedelta(days=days)).astimezone(original.tzinfo)
+        body["deadline"] = moved.replace(hour=original.hour, minute=original.minute,
+                                         second=original.second, microsecond=0).isoformat()
+    return body
+
+
+def _configure_environment(endpoint_url):
+    os.environ.update({"TABLE_NAME": LOCAL_TABLE, "DYNAMODB_ENDPOINT_URL": endpoint_url,
+                       "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                       "AWS_DEFAULT_REGION": "us-east-1"})
+    os.environ.pop("AWS_PROFILE", None)
+
+
+def _prepare_data(runtime, seed_days):
+    """Create the table, the seed campaign and the staff token, keeping what exists."""
+    from chalicelib import clock
+    from chalicelib.auth import hash_token, issue_token, new_token
+    from chalicelib.campaign_admin import save_campaign
+    from chalicelib.schema import create_table
+
+    store = runtime.store()
+    create_table(store._table.meta.client, LOCAL_TABLE)
+    now = clock.now()
+    if store.get_campaign("ua-47-22") is None:
+        save_campaign(store, "ua-47-22", seed_body(now, seed_days), now, runtime.settings().report_shards)
+    token = os.environ.get("STAFF_TOKEN") or new_token()
+    if store.get_staff_token(hash_token(token)) is None:
+        issue_token(store, "make run", now, token=token)
+    return token, store.get_campaign("ua-47-22")
+
+
+class _Scheduler(threading.Thread):
+    """Calls the scheduled function like EventBridge would, every ``interval`` seconds."""
+
+    def __init__(self, handler, interval, lock):
+        super().__init__(daemon=True, name="tally-schedule")
+        self.handler, self.interval, self.lock = handler, interval, lock
+        self.stopped = threading.Event()
+
+    def run(self):
+        event = {"version": "0", "id": "local", "detail-type": "Scheduled Event", "source": "aws.events",
+                 "account": "123456789012", "region": "us-east-1", "resources": [], "detail": {}}
+        while not self.stopped.wait(self.interval):
+            event["time"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            with self.lock:
+                try:
+                    result = self.handler(event, None)
+                    print(f"tally: {result}", flush=True)
+                except Exception as error:  # keep serving; the next run retries
+                    print(f"tally failed: {error!r}", flush=True)
+
+
+def _serve(app_module, port, lock):
+    from chalice.config import Config
+    from chalice.local import ChaliceRequestHandler, create_local_server
+
+    class OneAtATimeHandler(ChaliceRequestHandler):
+        # Chalice keeps the current request on the app object, as Lambda runs
+        # one request per process; the threaded local server must do the same.
+        def _generic_handle(self):
+            with lock:
+                super()._generic_handle()
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    config = Config.create(chalice_stage="dev", app_name="action-tally", project_dir=str(ROOT),
+                           config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
+    server = create_local_server(app_module.app, config, "127.0.0.1", port)
+    server.server.RequestHandlerClass = functools.partial(
+        OneAtATimeHandler, app_object=app_module.app, config=config)
+    return server
+
+
+def _stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None):
+    args = _parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    from tools.dynamodb_local import DynamoDBLocal
+
+    data_dir = Path(args.data_dir)
+    with DynamoDBLocal(port=args.dynamodb_port, db_path=data_dir / "dynamodb") as dynamodb:
+        _configure_environment(dynamodb.endpoint_url)
+        import app as app_module
+        from chalicelib import runtime
+        runtime.reset()
+        token, campaign = _prepare_data(runtime, args.seed_deadline_days)
+        lock = threading.Lock()
+        scheduler = _Scheduler(app_module.tally, args.interval, lock)
+        server = _serve(app_module, args.port, lock)
+        base = f"http://127.0.0.1:{args.port}"
+        print(f"DynamoDB Local: {dynamodb.endpoint_url} (data in {data_dir / 'dynamodb'})")
+        print(f"Staff token:    {token}")
+        print(f"Campaign:       {campaign.reference}, open until {campaign.deadline.isoformat()}")
+        print(f"Form:           {base}/campaigns/ua-47-22/form")
+        print(f"Totals:         {base}/campaigns/ua-47-22/totals (tally every {args.interval:g} s)")
+        print("Ctrl-C stops everything.", flush=True)
+        scheduler.start()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("\nStopping.")
+        finally:
+            scheduler.stopped.set()
+            server.server.server_close()
+
+
+if __name__ == "__main__":
+    main()
