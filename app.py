@@ -4,13 +4,13 @@ from chalice import Chalice, Rate
 from chalicelib import clock, form_page
 from chalicelib.auth import authenticate
 from chalicelib.campaign_admin import save_campaign
-from chalicelib.errors import ApiError, CampaignNotFound
+from chalicelib.errors import CampaignNotFound
 from chalicelib.intake import submit_report
 from chalicelib.runtime import settings, store
 from chalicelib.tallying import current_totals, run_tally
 from chalicelib.totals import staff_csv
 from chalicelib.web import (FORM, JSON, csv_response, export_format, json_errors, json_response,
-                            read_body, report_from_form)
+                            media_type, read_body)
 
 app = Chalice(app_name="action-tally")
 ANY_BODY = ["*/*"]  # bodies are checked in chalicelib.web, so errors keep one shape
@@ -47,26 +47,12 @@ def get_form(campaign_id):
 @app.route("/campaigns/{campaign_id}/reports", methods=["POST"], content_types=ANY_BODY)
 @json_errors
 def post_report(campaign_id):
-    kind, data = read_body(app.current_request, settings().max_body_bytes, accepted=(JSON, FORM))
-    if kind == FORM:
-        return _post_report_form(campaign_id, data)
+    request = app.current_request
+    if media_type(request) == FORM:
+        return form_page.post_form(store(), settings(), campaign_id, request)
+    _, data = read_body(request, settings().max_body_bytes, accepted=(JSON, FORM))
     receipt = submit_report(store(), settings(), campaign_id, data)
     return json_response(receipt.body(), 201 if receipt.created else 200)
-
-
-def _post_report_form(campaign_id, form):
-    values = report_from_form(form)
-    try:
-        receipt = submit_report(store(), settings(), campaign_id, values, strict_fields=False)
-    except ApiError as error:
-        campaign = store().get_campaign(campaign_id)
-        if campaign is None:
-            return form_page.not_found(campaign_id)
-        if error.status == 410:
-            return form_page.closed(campaign, current_totals(store(), campaign).public_view(campaign))
-        return form_page.form(campaign, settings(), values, error.fields, error.status)
-    totals = current_totals(store(), receipt.campaign).public_view(receipt.campaign)
-    return form_page.thanks(receipt.campaign, receipt, totals, 201 if receipt.created else 200)
 
 
 @app.route("/campaigns/{campaign_id}/totals", methods=["GET"])

@@ -1,5 +1,5 @@
 """Staff changes to campaigns: create, or edit while still open."""
-from chalicelib.campaigns import Campaign, apply_update, parse_campaign
+from chalicelib.campaigns import Campaign, apply_update, parse_campaign, validate_campaign_id
 from chalicelib.errors import Conflict
 from chalicelib.storage import StaleWrite, TallyStore
 
@@ -11,8 +11,11 @@ def save_campaign(store: TallyStore, campaign_id: str, data, now, report_shards:
     action types and targets can be added to but not taken away, so that
     every stored report keeps meaning what it meant.
     """
+    existing = store.get_campaign(campaign_id) if validate_campaign_id(campaign_id).errors == {} else None
+    if existing is not None and not existing.accepts_reports_at(now):
+        raise Conflict(f"Campaign '{campaign_id}' has closed and can no longer be changed.",
+                       fields={"campaign_id": "closed"}, code="campaign_closed")
     incoming = parse_campaign(campaign_id, data, now, report_shards)
-    existing = store.get_campaign(campaign_id)
     if existing is None:
         try:
             store.create_campaign(incoming)
@@ -20,9 +23,6 @@ def save_campaign(store: TallyStore, campaign_id: str, data, now, report_shards:
         except StaleWrite:
             raise Conflict("The campaign was created by another request at the same time; "
                            "fetch it and retry.", code="campaign_exists") from None
-    if not existing.accepts_reports_at(now):
-        raise Conflict(f"Campaign '{campaign_id}' has closed and can no longer be changed.",
-                       fields={"campaign_id": "closed"}, code="campaign_closed")
     _refuse_removals(store, existing, incoming)
     updated = apply_update(existing, incoming, now)
     try:

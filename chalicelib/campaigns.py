@@ -1,7 +1,7 @@
 """A campaign (one Urgent Action): its facts, and how staff input becomes one."""
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from chalicelib import clock
@@ -13,6 +13,7 @@ CAMPAIGN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 ACTION_TYPES = ("letter", "email", "fax", "call", "tweet")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 OPEN, CLOSED = "open", "closed"
+MAX_YEARS_AHEAD = 5
 _FIELDS = ("reference", "title", "deadline", "targets", "actions", "languages",
            "letter_language", "allowed_origins")
 
@@ -43,9 +44,14 @@ class Campaign:
     published_version: int | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
+    @property
+    def closes_at(self) -> datetime:
+        """The first instant reports are refused: the deadline's own second is included."""
+        return self.deadline + timedelta(seconds=1)
+
     def accepts_reports_at(self, moment: datetime) -> bool:
-        """Reports are taken up to and including the deadline, never after."""
-        return self.state == OPEN and moment <= self.deadline
+        """Reports are taken up to and including the deadline second, never after."""
+        return self.state == OPEN and moment < self.closes_at
 
     def status_at(self, moment: datetime) -> str:
         return OPEN if self.accepts_reports_at(moment) else CLOSED
@@ -141,7 +147,13 @@ def _deadline(errors, value, now):
     if moment.tzinfo is None:
         errors.add("deadline", "must include a UTC offset, e.g. -04:00 or Z")
         return None
-    moment = moment.astimezone(timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc).replace(microsecond=0)
+    except OverflowError:
+        moment = None
+    if moment is None or moment > now + timedelta(days=366 * MAX_YEARS_AHEAD):
+        errors.add("deadline", f"must be within {MAX_YEARS_AHEAD} years from now")
+        return None
     if moment <= now:
         errors.add("deadline", "must be in the future")
         return None

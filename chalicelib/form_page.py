@@ -1,45 +1,68 @@
-"""The supporter's HTML form and the pages around it: what each needs to render."""
+"""The supporter's HTML pages: the form, its errors, thank-you, closed and problem pages,
+and the form post that leads from one to the other (for browsers without JavaScript)."""
 import uuid
 
 from chalicelib import clock, pages
 from chalicelib.campaigns import Campaign
+from chalicelib.errors import (ApiError, CampaignClosed, CampaignNotFound, ServiceUnavailable,
+                               ValidationFailed)
+from chalicelib.intake import submit_report
+from chalicelib.reports import parse_submission_id
+from chalicelib.storage import StorageUnavailable
+from chalicelib.tallying import current_totals
+from chalicelib.web import FORM, read_body, report_from_form
 
 _FIELD_LABELS = {"target": "Who did you contact", "actions": "What did you do", "country": "Country",
-                 "name": "Name", "contact_email": "Email address", "consent": "Consent",
-                 "submission_id": "Form", "body": "Form"}
+                 "name": "Name", "contact_email": "Email address", "consent": "Consent"}
 _ACTION_LABELS = {"letter": "Letters", "email": "Emails", "fax": "Faxes", "call": "Phone calls",
                   "tweet": "Tweets"}
 _LANGUAGE_NAMES = {"es": "Spanish", "en": "English", "fr": "French", "ar": "Arabic", "pt": "Portuguese"}
+# Errors no field on the page can fix point at the send button, with advice.
+_GENERAL = "send-report"
+_GENERAL_MESSAGE = "Something in the form was out of date; check your answers and send it again."
 
 
-def _field_id(field: str) -> str:
+def _field_id(field: str, campaign: Campaign) -> str:
     """Where an API field's error belongs on the page."""
     if field.startswith("actions."):
-        return "action_" + field.split(".", 1)[1]
-    return {"targets": "target"}.get(field, field)
+        action = field.split(".", 1)[1]
+        return f"action_{action}" if action in campaign.actions else "actions"
+    if field == "targets":
+        return "target"
+    return field if field in _FIELD_LABELS else _GENERAL
 
 
-def _human_errors(fields: dict) -> dict:
+def _human_errors(fields: dict, campaign: Campaign) -> dict:
     errors = {}
     for field, message in fields.items():
-        field_id = _field_id(field)
-        label = _ACTION_LABELS.get(field_id.removeprefix("action_")) or _FIELD_LABELS.get(field_id, field_id)
-        errors[field_id] = f"{label}: {message}"
+        field_id = _field_id(field, campaign)
+        if field_id == _GENERAL:
+            errors[field_id] = _GENERAL_MESSAGE
+            continue
+        label = _ACTION_LABELS.get(field_id.removeprefix("action_")) or _FIELD_LABELS[field_id]
+        errors.setdefault(field_id, f"{label}: {message}")
     return errors
+
+
+def _deadline_facts(campaign):
+    return {"deadline_iso": clock.format_public(campaign.deadline),
+            "deadline_text": campaign.deadline.strftime("%d %B %Y, %H:%M UTC")}
 
 
 def _context(campaign: Campaign, settings, values=None, errors=None):
     values = values or {}
     return {
         "campaign": campaign, "action_labels": _ACTION_LABELS, "max_count": settings.max_count_per_action,
-        "deadline_iso": clock.format_public(campaign.deadline),
-        "deadline_text": campaign.deadline.strftime("%d %B %Y, %H:%M UTC"),
         "letter_language": _LANGUAGE_NAMES.get(campaign.letter_language, campaign.letter_language),
-        "submission_id": values.get("submission_id") or str(uuid.uuid4()),
+        # A fresh id unless the supporter's own is valid: a resend of the same
+        # report must keep its id, a broken id must not block them.
+        "submission_id": parse_submission_id(values.get("submission_id")) or str(uuid.uuid4()),
         "values": {"targets": values.get("targets", []), "actions": values.get("actions", {}),
                    "country": values.get("country", ""), "name": values.get("name", ""),
                    "contact_email": values.get("contact_email", ""), "consent": values.get("consent")},
-        "errors": _human_errors(errors or {}),
+        "errors": _human_errors(errors or {}, campaign),
+        "general_error": _GENERAL,
+        **_deadline_facts(campaign),
     }
 
 
@@ -48,7 +71,8 @@ def form(campaign, settings, values=None, errors=None, status=200):
     return pages.html_response(html, status, campaign.allowed_origins)
 
 
-def thanks(campaign, receipt, totals_view, status):
+def thanks(receipt, totals_view, status):
+    campaign = receipt.campaign
     html = pages.render("thanks.html", campaign=campaign, report_id=receipt.report.report_id,
                         created=receipt.created, actions_total=receipt.report.actions_total,
                         totals=totals_view)
@@ -56,11 +80,37 @@ def thanks(campaign, receipt, totals_view, status):
 
 
 def closed(campaign, totals_view, status=410):
-    html = pages.render("closed.html", campaign=campaign, totals=totals_view,
-                        deadline_iso=clock.format_public(campaign.deadline),
-                        deadline_text=campaign.deadline.strftime("%d %B %Y, %H:%M UTC"))
+    html = pages.render("closed.html", campaign=campaign, totals=totals_view, **_deadline_facts(campaign))
     return pages.html_response(html, status, campaign.allowed_origins)
 
 
 def not_found(campaign_id):
     return pages.html_response(pages.render("not_found.html", campaign_id=campaign_id), 404)
+
+
+def problem(error: ApiError):
+    response = pages.html_response(pages.render("problem.html", message=error.message), error.status)
+    response.headers.update(error.headers)
+    return response
+
+
+def post_form(store, settings, campaign_id, request):
+    """A form post, answered with a page: thank-you, the form with errors, closed, or a problem."""
+    values = {}
+    try:
+        _, fields = read_body(request, settings.max_body_bytes, accepted=(FORM,))
+        values = report_from_form(fields)
+        receipt = submit_report(store, settings, campaign_id, values, strict_fields=False)
+    except CampaignNotFound:
+        return not_found(campaign_id)
+    except CampaignClosed:
+        campaign = store.get_campaign(campaign_id)
+        return closed(campaign, current_totals(store, campaign).public_view(campaign))
+    except ValidationFailed as error:
+        return form(store.get_campaign(campaign_id), settings, values, error.fields, error.status)
+    except StorageUnavailable:
+        return problem(ServiceUnavailable())
+    except ApiError as error:
+        return problem(error)
+    totals = current_totals(store, receipt.campaign).public_view(receipt.campaign)
+    return thanks(receipt, totals, 201 if receipt.created else 200)

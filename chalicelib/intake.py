@@ -6,7 +6,7 @@ from chalicelib import clock
 from chalicelib.campaigns import Campaign
 from chalicelib.config import Settings
 from chalicelib.errors import CampaignClosed, CampaignNotFound
-from chalicelib.reports import Report, parse_report
+from chalicelib.reports import Report, parse_report, parse_submission_id
 from chalicelib.storage import TallyStore
 
 
@@ -40,7 +40,23 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
     in-flight writes (see :mod:`chalicelib.tallying`).
     """
     received_at = clock.now()
-    campaign = open_campaign(store, campaign_id, received_at)
+    try:
+        campaign = open_campaign(store, campaign_id, received_at)
+    except CampaignClosed:
+        earlier = _earlier_receipt(store, campaign_id, data)
+        if earlier is None:
+            raise
+        return earlier
     report = parse_report(data, campaign, settings.max_count_per_action, strict_fields=strict_fields)
     stored, created = store.record_report(campaign, report, uuid.uuid4().hex, received_at)
     return Receipt(campaign, stored, created)
+
+
+def _earlier_receipt(store, campaign_id, data):
+    """A retry after the deadline of a report recorded before it gets its receipt again."""
+    submission_id = parse_submission_id(data.get("submission_id") if isinstance(data, dict) else None)
+    if submission_id is None:
+        return None
+    campaign = store.get_campaign(campaign_id)
+    stored = store.get_report(campaign, submission_id)
+    return Receipt(campaign, stored, created=False) if stored else None

@@ -72,15 +72,24 @@ def parse_report(data, campaign: Campaign, max_count: int, *, strict_fields=True
     return ReportInput(submission_id, actions, targets, country, name, contact_email, consent)
 
 
-def _submission_id(errors, value):
-    if not isinstance(value, str) or not value.strip():
-        errors.add("submission_id", "is required: a UUID made by the client for this report")
+def parse_submission_id(value) -> str | None:
+    """The canonical form of a submission id, or None if it is not a UUID."""
+    if not isinstance(value, str):
         return None
     try:
         return str(uuid.UUID(value.strip()))
     except ValueError:
-        errors.add("submission_id", "must be a UUID such as 0b7e2a1c-8f3d-4c55-9a7e-2f1d6c3b9e10")
         return None
+
+
+def _submission_id(errors, value):
+    if not isinstance(value, str) or not value.strip():
+        errors.add("submission_id", "is required: a UUID made by the client for this report")
+        return None
+    submission_id = parse_submission_id(value)
+    if submission_id is None:
+        errors.add("submission_id", "must be a UUID such as 0b7e2a1c-8f3d-4c55-9a7e-2f1d6c3b9e10")
+    return submission_id
 
 
 def _actions(errors, value, campaign, max_count):

@@ -14,7 +14,7 @@ pk                             sk                       what
 =============================  =======================  ==================================
 """
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from boto3.dynamodb.conditions import Attr, Key
 from boto3.dynamodb.types import TypeDeserializer
@@ -106,7 +106,7 @@ class TallyStore:
     def replace_campaign(self, campaign: Campaign, previous: Campaign, now: datetime) -> None:
         """Overwrite ``previous`` with ``campaign`` if it is unchanged and still open at ``now``."""
         condition = (Attr("campaign_state").eq(OPEN)
-                     & Attr("deadline").gt(clock.format_timestamp(now))
+                     & Attr("deadline").gt(clock.format_timestamp(now - timedelta(seconds=1)))
                      & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at)))
         self._put(_campaign_to_item(campaign), condition)
 
@@ -158,6 +158,14 @@ class TallyStore:
                 old = self._table.get_item(Key={"pk": item["pk"], "sk": item["sk"]},
                                            ConsistentRead=True)["Item"]
         return _report_from_item(old), False
+
+    def get_report(self, campaign: Campaign, submission_id: str) -> Report | None:
+        """The report stored under ``submission_id``, read consistently."""
+        key = {"pk": _report_partition(campaign.campaign_id, shard_for(submission_id, campaign.report_shards)),
+               "sk": submission_id}
+        with _TranslateErrors():
+            item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return _report_from_item(item) if item else None
 
     def reports_received_between(self, campaign: Campaign, start: str, end: str):
         """Counted reports whose arrival stamp is in ``[start, end)``, read consistently.
@@ -246,11 +254,30 @@ class TallyStore:
                 "created_at": clock.format_timestamp(token.created_at)}
         if token.expires_at:
             item["expires_at_iso"] = clock.format_timestamp(token.expires_at)
+        if token.revoked_at:
+            item["revoked_at"] = clock.format_timestamp(token.revoked_at)
         self._put(item, Attr("pk").not_exists())
+
+    def revoke_staff_token(self, token_hash: str, revoked_at: datetime) -> bool:
+        """Revoke a token for good; False if there is no such token."""
+        try:
+            with _TranslateErrors():
+                self._table.update_item(
+                    Key={"pk": "STAFF_TOKENS", "sk": token_hash},
+                    UpdateExpression="SET revoked_at = if_not_exists(revoked_at, :at)",
+                    ConditionExpression=Attr("pk").exists(),
+                    ExpressionAttributeValues={":at": clock.format_timestamp(revoked_at)})
+            return True
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
 
     def get_staff_token(self, token_hash: str) -> StaffToken | None:
         with _TranslateErrors():
-            item = self._table.get_item(Key={"pk": "STAFF_TOKENS", "sk": token_hash}).get("Item")
+            # Consistent, so that a revocation takes effect at once.
+            item = self._table.get_item(Key={"pk": "STAFF_TOKENS", "sk": token_hash},
+                                        ConsistentRead=True).get("Item")
         if not item:
             return None
         return StaffToken(item["sk"], item["label"], clock.parse_timestamp(item["created_at"]),

@@ -12,7 +12,7 @@ Exactly-once in effect, however often or concurrently it runs:
   now - settle)`` and re-counts the short unsettled ``tail`` after it, then
   writes both with a condition on the watermark it read. Of two concurrent
   runs one wins and the other changes nothing; a run that dies wrote nothing.
-* Closing waits until ``deadline + settle`` (all accepted reports have
+* Closing waits until ``closes_at + settle`` (all accepted reports have
   landed), recounts every stored report from the table itself, publishes
   version 1 with a create-only write, then marks the campaign closed. A re-run
   after a crash at any step finds what was done and finishes the rest.
@@ -50,7 +50,7 @@ def run_tally(store: TallyStore, settings: Settings, now) -> RunSummary:
     settle = timedelta(seconds=settings.settle_seconds)
     for campaign in store.campaigns(OPEN):
         try:
-            if now >= campaign.deadline + settle:
+            if now >= campaign.closes_at + settle:
                 close_campaign(store, campaign, now)
                 summary.closed.append(campaign.campaign_id)
             else:
