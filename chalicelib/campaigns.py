@@ -1,6 +1,6 @@
 """A campaign (one Urgent Action): its facts, and how staff input becomes one."""
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -42,7 +42,6 @@ class Campaign:
     updated_at: datetime | None = None
     closed_at: datetime | None = None
     published_version: int | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def closes_at(self) -> datetime:
