@@ -83,6 +83,21 @@ def client(moto_table, fake_clock):
 
 
 @pytest.fixture
+def no_server_errors(client):
+    """Fail the test at once if any response through ``client`` is a 5xx."""
+    original = client.http.request
+
+    def request(method, path, **kwargs):
+        response = original(method, path, **kwargs)
+        assert response.status_code < 500, (method, path, response.status_code, response.body[:500])
+        return response
+
+    client.http.request = request
+    yield
+    client.http.request = original
+
+
+@pytest.fixture
 def staff_headers(store, fake_clock):
     token = issue_token(store, "tests", fake_clock())
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

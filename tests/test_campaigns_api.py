@@ -17,19 +17,8 @@ STAFF_ONLY = {"allowed_origins", "state", "created_at", "updated_at", "closed_at
 
 # -- helpers ------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def no_server_errors(client):
-    """Every HTTP response in this module must be below 500, whatever the test asserts next."""
-    original = client.http.request
-
-    def request(method, path, **kwargs):
-        response = original(method, path, **kwargs)
-        assert response.status_code < 500, (method, path, response.status_code, response.body[:500])
-        return response
-
-    client.http.request = request
-    yield
-    client.http.request = original
+# Every HTTP response in this module must be below 500, whatever the test asserts next.
+pytestmark = pytest.mark.usefixtures("no_server_errors")
 
 
 def put_campaign(client, headers, campaign_id=CAMPAIGN, body=None, raw=None):
