@@ -27,7 +27,6 @@ _REASON_BY_STATUS = {400: "malformed_body", 404: "campaign_not_found", 410: "cam
                      503: "service_unavailable"}
 
 
-
 class _Stdout:
     """Whatever ``sys.stdout`` is when a line is written (Lambda's, or a test's capture),
     so log lines and EMF lines, which Powertools prints, share one stream in order."""

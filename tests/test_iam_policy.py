@@ -74,6 +74,7 @@ def test_the_stages_in_chalice_config_match_the_infrastructure():
         assert settings["autogen_policy"] is False
         assert settings["iam_policy_file"] == f"policy-{stage}.json"
         assert settings["environment_variables"]["TABLE_NAME"] == StageNames(stage).table
+        assert settings["environment_variables"]["STAGE"] == stage
 
 
 # -- the recorder and the checker themselves --------------------------------------------
