@@ -56,7 +56,7 @@ def resources_of(template, kind):
 
 # -- the zip ------------------------------------------------------------------------
 
-def test_the_zip_holds_code_templates_and_runtime_dependencies_only(packaged):
+def test_the_zip_holds_code_templates_and_runtime_dependencies_only(packaged, report_figure):
     path = packaged["prod"]["sam"] / "deployment.zip"
     names = zipfile.ZipFile(path).namelist()
     templates = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file())
@@ -66,7 +66,7 @@ def test_the_zip_holds_code_templates_and_runtime_dependencies_only(packaged):
     assert "aws_lambda_powertools/__init__.py" in names and "jinja2/__init__.py" in names
     assert not [n for n in names if n.startswith(DEV_ONLY) or "/tests/" in n], "dev files in the zip"
     size = path.stat().st_size
-    print(f"\ndeployment.zip: {size / 1024:.0f} KiB, {len(names)} files")
+    report_figure(f"deployment.zip: {size / 1024:.0f} KiB, {len(names)} files")
     assert size < MAX_ZIP_BYTES
 
 
