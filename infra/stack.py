@@ -137,7 +137,8 @@ def sam_merge_template(stage: str) -> dict:
             "Type": "AWS::SNS::Subscription", "Condition": "HasAlarmEmail",
             "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email",
                            "Endpoint": {"Ref": "AlarmEmail"}}},
-        SAM_REST_API: {"Properties": {"Name": names.api}},
+        # Chalice names the API after the app in every stage; the 5xx alarm needs it per stage.
+        SAM_REST_API: {"Properties": {"Name": names.api, "DefinitionBody": {"info": {"title": names.api}}}},
         **_sam_alarms(names),
     }
     for logical_id, function in SAM_FUNCTIONS.items():

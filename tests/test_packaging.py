@@ -138,6 +138,8 @@ def test_sam_alarms_watch_5xx_throttles_and_the_scheduler_and_notify_the_alarm_t
     alarms = resources_of(template, "AWS::CloudWatch::Alarm")
     watched = {metric[:2]: json.loads(metric[2]) for alarm in alarms.values() for metric in _alarm_metrics(alarm)}
     api = template["Resources"]["RestAPI"]["Properties"]
+    assert api["Name"] == api["DefinitionBody"]["info"]["title"] == StageNames(stage).api
+    assert api["DefinitionBody"]["paths"], "the merge must keep Chalice's routes"
     assert watched[("AWS/ApiGateway", "5XXError")] == [{"Name": "ApiName", "Value": api["Name"]},
                                                        {"Name": "Stage", "Value": api["StageName"]}]
     for metric in ("ReadThrottleEvents", "WriteThrottleEvents"):
