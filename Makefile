@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean package
+STAGES ?= dev prod
+STAGE ?= dev
+
+.PHONY: run test install clean package resources
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,5 +23,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# out/sam-<stage>/ and out/tf-<stage>/ for each of $(STAGES), checked by cfn-lint.
+package: $(STAMP)
+	$(BIN)/python -m infra.package $(STAGES)
+	$(BIN)/cfn-lint $(foreach s,$(STAGES),out/sam-$(s)/sam.json)
+
+# The table and totals topic of $(STAGE), for `chalice deploy` (needs AWS credentials).
+resources: $(STAMP)
+	$(BIN)/python -m infra.provision --stage $(STAGE)
+
 clean:
-	rm -rf $(VENV) .local tools/node_modules test-artifacts .pytest_cache
+	rm -rf $(VENV) .local tools/node_modules test-artifacts .pytest_cache out

@@ -6,6 +6,7 @@ from chalicelib.auth import authenticate
 from chalicelib.campaign_admin import save_campaign
 from chalicelib.errors import CampaignNotFound
 from chalicelib.intake import submit_report
+from chalicelib.observability import observe
 from chalicelib.runtime import settings, store
 from chalicelib.tallying import current_totals, run_tally
 from chalicelib.totals import staff_csv
@@ -13,6 +14,7 @@ from chalicelib.web import (FORM, JSON, csv_response, export_format, json_errors
                             media_type, read_body)
 
 app = Chalice(app_name="action-tally")
+observe(app)   # JSON logs and EMF metrics for every request and scheduled run
 ANY_BODY = ["*/*"]  # bodies are checked in chalicelib.web, so errors keep one shape
 
 

@@ -41,9 +41,12 @@ TABLE_DEFINITION = {
 TTL_ATTRIBUTE = "expires_at"
 
 
-def create_table(client, table_name: str) -> None:
-    """Create the table if it does not exist and wait until it is usable."""
+def create_table(client, table_name: str, **options) -> None:
+    """Create the table if it does not exist and wait until it is usable.
+
+    ``options`` go to ``CreateTable`` as they are (``SSESpecification``, say).
+    """
     existing = client.list_tables().get("TableNames", [])
     if table_name not in existing:
-        client.create_table(TableName=table_name, **TABLE_DEFINITION)
+        client.create_table(TableName=table_name, **TABLE_DEFINITION, **options)
     client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})

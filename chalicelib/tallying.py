@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from chalicelib import clock
+from chalicelib import clock, observability
 from chalicelib.campaigns import CLOSED, OPEN, Campaign
 from chalicelib.config import Settings
 from chalicelib.storage import ProvisionalState, StorageUnavailable, TallyStore
@@ -57,7 +57,8 @@ def run_tally(store: TallyStore, settings: Settings, now) -> RunSummary:
                 fold_provisional(store, campaign, settle, now)
                 summary.folded.append(campaign.campaign_id)
         except StorageUnavailable:
-            log.warning("tally failed for campaign %s; the next run retries", campaign.campaign_id)
+            log.warning("tally failed for campaign %s; the next run retries", campaign.campaign_id,
+                        extra={"campaign_id": campaign.campaign_id})
             summary.failed.append(campaign.campaign_id)
     if summary.failed:
         raise StorageUnavailable(f"tally incomplete for {', '.join(summary.failed)}")
@@ -83,8 +84,10 @@ def close_campaign(store: TallyStore, campaign: Campaign, now) -> Totals:
     published = store.latest_final(campaign.campaign_id)
     if published is None:
         recount = Tally.of(store.all_reports(campaign))
-        published = store.publish_final(campaign.campaign_id,
-                                        Totals(campaign.campaign_id, recount, True, now, version=1))
+        ours = Totals(campaign.campaign_id, recount, True, now, version=1)
+        published = store.publish_final(campaign.campaign_id, ours)
+        if published is ours:   # not a concurrent run's
+            observability.totals_published(campaign.campaign_id, published.version)
         _warn_on_drift(store, campaign, recount)
     store.mark_closed(campaign.campaign_id, published.version, now)
     return published
@@ -94,7 +97,8 @@ def _warn_on_drift(store, campaign, recount):
     provisional = store.get_provisional(campaign.campaign_id)
     if provisional and (provisional.settled + provisional.tail).reports > recount.reports:
         # More reports provisionally than finally can only mean a broken invariant.
-        log.error("campaign %s: provisional count above the final recount", campaign.campaign_id)
+        log.error("campaign %s: provisional count above the final recount", campaign.campaign_id,
+                  extra={"campaign_id": campaign.campaign_id})
 
 
 def current_totals(store: TallyStore, campaign: Campaign) -> Totals:

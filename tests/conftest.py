@@ -14,6 +14,10 @@ from chalicelib.config import load_settings
 from chalicelib.schema import create_table
 from chalicelib.storage import TallyStore
 
+# Records every AWS call the application makes, for tests/test_iam_policy.py;
+# prints measured figures after the run.
+pytest_plugins = ["tests.aws_calls", "tests.figures"]
+
 START = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
 TABLE = "action-tally-dev"   # the dev stage's table, as in .chalice/config.json
 

@@ -1,6 +1,8 @@
-"""What `chalice package` ships: the code, the templates, the IAM policy; nothing else."""
+"""What `make package` ships, checked without AWS: the zip, the SAM template (with
+cfn-lint) and the Terraform files, for both stages, packaged once for this module."""
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -8,41 +10,223 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
+from infra.package import package_stage
+from infra.stack import STAGES, StageNames
+
 ROOT = Path(__file__).resolve().parent.parent
+MAX_ZIP_BYTES = 4 * 1024 * 1024   # today about 1.3 MB, most of it Powertools; see README
+DEV_ONLY = ("tests/", "tools/", "infra/", "campaigns/", ".chalice/", "boto3/", "botocore/", "moto/",
+            "pytest/", "_pytest/", "hypothesis/", "cfnlint/", "sympy/", "networkx/", "s3transfer/",
+            "werkzeug/", "click/")
 
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory):
-    out = tmp_path_factory.mktemp("package") / "out"
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    chalice = Path(sys.executable).parent / "chalice"
-    result = subprocess.run([str(chalice), "package", "--stage", "prod", str(out)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+def packaged(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    return {stage: package_stage(stage, out) for stage in STAGES}
+
+
+def sam(packaged, stage):
+    return json.loads((packaged[stage]["sam"] / "sam.json").read_text())
+
+
+def terraform(packaged, stage):
+    """Every *.tf.json of the stage, merged the way Terraform reads a directory
+    (``*_override.tf.json`` last, its top-level arguments replacing the base's)."""
+    files = sorted(packaged[stage]["terraform"].glob("*.tf.json"), key=lambda p: "_override" in p.name)
+    merged = {}
+    for path in files:
+        override = "_override" in path.name
+        for block, kinds in json.loads(path.read_text()).items():
+            if block != "resource":
+                merged.setdefault(block, {}).update(kinds)
+                continue
+            for kind, resources in kinds.items():
+                for name, arguments in resources.items():
+                    existing = merged.setdefault("resource", {}).setdefault(kind, {})
+                    assert (name in existing) == override, f"{path.name}: {kind}.{name}"
+                    existing.setdefault(name, {}).update(arguments)
+    return merged
+
+
+def resources_of(template, kind):
+    return {name: r for name, r in template["Resources"].items() if r.get("Type") == kind}
+
+
+# -- the zip ------------------------------------------------------------------------
+
+def test_the_zip_holds_code_templates_and_runtime_dependencies_only(packaged, report_figure):
+    path = packaged["prod"]["sam"] / "deployment.zip"
+    names = zipfile.ZipFile(path).namelist()
+    templates = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file())
+    locales = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "locales").rglob("*") if p.is_file())
+    code = ["app.py"] + sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "chalicelib").glob("*.py"))
+    assert templates and all(name in names for name in code + templates + locales)
+    assert "aws_lambda_powertools/__init__.py" in names and "jinja2/__init__.py" in names
+    assert not [n for n in names if n.startswith(DEV_ONLY) or "/tests/" in n], "dev files in the zip"
+    size = path.stat().st_size
+    report_figure(f"deployment.zip: {size / 1024:.0f} KiB, {len(names)} files")
+    assert size < MAX_ZIP_BYTES
+
+
+def test_both_formats_ship_the_same_zip(packaged):
+    for stage in STAGES:
+        sam_zip = (packaged[stage]["sam"] / "deployment.zip").read_bytes()
+        assert sam_zip == (packaged[stage]["terraform"] / "deployment.zip").read_bytes()
+
+
+# -- SAM ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_cfn_lint_passes_on_the_sam_template(packaged, stage):
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(cfn_lint), str(packaged[stage]["sam"] / "sam.json")],
+                            capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    return out
 
 
-def test_templates_reach_the_deployment_zip(package):
-    names = zipfile.ZipFile(package / "deployment.zip").namelist()
-    templates = sorted(p.name for p in (ROOT / "templates").glob("*.html"))
-    assert templates and all(f"templates/{name}" in names for name in templates)
-    assert "app.py" in names and "chalicelib/storage.py" in names
-    assert not [n for n in names if n.startswith(("tests/", "tools/", "campaigns/", "boto3/", "moto/"))]
-    size = (package / "deployment.zip").stat().st_size
-    print(f"deployment.zip: {size / 1024:.0f} KiB, {len(names)} files")
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_sam_table_is_the_schema_table_with_recovery_encryption_and_ttl(packaged, stage):
+    (table,) = resources_of(sam(packaged, stage), "AWS::DynamoDB::Table").values()
+    properties = dict(table["Properties"])
+    assert properties.pop("TableName") == StageNames(stage).table
+    assert properties.pop("PointInTimeRecoverySpecification") == {"PointInTimeRecoveryEnabled": True}
+    assert properties.pop("SSESpecification") == {"SSEEnabled": True, "SSEType": "KMS"}
+    assert properties.pop("TimeToLiveSpecification") == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    assert properties.pop("DeletionProtectionEnabled") is (stage == "prod")
+    assert properties == TABLE_DEFINITION
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
 
 
-def test_packaged_functions_use_the_hand_written_policy(package):
-    template = json.loads((package / "sam.json").read_text())
-    policy = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
-    roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
-    assert roles and all(
-        role["Properties"]["Policies"][0]["PolicyDocument"] == policy for role in roles)
-    schedule = [r for r in template["Resources"].values()
-                if r["Type"] == "AWS::Serverless::Function"
-                and any(e.get("Type") == "Schedule" for e in r["Properties"].get("Events", {}).values())]
-    assert len(schedule) == 1
-    assert schedule[0]["Properties"]["Environment"]["Variables"]["TABLE_NAME"] == "action-tally-prod"
+@pytest.mark.parametrize("stage", STAGES)
+def test_sam_functions_find_the_stage_resources_through_env_vars_and_use_the_policy(packaged, stage):
+    template = sam(packaged, stage)
+    policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+    functions = resources_of(template, "AWS::Serverless::Function")
+    assert set(functions) == {"APIHandler", "Tally"}
+    for name, function in functions.items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["TABLE_NAME"] == {"Ref": "TallyTable"}
+        assert variables["TOTALS_TOPIC_ARN"] == {"Ref": "TotalsTopic"}
+        assert variables["STAGE"] == stage and variables["MAX_COUNT_PER_ACTION"] == "50"
+        role = template["Resources"][function["Properties"]["Role"]["Fn::GetAtt"][0]]
+        assert role["Properties"]["Policies"][0]["PolicyDocument"] == policy
+        log_group = template["Resources"][function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]]
+        assert log_group["Properties"]["RetentionInDays"] > 0
+        assert any(log_group["Properties"]["LogGroupName"] in r for s in policy["Statement"] for r in s["Resource"])
+    (event,) = functions["Tally"]["Properties"]["Events"].values()
+    assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
+    topics = resources_of(template, "AWS::SNS::Topic")
+    assert topics["TotalsTopic"]["Properties"]["TopicName"] == StageNames(stage).totals_topic
+
+
+def _alarm_metrics(alarm):
+    """(namespace, metric, dimensions) watched by a SAM alarm, through metric math too."""
+    properties = alarm["Properties"]
+    if "Metrics" not in properties:
+        return {(properties["Namespace"], properties["MetricName"],
+                 json.dumps(properties["Dimensions"], sort_keys=True))}
+    return {(q["MetricStat"]["Metric"]["Namespace"], q["MetricStat"]["Metric"]["MetricName"],
+             json.dumps(q["MetricStat"]["Metric"]["Dimensions"], sort_keys=True))
+            for q in properties["Metrics"] if "MetricStat" in q}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_sam_alarms_watch_5xx_throttles_and_the_scheduler_and_notify_the_alarm_topic(packaged, stage):
+    template = sam(packaged, stage)
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm")
+    watched = {metric[:2]: json.loads(metric[2]) for alarm in alarms.values() for metric in _alarm_metrics(alarm)}
+    api = template["Resources"]["RestAPI"]["Properties"]
+    assert api["Name"] == api["DefinitionBody"]["info"]["title"] == StageNames(stage).api
+    assert api["DefinitionBody"]["paths"], "the merge must keep Chalice's routes"
+    assert watched[("AWS/ApiGateway", "5XXError")] == [{"Name": "ApiName", "Value": api["Name"]},
+                                                       {"Name": "Stage", "Value": api["StageName"]}]
+    for metric in ("ReadThrottleEvents", "WriteThrottleEvents"):
+        assert watched[("AWS/DynamoDB", metric)] == [{"Name": "TableName", "Value": {"Ref": "TallyTable"}}]
+    for metric in ("Errors", "Invocations"):
+        assert watched[("AWS/Lambda", metric)] == [{"Name": "FunctionName", "Value": {"Ref": "Tally"}}]
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+# -- Terraform --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_terraform_table_is_the_schema_table(packaged, stage):
+    table = terraform(packaged, stage)["resource"]["aws_dynamodb_table"]["tally"]
+    attributes = {a["name"]: a["type"] for a in table["attribute"]}
+
+    def key_schema(hash_key, range_key):
+        return [{"AttributeName": hash_key, "KeyType": "HASH"}, {"AttributeName": range_key, "KeyType": "RANGE"}]
+
+    def projection(index):
+        out = {"ProjectionType": index["projection_type"]}
+        if "non_key_attributes" in index:
+            out["NonKeyAttributes"] = index["non_key_attributes"]
+        return out
+
+    rebuilt = {
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
+        "KeySchema": key_schema(table["hash_key"], table["range_key"]),
+        "LocalSecondaryIndexes": [{"IndexName": i["name"], "KeySchema": key_schema(table["hash_key"], i["range_key"]),
+                                   "Projection": projection(i)} for i in table["local_secondary_index"]],
+        "GlobalSecondaryIndexes": [{"IndexName": i["name"], "KeySchema": key_schema(i["hash_key"], i["range_key"]),
+                                    "Projection": projection(i)} for i in table["global_secondary_index"]],
+        "BillingMode": table["billing_mode"],
+    }
+    assert rebuilt == TABLE_DEFINITION
+    assert table["name"] == StageNames(stage).table
+    assert table["point_in_time_recovery"] == {"enabled": True}
+    assert table["server_side_encryption"] == {"enabled": True}
+    assert table["ttl"] == {"attribute_name": TTL_ATTRIBUTE, "enabled": True}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_terraform_has_the_same_resources_and_every_reference_resolves(packaged, stage):
+    config = terraform(packaged, stage)
+    resources = config["resource"]
+    for function in resources["aws_lambda_function"].values():
+        variables = function["environment"]["variables"]
+        assert variables["TABLE_NAME"] == "${aws_dynamodb_table.tally.name}"
+        assert variables["TOTALS_TOPIC_ARN"] == "${aws_sns_topic.totals.arn}"
+        assert variables["STAGE"] == stage
+    assert resources["aws_sns_topic"]["totals"]["name"] == StageNames(stage).totals_topic
+    assert resources["aws_cloudwatch_event_rule"]["tally-event"]["schedule_expression"] == "rate(1 minute)"
+    watched = {(a.get("namespace"), a.get("metric_name")) for a in resources["aws_cloudwatch_metric_alarm"].values()}
+    watched |= {(q["metric"]["namespace"], q["metric"]["metric_name"])
+                for a in resources["aws_cloudwatch_metric_alarm"].values()
+                for q in a.get("metric_query", []) if "metric" in q}
+    sam_watched = {metric[:2] for alarm in resources_of(sam(packaged, stage), "AWS::CloudWatch::Alarm").values()
+                   for metric in _alarm_metrics(alarm)}
+    assert sam_watched <= watched
+    text = json.dumps(config)
+    for kind, name in set(re.findall(r"\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.", text)):
+        assert name in resources.get(kind, {}) or name in config.get("data", {}).get(kind, {}), f"{kind}.{name}"
+    for variable in set(re.findall(r"\bvar\.([a-z_]+)", text)):
+        assert variable in config["variable"]
+
+
+ACCOUNT_WIDE_NAMES = ("TableName", "TopicName", "LogGroupName", "AlarmName", "Name")
+
+
+def test_dev_and_prod_share_no_named_resource(packaged):
+    """Names unique in an account and region; CloudFormation makes up the rest."""
+    def names(stage):
+        found = set()
+        for resource in sam(packaged, stage)["Resources"].values():
+            found |= {resource.get("Properties", {}).get(key) for key in ACCOUNT_WIDE_NAMES}
+        for kind, resources in terraform(packaged, stage)["resource"].items():
+            if kind == "aws_iam_role_policy":     # named within its role only
+                continue
+            for resource in resources.values():
+                found |= {resource.get("alarm_name"), resource.get("function_name") if kind == "aws_lambda_function"
+                          else resource.get("name")}
+        return {name for name in found if isinstance(name, str) and not name.startswith("${")}
+
+    dev, prod = names("dev"), names("prod")
+    assert {StageNames("prod").table, "action-tally-prod-tally-schedule", "action-tally-prod"} <= prod
+    assert not dev & prod, dev & prod
 
 
 def test_importing_the_app_touches_no_aws_and_reads_no_settings():

@@ -1,0 +1,55 @@
+"""`make package`: deployable SAM and Terraform output for each stage, under ``out/``.
+
+    out/sam-<stage>/sam.json + deployment.zip      sam deploy --template-file out/sam-<stage>/sam.json ...
+    out/tf-<stage>/*.tf.json + deployment.zip      cd out/tf-<stage> && terraform init && terraform apply
+
+Chalice writes its functions, API, schedule and roles; :mod:`infra.stack` adds the rest.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from infra.stack import ROOT, STAGES, sam_merge_template, terraform_overrides, terraform_resources
+
+CHALICE = Path(sys.executable).parent / "chalice"
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def _chalice_package(*args: str) -> None:
+    # Chalice wants a region even though neither template names one.
+    env = {"AWS_DEFAULT_REGION": "us-east-1", **os.environ}
+    subprocess.run([str(CHALICE), "package", *args], cwd=ROOT, env=env, check=True)
+
+
+def package_stage(stage: str, out: Path) -> dict:
+    """Package ``stage`` into ``out``; returns the directories written."""
+    merge_template = out / f"sam-resources-{stage}.json"
+    _write_json(merge_template, sam_merge_template(stage))
+    sam_dir, tf_dir = out / f"sam-{stage}", out / f"tf-{stage}"
+    _chalice_package("--stage", stage, "--merge-template", str(merge_template.resolve()), str(sam_dir))
+    _chalice_package("--pkg-format", "terraform", "--stage", stage, str(tf_dir))
+    chalice_tf = json.loads((tf_dir / "chalice.tf.json").read_text())
+    _write_json(tf_dir / "action-tally.tf.json", terraform_resources(stage))
+    _write_json(tf_dir / "chalice_override.tf.json", terraform_overrides(stage, chalice_tf))
+    return {"sam": sam_dir, "terraform": tf_dir}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stages", nargs="*", default=list(STAGES), choices=STAGES)
+    parser.add_argument("--out", type=Path, default=ROOT / "out")
+    args = parser.parse_args(argv)
+    for stage in args.stages:
+        written = package_stage(stage, args.out)
+        print(f"{stage}: SAM in {written['sam']}, Terraform in {written['terraform']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""What one stage of Action Tally needs besides Chalice's functions, API and schedule:
+the table, the totals topic, log retention and the alarms, for SAM and for Terraform.
+
+Both formats are built here from :data:`chalicelib.schema.TABLE_DEFINITION`, so the
+deployed table cannot drift from the one the tests and ``make run`` use. Names are
+fixed per stage because ``.chalice/policy-<stage>.json`` is hand-written against them.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("dev", "prod")
+API_STAGE = "api"           # api_gateway_stage in .chalice/config.json
+LOG_RETENTION_DAYS = 30
+ALARM_PERIOD = 300          # seconds
+
+
+@dataclass(frozen=True)
+class StageNames:
+    stage: str
+
+    @property
+    def table(self):
+        return f"action-tally-{self.stage}"
+
+    @property
+    def totals_topic(self):
+        return f"action-tally-{self.stage}-totals"
+
+    @property
+    def alarm_topic(self):
+        return f"action-tally-{self.stage}-alarms"
+
+    @property
+    def api(self):
+        return f"action-tally-{self.stage}"
+
+    # Chalice's function names (chalice deploy, Terraform); SAM lets CloudFormation name
+    # the functions, but their log groups get these names too, for one IAM policy.
+    @property
+    def api_function(self):
+        return f"action-tally-{self.stage}"
+
+    @property
+    def tally_function(self):
+        return f"action-tally-{self.stage}-tally"
+
+    def log_group(self, function: str) -> str:
+        return f"/aws/lambda/{getattr(self, function)}"
+
+
+# -- SAM (CloudFormation), merged into Chalice's template ---------------------------
+
+# Logical ids Chalice gives its resources in sam.json (see `chalice package` output).
+SAM_FUNCTIONS = {"APIHandler": "api_function", "Tally": "tally_function"}
+SAM_REST_API = "RestAPI"
+
+
+def _sam_table(names: StageNames) -> dict:
+    protected = names.stage == "prod"
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        # Reports are the product: deleting the stack must never delete them.
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "TableName": names.table,
+            **TABLE_DEFINITION,
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS"},
+            "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
+            "DeletionProtectionEnabled": protected,
+        },
+    }
+
+
+def _sam_alarm(description, metric, threshold, comparison, **extra) -> dict:
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmDescription": description,
+        **metric,
+        "Threshold": threshold,
+        "ComparisonOperator": comparison,
+        "EvaluationPeriods": extra.pop("EvaluationPeriods", 1),
+        "TreatMissingData": extra.pop("TreatMissingData", "notBreaching"),
+        "AlarmActions": [{"Ref": "AlarmTopic"}],
+        "OKActions": [{"Ref": "AlarmTopic"}],
+        **extra,
+    }}
+
+
+def _sam_metric(namespace, name, dimensions, statistic="Sum") -> dict:
+    return {"Namespace": namespace, "MetricName": name, "Statistic": statistic,
+            "Period": ALARM_PERIOD,
+            "Dimensions": [{"Name": key, "Value": value} for key, value in dimensions.items()]}
+
+
+def _sam_alarms(names: StageNames) -> dict:
+    table_throttles = {"Metrics": [
+        *({"Id": metric_id, "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": metric,
+                       "Dimensions": [{"Name": "TableName", "Value": {"Ref": "TallyTable"}}]},
+            "Period": ALARM_PERIOD, "Stat": "Sum"}}
+          for metric_id, metric in (("reads", "ReadThrottleEvents"), ("writes", "WriteThrottleEvents"))),
+        {"Id": "throttles", "Expression": "reads + writes", "Label": "Throttled requests",
+         "ReturnData": True},
+    ]}
+    return {
+        "ApiServerErrorsAlarm": _sam_alarm(
+            f"{names.api}: the API answered 5xx (a bug, a timeout, or DynamoDB unavailable).",
+            _sam_metric("AWS/ApiGateway", "5XXError", {"ApiName": names.api, "Stage": API_STAGE}),
+            1, "GreaterThanOrEqualToThreshold"),
+        "TableThrottlesAlarm": _sam_alarm(
+            f"{names.table}: DynamoDB throttled requests (supporters may see 503).",
+            table_throttles, 1, "GreaterThanOrEqualToThreshold"),
+        "TallyErrorsAlarm": _sam_alarm(
+            f"{names.tally_function}: the scheduled count failed in 2 of the last 3 windows; "
+            "campaigns may not close on time.",
+            _sam_metric("AWS/Lambda", "Errors", {"FunctionName": {"Ref": "Tally"}}),
+            1, "GreaterThanOrEqualToThreshold", EvaluationPeriods=3, DatapointsToAlarm=2),
+        "TallyNotRunningAlarm": _sam_alarm(
+            f"{names.tally_function}: the schedule has not run for 15 minutes.",
+            _sam_metric("AWS/Lambda", "Invocations", {"FunctionName": {"Ref": "Tally"}}),
+            1, "LessThanThreshold", EvaluationPeriods=3, TreatMissingData="breaching"),
+    }
+
+
+def sam_merge_template(stage: str) -> dict:
+    """The template `chalice package --merge-template` deep-merges into Chalice's sam.json."""
+    names = StageNames(stage)
+    resources = {
+        "TallyTable": _sam_table(names),
+        "TotalsTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.totals_topic}},
+        "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.alarm_topic}},
+        "AlarmEmailSubscription": {
+            "Type": "AWS::SNS::Subscription", "Condition": "HasAlarmEmail",
+            "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email",
+                           "Endpoint": {"Ref": "AlarmEmail"}}},
+        # Chalice names the API after the app in every stage; the 5xx alarm needs it per stage.
+        SAM_REST_API: {"Properties": {"Name": names.api, "DefinitionBody": {"info": {"title": names.api}}}},
+        **_sam_alarms(names),
+    }
+    for logical_id, function in SAM_FUNCTIONS.items():
+        resources[f"{logical_id}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": names.log_group(function), "RetentionInDays": LOG_RETENTION_DAYS}}
+        resources[logical_id] = {"Properties": {
+            "Environment": {"Variables": {"TABLE_NAME": {"Ref": "TallyTable"},
+                                          "TOTALS_TOPIC_ARN": {"Ref": "TotalsTopic"}}},
+            "LoggingConfig": {"LogGroup": {"Ref": f"{logical_id}LogGroup"}, "LogFormat": "Text"}}}
+    return {
+        "Parameters": {"AlarmEmail": {
+            "Type": "String", "Default": "",
+            "Description": "Where alarm notifications go (confirm the subscription e-mail); empty for none."}},
+        "Conditions": {"HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}},
+        "Resources": resources,
+        "Outputs": {
+            "TableName": {"Value": {"Ref": "TallyTable"}},
+            "TotalsTopicArn": {"Value": {"Ref": "TotalsTopic"}},
+            "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+        },
+    }
+
+
+# -- Terraform (JSON), written beside Chalice's chalice.tf.json ---------------------
+
+# Resource names in Chalice's chalice.tf.json.
+TF_FUNCTIONS = {"api_handler": "api_function", "tally": "tally_function"}
+TF_SCHEDULE_RULE = "tally-event"
+TF_REST_API = "rest_api"
+
+
+def _tf_table(names: StageNames) -> dict:
+    definition = TABLE_DEFINITION
+    keys = {k["KeyType"]: k["AttributeName"] for k in definition["KeySchema"]}
+
+    def projection(index):
+        spec = index["Projection"]
+        out = {"projection_type": spec["ProjectionType"]}
+        if spec.get("NonKeyAttributes"):
+            out["non_key_attributes"] = list(spec["NonKeyAttributes"])
+        return out
+
+    def index_keys(index):
+        return {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]}
+
+    return {
+        "name": names.table,
+        "billing_mode": definition["BillingMode"],
+        "hash_key": keys["HASH"],
+        "range_key": keys["RANGE"],
+        "attribute": [{"name": a["AttributeName"], "type": a["AttributeType"]}
+                      for a in definition["AttributeDefinitions"]],
+        "local_secondary_index": [
+            {"name": index["IndexName"], "range_key": index_keys(index)["RANGE"], **projection(index)}
+            for index in definition.get("LocalSecondaryIndexes", [])],
+        "global_secondary_index": [
+            {"name": index["IndexName"], "hash_key": index_keys(index)["HASH"],
+             "range_key": index_keys(index)["RANGE"], **projection(index)}
+            for index in definition.get("GlobalSecondaryIndexes", [])],
+        "point_in_time_recovery": {"enabled": True},
+        "server_side_encryption": {"enabled": True},
+        "ttl": {"attribute_name": TTL_ATTRIBUTE, "enabled": True},
+        "deletion_protection_enabled": names.stage == "prod",
+        "lifecycle": {"prevent_destroy": True},
+    }
+
+
+def _tf_alarm(name, description, threshold, comparison, **metric) -> dict:
+    return {"alarm_name": name, "alarm_description": description, "threshold": threshold,
+            "comparison_operator": comparison,
+            "evaluation_periods": metric.pop("evaluation_periods", 1),
+            "treat_missing_data": metric.pop("treat_missing_data", "notBreaching"),
+            "alarm_actions": ["${aws_sns_topic.alarms.arn}"],
+            "ok_actions": ["${aws_sns_topic.alarms.arn}"],
+            **metric}
+
+
+def _tf_metric(namespace, name, dimensions) -> dict:
+    return {"namespace": namespace, "metric_name": name, "statistic": "Sum",
+            "period": ALARM_PERIOD, "dimensions": dimensions}
+
+
+def _tf_alarms(names: StageNames) -> dict:
+    throttle_queries = [
+        {"id": metric_id, "return_data": False, "metric": {
+            "namespace": "AWS/DynamoDB", "metric_name": metric, "period": ALARM_PERIOD, "stat": "Sum",
+            "dimensions": {"TableName": "${aws_dynamodb_table.tally.name}"}}}
+        for metric_id, metric in (("reads", "ReadThrottleEvents"), ("writes", "WriteThrottleEvents"))
+    ] + [{"id": "throttles", "expression": "reads + writes", "label": "Throttled requests",
+          "return_data": True}]
+    tally = {"FunctionName": "${aws_lambda_function.tally.function_name}"}
+    return {
+        "api_server_errors": _tf_alarm(
+            f"{names.api}-api-5xx", "The API answered 5xx.", 1, "GreaterThanOrEqualToThreshold",
+            **_tf_metric("AWS/ApiGateway", "5XXError", {"ApiName": names.api, "Stage": API_STAGE})),
+        "table_throttles": _tf_alarm(
+            f"{names.table}-throttles", "DynamoDB throttled requests.", 1,
+            "GreaterThanOrEqualToThreshold", metric_query=throttle_queries),
+        "tally_errors": _tf_alarm(
+            f"{names.tally_function}-errors", "The scheduled count failed in 2 of 3 windows.", 1,
+            "GreaterThanOrEqualToThreshold", evaluation_periods=3, datapoints_to_alarm=2,
+            **_tf_metric("AWS/Lambda", "Errors", tally)),
+        "tally_not_running": _tf_alarm(
+            f"{names.tally_function}-not-running", "The schedule has not run for 15 minutes.", 1,
+            "LessThanThreshold", evaluation_periods=3, treat_missing_data="breaching",
+            **_tf_metric("AWS/Lambda", "Invocations", tally)),
+    }
+
+
+def terraform_resources(stage: str) -> dict:
+    """``action-tally.tf.json``: the stage's table, topics, log groups and alarms."""
+    names = StageNames(stage)
+    return {
+        "variable": {"alarm_email": {"type": "string", "default": "",
+                                     "description": "Where alarm notifications go; empty for none."}},
+        "resource": {
+            "aws_dynamodb_table": {"tally": _tf_table(names)},
+            "aws_sns_topic": {"totals": {"name": names.totals_topic},
+                              "alarms": {"name": names.alarm_topic}},
+            "aws_sns_topic_subscription": {"alarm_email": {
+                "count": '${var.alarm_email == "" ? 0 : 1}',
+                "topic_arn": "${aws_sns_topic.alarms.arn}", "protocol": "email",
+                "endpoint": "${var.alarm_email}"}},
+            "aws_cloudwatch_log_group": {
+                resource: {"name": names.log_group(function), "retention_in_days": LOG_RETENTION_DAYS}
+                for resource, function in TF_FUNCTIONS.items()},
+            "aws_cloudwatch_metric_alarm": _tf_alarms(names),
+        },
+        "output": {
+            "TableName": {"value": "${aws_dynamodb_table.tally.name}"},
+            "TotalsTopicArn": {"value": "${aws_sns_topic.totals.arn}"},
+            "AlarmTopicArn": {"value": "${aws_sns_topic.alarms.arn}"},
+        },
+    }
+
+
+def terraform_overrides(stage: str, chalice_tf: dict) -> dict:
+    """``chalice_override.tf.json``: Terraform's override file for Chalice's resources.
+
+    Stage-specific names for the schedule rule and the API (Chalice gives both stages
+    the same ones), and the functions' environment pointing at this stage's resources.
+    An override replaces a nested block whole, so each ``environment`` is restated.
+    """
+    names = StageNames(stage)
+    functions = chalice_tf["resource"]["aws_lambda_function"]
+    overrides = {}
+    for resource in TF_FUNCTIONS:
+        variables = dict(functions[resource]["environment"]["variables"])
+        variables.update(TABLE_NAME="${aws_dynamodb_table.tally.name}",
+                         TOTALS_TOPIC_ARN="${aws_sns_topic.totals.arn}")
+        overrides[resource] = {"environment": {"variables": variables}}
+    return {"resource": {
+        "aws_lambda_function": overrides,
+        "aws_cloudwatch_event_rule": {TF_SCHEDULE_RULE: {"name": f"{names.tally_function}-schedule"}},
+        "aws_api_gateway_rest_api": {TF_REST_API: {"name": names.api}},
+    }}
