@@ -65,6 +65,7 @@ class Totals:
     final: bool
     as_of: datetime | None
     version: int | None = None
+    void_count: int = 0   # the campaign's void_count these totals reflect
 
     def public_view(self, campaign: Campaign) -> dict:
         return {
