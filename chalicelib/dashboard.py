@@ -66,7 +66,7 @@ def campaign_page(store: TallyStore, campaign: Campaign, now):
     end = min(now, campaign.deadline).date()
     charts = reports_over_time(totals.tally.by_day, min(campaign.created_at.date(), end), end)
     return _page("campaign.html", root="../", campaign=campaign, view=view, totals=totals, charts=charts,
-                 status=campaign.status_at(now), versions=store.final_versions(campaign.campaign_id),
+                 campaign_status=campaign.status_at(now), versions=store.final_versions(campaign.campaign_id),
                  audit=store.audit_entries(campaign.campaign_id),
                  deadline=clock.format_public(campaign.deadline), fmt=clock.format_public)
 
