@@ -20,8 +20,6 @@ SOURCE_LANGUAGE = "en"
 # Digit grouping as CLDR has it (separator, minimum grouping digits), for the
 # languages that have a catalog; tests/test_summary.py checks them against Babel.
 _NUMBERS = {"en": (",", 1), "es": (".", 2)}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
 
 
 class Translator:
@@ -42,9 +40,6 @@ class Translator:
         text = self._catalog.ngettext(singular, plural, n)
         return Markup(escape(text)) % _escaped(dict(values, num=self.number(n)))
 
-    def pgettext(self, context: str, message: str) -> str:
-        return self._catalog.pgettext(context, message)
-
     def number(self, n: int) -> str:
         separator, minimum = self._numbers
         digits = str(n)
@@ -57,7 +52,7 @@ class Translator:
         return separator.join([digits] + groups)
 
     def date(self, moment) -> Markup:
-        month = self.pgettext("month", _MONTHS[moment.month - 1])
+        month = self._catalog.gettext(_MONTHS[moment.month - 1])
         return self.gettext("%(month)s %(day)s, %(year)s", day=moment.day, month=month, year=moment.year)
 
     def list(self, items) -> Markup:
@@ -76,6 +71,8 @@ def N_(message):
     return message
 
 
+_MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
+           N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
 _ACTION_NOUNS = {"letter": N_("letters"), "email": N_("emails"), "fax": N_("faxes"), "call": N_("calls"),
                  "tweet": N_("tweets")}
 
@@ -108,10 +105,10 @@ def summary_section(campaign: Campaign, totals: Totals, language: str) -> Summar
     nouns = t.list([t.gettext(_ACTION_NOUNS[a]) for a in campaign.actions if a in _ACTION_NOUNS])
     subject = Markup("“%s”") % campaign.title
     if countries:
+        where = t.ngettext("%(num)s country", "%(num)s countries", countries)
         headline = t.gettext("%(supporters)s from %(countries)s sent %(total)s %(actions)s about %(subject)s.",
-                             supporters=supporters, total=t.number(tally.actions_total), actions=nouns,
-                             subject=subject,
-                             countries=t.ngettext("%(num)s country", "%(num)s countries", countries))
+                             supporters=supporters, countries=where, total=t.number(tally.actions_total),
+                             actions=nouns, subject=subject)
     else:
         headline = t.gettext("%(supporters)s sent %(total)s %(actions)s about %(subject)s.",
                              supporters=supporters, total=t.number(tally.actions_total), actions=nouns,
@@ -123,7 +120,8 @@ def summary_section(campaign: Campaign, totals: Totals, language: str) -> Summar
               "role": t.gettext("Role"), "action": t.gettext("Action"), "count": t.gettext("Number"),
               "supporters": t.gettext("Supporters who contacted them")}
     facts = [(labels["reference"], campaign.reference), (labels["title"], campaign.title),
-             (labels["deadline"], t.date(campaign.deadline))]
+             (labels["deadline"], Markup("%s, %s UTC") % (t.date(campaign.deadline),
+                                                          campaign.deadline.strftime("%H:%M")))]
     actions = [(t.gettext(_ACTION_NOUNS[a]).capitalize(), t.number(tally.actions.get(a, 0)))
                for a in campaign.actions if a in _ACTION_NOUNS]
     targets = [(target.name, target.role, t.number(tally.by_target.get(target.id, 0))) for target in campaign.targets]
