@@ -17,9 +17,9 @@ from chalicelib.totals import Totals
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "staff"
 SOURCE_LANGUAGE = "en"
-# Digit grouping as CLDR has it (separator, minimum grouping digits), for the
+# Digit grouping as Babel (CLDR) formats it (separator, minimum grouping digits), for the
 # languages that have a catalog; tests/test_summary.py checks them against Babel.
-_NUMBERS = {"en": (",", 1), "es": (".", 2)}
+_NUMBERS = {"en": (",", 1), "es": (".", 1)}
 
 
 class Translator:

@@ -27,6 +27,8 @@ def test_templates_reach_the_deployment_zip(package):
     templates = sorted(p.name for p in (ROOT / "templates").glob("*.html"))
     assert templates and all(f"templates/{name}" in names for name in templates)
     assert "app.py" in names and "chalicelib/storage.py" in names
+    assert "templates/staff/summary.html" in names and "locales/es/LC_MESSAGES/staff.mo" in names
+    assert not [n for n in names if n.startswith("tally_cli/")]   # the staff CLI is not deployed
     assert not [n for n in names if n.startswith(("tests/", "tools/", "campaigns/", "boto3/", "moto/"))]
     size = (package / "deployment.zip").stat().st_size
     print(f"deployment.zip: {size / 1024:.0f} KiB, {len(names)} files")
