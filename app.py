@@ -116,6 +116,7 @@ def post_login():
 
 
 @app.route("/staff/logout", methods=["POST"], content_types=ANY_BODY, authorizer=staff_session)
+@json_errors
 def post_logout():
     return dashboard.sign_out(store(), app.current_request, clock.now())
 

@@ -32,6 +32,13 @@ def _int(environ, name, default, minimum=0):
     return value
 
 
+def _topic_arn(environ):
+    arn = environ.get("TOTALS_TOPIC_ARN") or None
+    if arn and not (arn.startswith("arn:") and len(arn.split(":")) == 6):
+        raise ValueError(f"TOTALS_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got {arn}")
+    return arn
+
+
 def load_settings(environ=None) -> Settings:
     """Build :class:`Settings` from environment variables (see README, Configuration)."""
     environ = os.environ if environ is None else environ
@@ -44,5 +51,5 @@ def load_settings(environ=None) -> Settings:
         settle_seconds=_int(environ, "SETTLE_SECONDS", 30),
         tally_interval_seconds=_int(environ, "TALLY_INTERVAL_SECONDS", 60, minimum=1),
         report_shards=_int(environ, "REPORT_SHARDS", 4, minimum=1),
-        totals_topic_arn=environ.get("TOTALS_TOPIC_ARN") or None,
+        totals_topic_arn=_topic_arn(environ),
     )

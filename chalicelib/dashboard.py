@@ -8,8 +8,8 @@ from chalice import Response
 from chalicelib import clock, pages, staff_sessions
 from chalicelib.campaigns import OPEN, Campaign
 from chalicelib.charts import reports_over_time
-from chalicelib.errors import ApiError, Unauthorized
-from chalicelib.storage import TallyStore
+from chalicelib.errors import ApiError, ServiceUnavailable, Unauthorized
+from chalicelib.storage import StorageUnavailable, TallyStore
 from chalicelib.summary import languages_for, summary_section
 from chalicelib.tallying import current_totals
 from chalicelib.web import FORM, read_body
@@ -38,6 +38,8 @@ def sign_in(store: TallyStore, settings, request, now):
         return login_page("That token is not valid: it is unknown, revoked or expired.", 401)
     except ApiError as error:
         return login_page(error.message, error.status)
+    except StorageUnavailable:
+        return login_page(ServiceUnavailable().message, 503)
     return Response(body="", status_code=303, headers={
         "Location": "dashboard", "Cache-Control": "no-store",
         "Set-Cookie": staff_sessions.set_cookie(session_id, session, now)})

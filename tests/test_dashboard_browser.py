@@ -31,7 +31,7 @@ COUNTRIES = ["MX", "ES", "AR", "CO", "VE", "CL", "PE", "US", "FR", ""]   # "": n
 @pytest.fixture
 def seeded(store, settings, fake_clock):
     """UA 47.22 closed with final totals (one report voided, so version 2), and an open campaign."""
-    fake_clock.set(START - timedelta(days=1))
+    fake_clock.set(START - timedelta(days=11))   # launched the day before the first report
     ua, _ = save_campaign(store, "ua-47-22", campaign_body(), fake_clock(), settings.report_shards)
     other, _ = save_campaign(store, "ua-52-22", campaign_body(reference="UA 52.22", title="Journalist detained "
                              "incommunicado", deadline="2026-03-01T23:59:59Z"), fake_clock(), settings.report_shards)

@@ -8,12 +8,10 @@ import boto3
 import pytest
 
 from chalicelib import tallying, voiding
-from chalicelib.campaign_admin import save_campaign
 from chalicelib.intake import submit_report
 from chalicelib.notify import TotalsNotifier
-from tests.conftest import campaign_body, report_body
-
-CAMPAIGN = "ua-47-22"
+from tests.conftest import report_body
+from tests.test_tallying import CAMPAIGN, ua  # noqa: F401 (ua is a fixture)
 
 
 @pytest.fixture
@@ -33,12 +31,6 @@ def topic(moto_table):
         return [json.loads(message["Body"]) for message in messages]
 
     return TotalsNotifier(sns, topic_arn), received
-
-
-@pytest.fixture
-def ua(store, settings, fake_clock):
-    campaign, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), settings.report_shards)
-    return campaign
 
 
 def close(store, settings, fake_clock, ua, notifier):
@@ -143,3 +135,10 @@ def test_the_scheduled_function_uses_the_topic_from_the_environment(client, camp
     run_scheduled(client)
     (message,) = received()
     assert message["campaign_id"] == campaign and message["totals"]["final"] is True
+
+
+def test_a_malformed_topic_arn_is_refused_when_settings_load():
+    from chalicelib.config import load_settings
+    with pytest.raises(ValueError, match="TOTALS_TOPIC_ARN"):
+        load_settings({"TOTALS_TOPIC_ARN": "action-tally-totals"})
+    assert load_settings({}).totals_topic_arn is None

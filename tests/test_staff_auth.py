@@ -225,3 +225,13 @@ def test_the_sign_in_page_is_plain_html_without_the_token_in_it(client):
     response = client.http.get("/staff/login")
     assert response.status_code == 200 and 'type="password"' in response.body.decode()
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_dynamodb_down_at_sign_in_shows_the_form_with_503(client, campaign, store, staff_headers, monkeypatch):
+    def unavailable(session):
+        raise StorageUnavailable("throttled")
+
+    monkeypatch.setattr(store, "put_staff_session", unavailable)
+    monkeypatch.setattr("chalicelib.runtime._STORE", store)
+    response = login(client, staff_headers["Authorization"].split()[1])
+    assert response.status_code == 503 and "busy" in response.body.decode()

@@ -5,28 +5,15 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import publishing, tallying, voiding
-from chalicelib.campaign_admin import save_campaign
 from chalicelib.errors import CampaignNotFound, ValidationFailed
 from chalicelib.intake import submit_report
 from chalicelib.storage import AlreadyExcluded, ReportNotFound
-from chalicelib.totals import Tally
-from tests.conftest import campaign_body, report_body
-
-CAMPAIGN = "ua-47-22"
-
-
-@pytest.fixture
-def ua(store, settings, fake_clock):
-    campaign, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), settings.report_shards)
-    return campaign
+from tests.conftest import report_body
+from tests.test_tallying import CAMPAIGN, recount, ua  # noqa: F401 (ua is a fixture)
 
 
 def submit(store, settings, **overrides):
     return submit_report(store, settings, CAMPAIGN, report_body(**overrides)).report
-
-
-def recount(store):
-    return Tally.of(store.all_reports(store.get_campaign(CAMPAIGN)))
 
 
 def void(store, fake_clock, report_ref, reason="duplicate of a paper report", by="Ana (UA desk)"):
@@ -182,7 +169,16 @@ def test_a_void_during_a_provisional_run_is_corrected_by_the_next_run(store, set
     assert recount(store).reports == 3
 
 
-def test_concurrent_voids_each_count_once_and_the_last_version_reflects_them_all(store, settings, fake_clock, ua):
+@pytest.mark.dynamodb_local
+def test_concurrent_voids_each_count_once_and_the_last_version_reflects_them_all(local_table, settings, fake_clock):
+    """On DynamoDB Local: moto's transactions roll back by restoring a snapshot of the table,
+    which loses other threads' writes, so they cannot show what concurrent voids do."""
+    from chalicelib.campaign_admin import save_campaign
+    from chalicelib.storage import StorageUnavailable, TallyStore
+    from tests.conftest import campaign_body
+
+    store = TallyStore(local_table)
+    ua, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), settings.report_shards)
     reports = [submit(store, settings) for _ in range(8)]
     close(store, settings, fake_clock, ua)
     outcomes, errors = [], []
@@ -192,25 +188,23 @@ def test_concurrent_voids_each_count_once_and_the_last_version_reflects_them_all
             outcomes.append(void(store, fake_clock, report.report_id))
         except AlreadyExcluded:
             outcomes.append("already")
-        except Exception as error:  # pragma: no cover - surfaced below
+        except StorageUnavailable as error:   # a transaction conflict: "retry", and nothing written
             errors.append(error)
 
     # Six different reports, and one of them twice at the same time.
-    targets = reports[:6] + [reports[0]]
-    threads = [threading.Thread(target=staff, args=(report,)) for report in targets]
+    threads = [threading.Thread(target=staff, args=(report,)) for report in reports[:6] + [reports[0]]]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    # A transaction conflict is DynamoDB saying "retry": the scheduled job finishes any republish.
-    assert all("retry" in str(e) or "cancel" in str(e).lower() for e in errors), errors
-    tallying.run_tally(store, settings, fake_clock())
+    tallying.run_tally(store, settings, fake_clock())   # finishes any republish a conflict left due
 
     campaign = store.get_campaign(CAMPAIGN)
     voided = [r for r in store.stored_reports(campaign) if r.excluded == "void"]
-    assert campaign.void_count == len(voided) == len(store.audit_entries(CAMPAIGN))
-    assert outcomes.count("already") <= 1 and len(voided) >= 6 - len(errors)
+    assert campaign.void_count == len(voided) == len(store.audit_entries(CAMPAIGN))   # all or nothing
+    assert len(voided) + outcomes.count("already") + len(errors) == 7 and outcomes.count("already") <= 1
+    assert {r.report_id for r in voided} <= {r.report_id for r in reports[:6]}
     final = store.latest_final(CAMPAIGN)
     assert final.void_count == campaign.void_count and final.tally == recount(store)
     versions = [v.version for v in store.final_versions(CAMPAIGN)]
-    assert versions == list(range(1, len(versions) + 1))
+    assert versions == list(range(1, len(versions) + 1)) and not campaign.publication_due
