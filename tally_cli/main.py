@@ -43,8 +43,12 @@ class Backend:
     @property
     def store(self) -> TallyStore:
         if self._store is None:
+            credentials = {}
+            if self.endpoint_url and boto3.Session().get_credentials() is None:
+                # A local DynamoDB takes any key, but botocore insists on one.
+                credentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
             resource = boto3.resource("dynamodb", region_name=self.region, endpoint_url=self.endpoint_url,
-                                      config=BOTO_CONFIG)
+                                      config=BOTO_CONFIG, **credentials)
             self._store = TallyStore(resource.Table(self.table))
         return self._store
 
