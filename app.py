@@ -24,7 +24,7 @@ def _campaign(campaign_id):
 
 # Every /staff route but the sign-in page carries one of these authorizers, which API
 # Gateway (and `make run`, and the tests) runs before the view; the view checks again
-# (see README, "Staff authentication").
+# (see README, "Staff side").
 @app.authorizer(ttl_seconds=0)
 def staff_token(auth_request):
     return gateway_decision(authenticate, store(), auth_request.token, clock.now())
