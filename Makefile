@@ -8,11 +8,13 @@ STAMP := $(VENV)/.installed
 STAGES ?= dev prod
 STAGE ?= dev
 
-.PHONY: run test install clean package resources
+.PHONY: run test install clean package resources locales
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	# the staff command line, `action-tally`, editable so it always runs this checkout
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,3 +36,8 @@ resources: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .local tools/node_modules test-artifacts .pytest_cache out
+
+# Rebuild the gettext catalogs after editing a .po file (the .mo files are committed,
+# because Chalice packages files as they are; a test checks they match the .po files).
+locales: $(STAMP)
+	$(BIN)/pybabel compile --domain staff --directory locales --statistics

@@ -1,17 +1,16 @@
 """Action Tally: routes and the scheduled job. All logic lives in chalicelib/."""
 from chalice import Chalice, Rate
 
-from chalicelib import clock, form_page
-from chalicelib.auth import authenticate
+from chalicelib import clock, dashboard, form_page, staff_sessions
+from chalicelib.auth import authenticate, gateway_decision
 from chalicelib.campaign_admin import save_campaign
 from chalicelib.errors import CampaignNotFound
+from chalicelib.exports import reports_response, totals_response
 from chalicelib.intake import submit_report
 from chalicelib.observability import observe
-from chalicelib.runtime import settings, store
+from chalicelib.runtime import notifier, settings, store
 from chalicelib.tallying import current_totals, run_tally
-from chalicelib.totals import staff_csv
-from chalicelib.web import (FORM, JSON, csv_response, export_format, json_errors, json_response,
-                            media_type, read_body)
+from chalicelib.web import FORM, JSON, json_errors, json_response, media_type, read_body
 
 app = Chalice(app_name="action-tally")
 observe(app)   # JSON logs and EMF metrics for every request and scheduled run
@@ -25,8 +24,25 @@ def _campaign(campaign_id):
     return campaign
 
 
+# Every /staff route but the sign-in page carries one of these authorizers, which API
+# Gateway (and `make run`, and the tests) runs before the view; the view checks again
+# (see README, "Staff side").
+@app.authorizer(ttl_seconds=0)
+def staff_token(auth_request):
+    return gateway_decision(authenticate, store(), auth_request.token, clock.now())
+
+
+@app.authorizer(ttl_seconds=0, header="Cookie")
+def staff_session(auth_request):
+    return gateway_decision(staff_sessions.session_staff, store(), auth_request.token, clock.now())
+
+
 def _require_staff():
     authenticate(store(), app.current_request.headers.get("authorization"), clock.now())
+
+
+def _require_session():
+    staff_sessions.session_staff(store(), app.current_request.headers.get("cookie"), clock.now())
 
 
 @app.route("/campaigns/{campaign_id}", methods=["GET"])
@@ -66,7 +82,7 @@ def get_totals(campaign_id):
                          headers={"Cache-Control": cache})
 
 
-@app.route("/staff/campaigns/{campaign_id}", methods=["PUT"], content_types=ANY_BODY)
+@app.route("/staff/campaigns/{campaign_id}", methods=["PUT"], content_types=ANY_BODY, authorizer=staff_token)
 @json_errors
 def put_campaign(campaign_id):
     _require_staff()
@@ -75,19 +91,75 @@ def put_campaign(campaign_id):
     return json_response(campaign.staff_view(clock.now()), 201 if created else 200)
 
 
-@app.route("/staff/campaigns/{campaign_id}/totals", methods=["GET"])
+@app.route("/staff/campaigns/{campaign_id}/totals", methods=["GET"], authorizer=staff_token)
 @json_errors
 def get_staff_totals(campaign_id):
     _require_staff()
-    campaign = _campaign(campaign_id)
-    view = current_totals(store(), campaign).staff_view(campaign)
-    if export_format(app.current_request) == "csv":
-        return csv_response(staff_csv(view), f"{campaign_id}-totals.csv")
-    return json_response(view, headers={"Cache-Control": "no-store"})
+    return totals_response(store(), _campaign(campaign_id), app.current_request)
+
+
+@app.route("/staff/campaigns/{campaign_id}/reports", methods=["GET"], authorizer=staff_token)
+@json_errors
+def get_staff_reports(campaign_id):
+    _require_staff()
+    return reports_response(store(), _campaign(campaign_id), app.current_request)
+
+
+# -- the staff dashboard (browsers: a session cookie instead of the Bearer header) -------
+
+@app.route("/staff/login", methods=["GET"])
+def get_login():
+    return dashboard.login_page()
+
+
+@app.route("/staff/login", methods=["POST"], content_types=ANY_BODY)
+def post_login():
+    return dashboard.sign_in(store(), settings(), app.current_request, clock.now())
+
+
+@app.route("/staff/logout", methods=["POST"], content_types=ANY_BODY, authorizer=staff_session)
+@json_errors
+def post_logout():
+    return dashboard.sign_out(store(), app.current_request, clock.now())
+
+
+@app.route("/staff/dashboard", methods=["GET"], authorizer=staff_session)
+@json_errors
+def get_dashboard():
+    _require_session()
+    return dashboard.campaign_list(store(), clock.now())
+
+
+@app.route("/staff/dashboard/{campaign_id}", methods=["GET"], authorizer=staff_session)
+@json_errors
+def get_dashboard_campaign(campaign_id):
+    _require_session()
+    return dashboard.campaign_page(store(), _campaign(campaign_id), clock.now())
+
+
+@app.route("/staff/dashboard/{campaign_id}/summary", methods=["GET"], authorizer=staff_session)
+@json_errors
+def get_dashboard_summary(campaign_id):
+    _require_session()
+    return dashboard.summary_page(store(), _campaign(campaign_id), clock.now())
+
+
+@app.route("/staff/dashboard/{campaign_id}/totals", methods=["GET"], authorizer=staff_session)
+@json_errors
+def get_dashboard_totals(campaign_id):
+    _require_session()
+    return totals_response(store(), _campaign(campaign_id), app.current_request)
+
+
+@app.route("/staff/dashboard/{campaign_id}/reports", methods=["GET"], authorizer=staff_session)
+@json_errors
+def get_dashboard_reports(campaign_id):
+    _require_session()
+    return reports_response(store(), _campaign(campaign_id), app.current_request)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def tally(event):
     """Fold new reports into provisional totals; close campaigns past their deadline."""
-    summary = run_tally(store(), settings(), clock.now())
-    return {"folded": summary.folded, "closed": summary.closed}
+    summary = run_tally(store(), settings(), clock.now(), notifier())
+    return {"folded": summary.folded, "closed": summary.closed, "published": summary.published}

@@ -3,6 +3,8 @@ import hashlib
 import hmac
 import secrets
 
+from chalice import AuthResponse
+
 from chalicelib.errors import Unauthorized
 from chalicelib.storage import StaffToken, TallyStore
 
@@ -40,3 +42,27 @@ def authenticate(store: TallyStore, authorization: str | None, now) -> StaffToke
     if record.revoked_at or (record.expires_at and record.expires_at <= now):
         raise Unauthorized()
     return record
+
+
+class StaffTokenRefused(Exception):
+    """Raised by the API Gateway authorizers for any refused credential.
+
+    API Gateway answers 401 (its UNAUTHORIZED gateway response) only when an
+    authorizer fails with exactly the message "Unauthorized"; anything else
+    becomes a 500. The gateway response carries the API's JSON error shape.
+    """
+
+    def __init__(self):
+        super().__init__("Unauthorized")
+
+
+def gateway_decision(check, *args) -> AuthResponse:
+    """Run ``check`` (which returns a StaffToken or raises Unauthorized) for an authorizer:
+    allow the staff routes, or raise StaffTokenRefused."""
+    try:
+        token = check(*args)
+    except Unauthorized:
+        raise StaffTokenRefused() from None
+    # Only a prefix of the hash: enough to tell tokens apart in logs, useless to an attacker.
+    return AuthResponse(routes=["/staff/*"], principal_id=token.token_hash[:12],
+                        context={"label": token.label})

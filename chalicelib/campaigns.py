@@ -42,6 +42,9 @@ class Campaign:
     updated_at: datetime | None = None
     closed_at: datetime | None = None
     published_version: int | None = None
+    void_count: int = 0                  # reports voided so far; totals record the count they reflect
+    notified_version: int | None = None  # the last published version announced on the totals topic
+    publication_due: bool = False        # closed, but a version to publish or announce is pending
 
     @property
     def closes_at(self) -> datetime:
@@ -85,6 +88,7 @@ class Campaign:
             "updated_at": _public_or_none(self.updated_at),
             "closed_at": _public_or_none(self.closed_at),
             "published_version": self.published_version,
+            "void_count": self.void_count,
         })
         return view
 
@@ -224,4 +228,5 @@ def normalise_origin(origin):
 def apply_update(existing: Campaign, incoming: Campaign, now: datetime) -> Campaign:
     """Staff edit of an open campaign: facts change, identity and history stay."""
     return replace(incoming, created_at=existing.created_at, updated_at=now,
-                   report_shards=existing.report_shards, state=existing.state)
+                   report_shards=existing.report_shards, state=existing.state,
+                   void_count=existing.void_count)

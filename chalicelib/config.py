@@ -19,6 +19,7 @@ class Settings:
     settle_seconds: int = 30
     tally_interval_seconds: int = 60
     report_shards: int = 4
+    totals_topic_arn: str | None = None   # SNS topic announcing final totals; unset: not announced
 
 
 def _int(environ, name, default, minimum=0):
@@ -29,6 +30,13 @@ def _int(environ, name, default, minimum=0):
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _topic_arn(environ):
+    arn = environ.get("TOTALS_TOPIC_ARN") or None
+    if arn and not (arn.startswith("arn:") and len(arn.split(":")) == 6):
+        raise ValueError(f"TOTALS_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got {arn}")
+    return arn
 
 
 def load_settings(environ=None) -> Settings:
@@ -43,4 +51,5 @@ def load_settings(environ=None) -> Settings:
         settle_seconds=_int(environ, "SETTLE_SECONDS", 30),
         tally_interval_seconds=_int(environ, "TALLY_INTERVAL_SECONDS", 60, minimum=1),
         report_shards=_int(environ, "REPORT_SHARDS", 4, minimum=1),
+        totals_topic_arn=_topic_arn(environ),
     )

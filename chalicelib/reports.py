@@ -35,11 +35,22 @@ class ReportInput:
 
 
 @dataclass(frozen=True)
+class Void:
+    """Why a report no longer counts: who voided it, when, and the reason they gave."""
+    by: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Report(ReportInput):
     """A stored report."""
     campaign_id: str = ""
     report_id: str = ""
     received_at: datetime | None = None
+    # Why the report is left out of the totals ("void", or another kind of exclusion), if it is.
+    excluded: str | None = None
+    void: Void | None = None
 
 
 def shard_for(submission_id: str, shards: int) -> int:

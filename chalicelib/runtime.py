@@ -7,10 +7,12 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.config import Settings, load_settings
+from chalicelib.notify import TotalsNotifier
 from chalicelib.storage import TallyStore
 
 _SETTINGS: Settings | None = None
 _STORE: TallyStore | None = None
+_NOTIFIER: TotalsNotifier | None = None
 # Bounded retries and timeouts: an API call must finish well inside the
 # function timeout, which the tally job's settle time depends on.
 BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3},
@@ -34,7 +36,18 @@ def store() -> TallyStore:
     return _STORE
 
 
+def notifier() -> TotalsNotifier:
+    """Announces final totals on ``TOTALS_TOPIC_ARN``, or skips with a log line when unset."""
+    global _NOTIFIER
+    if _NOTIFIER is None:
+        topic = settings().totals_topic_arn
+        # The topic's own region (arn:aws:sns:<region>:<account>:<name>), wherever the function runs.
+        client = boto3.client("sns", region_name=topic.split(":")[3], config=BOTO_CONFIG) if topic else None
+        _NOTIFIER = TotalsNotifier(client, topic)
+    return _NOTIFIER
+
+
 def reset() -> None:
     """Forget cached settings and storage (tests, and local runs that switch tables)."""
-    global _SETTINGS, _STORE
-    _SETTINGS = _STORE = None
+    global _SETTINGS, _STORE, _NOTIFIER
+    _SETTINGS = _STORE = _NOTIFIER = None

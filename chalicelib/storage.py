@@ -11,8 +11,15 @@ pk                             sk                       what
 ``CAMPAIGN#<id>``              ``TOTALS#FINAL#<v>``     published final totals, version v
 ``REPORTS#<id>#<shard>``       ``<submission_id>``      one report (also in the arrival LSI)
 ``STAFF_TOKENS``               ``<sha256 of token>``    a staff token's hash and metadata
+``STAFF_SESSIONS``             ``<sha256 of session>``  a dashboard sign-in (expires with TTL)
+``AUDIT#<id>``                 ``<timestamp>#<uuid>``   one staff action on the campaign (a void)
 =============================  =======================  ==================================
+
+A closed campaign whose newest totals are not yet published or announced waits in
+the state GSI under ``publication_due`` (its :class:`Campaign` still reads as closed),
+so that the scheduled job can find and finish it without scanning closed campaigns.
 """
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,12 +29,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import clock
 from chalicelib.campaigns import CLOSED, OPEN, Campaign, Target
-from chalicelib.reports import Report, ReportInput, shard_for
-from chalicelib.schema import CAMPAIGNS_BY_STATE, REPORTS_BY_RECEIVED
+from chalicelib.reports import Report, ReportInput, Void, shard_for
+from chalicelib.schema import CAMPAIGNS_BY_STATE, REPORTS_BY_RECEIVED, TTL_ATTRIBUTE
 from chalicelib.totals import Tally, Totals
 
 _PROVISIONAL = "TOTALS#PROVISIONAL"
 _FINAL_PREFIX = "TOTALS#FINAL#"
+_PUBLICATION_DUE = "publication_due"   # campaign_state of a closed campaign with work pending
+VOID = "void"                          # the ``excluded`` marker of a voided report
 _BUSY_CODES = {
     "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
     "InternalServerError", "ServiceUnavailable", "TransactionConflictException",
@@ -43,12 +52,25 @@ class StaleWrite(Exception):
     """A conditional write lost to another writer; re-read and decide again."""
 
 
+class ReportNotFound(Exception):
+    """No report of the campaign has that id."""
+
+
+class AlreadyExcluded(Exception):
+    """The report is already left out of the totals (voided, or excluded otherwise)."""
+
+    def __init__(self, report: Report):
+        super().__init__(report.report_id)
+        self.report = report
+
+
 @dataclass(frozen=True)
 class ProvisionalState:
     settled: Tally           # every report received before ``watermark``
     watermark: str           # a timestamp from :mod:`clock`
     tail: Tally              # reports received from ``watermark`` up to ``as_of``
     as_of: datetime
+    void_count: int = 0      # the campaign's void_count when the counting began
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,26 @@ class StaffToken:
     created_at: datetime
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """A dashboard sign-in: a browser cookie standing for a staff token until ``expires_at``."""
+    session_hash: str
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One staff action on a campaign's reports; no supporter's personal data."""
+    campaign_id: str
+    action: str
+    report_id: str
+    by: str
+    reason: str
+    at: datetime
 
 
 def _campaign_key(campaign_id):
@@ -107,30 +149,58 @@ class TallyStore:
         """Overwrite ``previous`` with ``campaign`` if it is unchanged and still open at ``now``."""
         condition = (Attr("campaign_state").eq(OPEN)
                      & Attr("deadline").gt(clock.format_timestamp(now - timedelta(seconds=1)))
-                     & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at)))
+                     & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at))
+                     & _void_count_is(previous.void_count))
         self._put(_campaign_to_item(campaign), condition)
 
     def campaigns(self, state: str) -> list[Campaign]:
         """Campaigns in ``state`` (open or closed), earliest deadline first."""
-        items = self._query_all(IndexName=CAMPAIGNS_BY_STATE,
-                                KeyConditionExpression=Key("campaign_state").eq(state))
-        return [_campaign_from_item(item) for item in items]
+        states = [state] if state == OPEN else [state, _PUBLICATION_DUE]
+        campaigns = [_campaign_from_item(item) for name in states for item in self._query_all(
+            IndexName=CAMPAIGNS_BY_STATE, KeyConditionExpression=Key("campaign_state").eq(name))]
+        return sorted(campaigns, key=lambda campaign: campaign.deadline)
+
+    def campaigns_due(self) -> list[Campaign]:
+        """Closed campaigns whose newest totals still wait to be published or announced."""
+        return [_campaign_from_item(item) for item in self._query_all(
+            IndexName=CAMPAIGNS_BY_STATE, KeyConditionExpression=Key("campaign_state").eq(_PUBLICATION_DUE))]
 
     def mark_closed(self, campaign_id: str, version: int, closed_at: datetime) -> bool:
-        """Record that ``version`` is published and the campaign closed; False if it already was."""
-        try:
-            with _TranslateErrors():
-                self._table.update_item(
-                    Key=_campaign_key(campaign_id),
-                    UpdateExpression="SET campaign_state = :closed, closed_at = :at, published_version = :v",
-                    ConditionExpression=Attr("campaign_state").eq(OPEN),
-                    ExpressionAttributeValues={":closed": CLOSED, ":at": clock.format_timestamp(closed_at),
-                                               ":v": version})
-            return True
-        except ClientError as error:
-            if _is_condition_failure(error):
-                return False
-            raise
+        """Record that ``version`` is published and the campaign closed; False if it already was.
+
+        The campaign stays due for publication until :meth:`mark_published`
+        (the totals are announced, and any void since the recount re-published).
+        """
+        return self._update_campaign(
+            campaign_id, "SET campaign_state = :due, closed_at = :at, published_version = :v",
+            Attr("campaign_state").eq(OPEN),
+            {":due": _PUBLICATION_DUE, ":at": clock.format_timestamp(closed_at), ":v": version})
+
+    def record_published(self, campaign_id: str, version: int) -> bool:
+        """Point the campaign at published ``version``; never moves back to an older one."""
+        return self._update_campaign(
+            campaign_id, "SET published_version = :v",
+            Attr("published_version").not_exists() | Attr("published_version").lt(version), {":v": version})
+
+    def record_notified(self, campaign_id: str, version: int) -> bool:
+        """Remember that ``version`` was announced; never moves back to an older one."""
+        return self._update_campaign(
+            campaign_id, "SET notified_version = :v",
+            Attr("notified_version").not_exists() | Attr("notified_version").lt(version), {":v": version})
+
+    def mark_published(self, campaign_id: str, void_count: int) -> bool:
+        """Nothing is due any more, if no report was voided since totals reflecting ``void_count``."""
+        return self._update_campaign(
+            campaign_id, "SET campaign_state = :closed",
+            Attr("campaign_state").eq(_PUBLICATION_DUE) & _void_count_is(void_count), {":closed": CLOSED})
+
+    def move_deadline(self, campaign: Campaign, deadline: datetime, now: datetime) -> bool:
+        """Bring an open campaign's deadline forward to ``deadline``; False if it closed or changed."""
+        return self._update_campaign(
+            campaign.campaign_id, "SET deadline = :deadline, updated_at = :now",
+            Attr("campaign_state").eq(OPEN) & Attr("deadline").gt(clock.format_timestamp(deadline))
+            & Attr("updated_at").eq(clock.format_timestamp(campaign.updated_at)),
+            {":deadline": clock.format_timestamp(deadline), ":now": clock.format_timestamp(now)})
 
     # -- reports -----------------------------------------------------------
 
@@ -189,6 +259,77 @@ class TallyStore:
                 KeyConditionExpression=Key("pk").eq(_report_partition(campaign.campaign_id, shard)),
                 FilterExpression=Attr("excluded").not_exists()))
 
+    def stored_reports(self, campaign: Campaign):
+        """Every report of the campaign, counted or not, with its exclusion, from the table."""
+        for shard in range(campaign.report_shards):
+            yield from (_report_from_item(item) for item in self._query_all(
+                ConsistentRead=True,
+                KeyConditionExpression=Key("pk").eq(_report_partition(campaign.campaign_id, shard))))
+
+    def find_report(self, campaign: Campaign, report_id: str) -> Report | None:
+        """The report with ``report_id`` (the id a supporter's receipt shows).
+
+        Reports are keyed by submission id, so this reads every shard partition
+        with a filter: fine for a rare staff action, not for a hot path.
+        """
+        for shard in range(campaign.report_shards):
+            for item in self._query_all(
+                    ConsistentRead=True, FilterExpression=Attr("report_id").eq(report_id),
+                    KeyConditionExpression=Key("pk").eq(_report_partition(campaign.campaign_id, shard))):
+                return _report_from_item(item)
+        return None
+
+    def void_report(self, campaign: Campaign, report: Report, void: Void, publication_due: bool) -> None:
+        """Void ``report``: mark it, write the audit entry and count the void, all or nothing.
+
+        ``campaign`` is the one read before: if its state changed since (it
+        closed), StaleWrite, and the caller decides again. ``publication_due``
+        puts a closed campaign in line for a new version of its totals.
+        Raises ReportNotFound or AlreadyExcluded when the report cannot be voided.
+        """
+        at = clock.format_timestamp(void.at)
+        report_key = {"pk": _report_partition(campaign.campaign_id, shard_for(report.submission_id,
+                                                                             campaign.report_shards)),
+                      "sk": report.submission_id}
+        audit = {"pk": f"AUDIT#{campaign.campaign_id}", "sk": f"{at}#{uuid.uuid4().hex}", "action": VOID,
+                 "report_id": report.report_id, "by": void.by, "reason": void.reason, "at": at}
+        campaign_update = "ADD void_count :one" + (" SET campaign_state = :due" if publication_due else "")
+        campaign_values = {":one": 1, ":seen": _stored_state(campaign)}
+        if publication_due:
+            campaign_values[":due"] = _PUBLICATION_DUE
+        items = [
+            {"Update": {"Key": report_key, "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        "UpdateExpression": "SET excluded = :void, void_reason = :reason, voided_by = :by, "
+                                            "voided_at = :at",
+                        "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(excluded)",
+                        "ExpressionAttributeValues": {":void": VOID, ":reason": void.reason,
+                                                      ":by": void.by, ":at": at}}},
+            {"Put": {"Item": audit, "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Update": {"Key": _campaign_key(campaign.campaign_id), "UpdateExpression": campaign_update,
+                        "ConditionExpression": "campaign_state = :seen",
+                        "ExpressionAttributeValues": campaign_values}},
+        ]
+        reasons = self._transact(items)
+        if not reasons:
+            return
+        report_reason, _, campaign_reason = reasons
+        if report_reason.get("Code") == "ConditionalCheckFailed":
+            old = report_reason.get("Item")
+            if not old:
+                raise ReportNotFound(report.report_id)
+            # Error responses come back in DynamoDB's own JSON, unlike results.
+            raise AlreadyExcluded(_report_from_item({k: TypeDeserializer().deserialize(v) for k, v in old.items()}))
+        if campaign_reason.get("Code") == "ConditionalCheckFailed":
+            raise StaleWrite(campaign.campaign_id)
+        raise StorageUnavailable(f"void of {report.report_id} cancelled: {reasons}")
+
+    def audit_entries(self, campaign_id: str) -> list[AuditEntry]:
+        """The campaign's audit trail, oldest first."""
+        return [AuditEntry(campaign_id, item["action"], item["report_id"], item["by"], item["reason"],
+                           clock.parse_timestamp(item["at"]))
+                for item in self._query_all(KeyConditionExpression=Key("pk").eq(f"AUDIT#{campaign_id}"),
+                                            ConsistentRead=True)]
+
     def has_reports(self, campaign: Campaign) -> bool:
         with _TranslateErrors():
             return any(self._table.query(
@@ -204,14 +345,16 @@ class TallyStore:
         if not item:
             return None
         return ProvisionalState(Tally.from_dict(item["settled"]), item["watermark"],
-                                Tally.from_dict(item["tail"]), clock.parse_timestamp(item["as_of"]))
+                                Tally.from_dict(item["tail"]), clock.parse_timestamp(item["as_of"]),
+                                int(item.get("void_count", 0)))
 
     def save_provisional(self, campaign_id: str, state: ProvisionalState,
                          previous: ProvisionalState | None) -> bool:
         """Replace ``previous`` with ``state``; False if another run got there first."""
         as_of = clock.format_timestamp(state.as_of)
         item = {"pk": f"CAMPAIGN#{campaign_id}", "sk": _PROVISIONAL, "watermark": state.watermark,
-                "settled": state.settled.as_dict(), "tail": state.tail.as_dict(), "as_of": as_of}
+                "settled": state.settled.as_dict(), "tail": state.tail.as_dict(), "as_of": as_of,
+                "void_count": state.void_count}
         condition = (Attr("pk").not_exists() if previous is None else
                      Attr("watermark").eq(previous.watermark) & Attr("as_of").lt(as_of))
         try:
@@ -228,7 +371,7 @@ class TallyStore:
         """
         item = {"pk": f"CAMPAIGN#{campaign_id}", "sk": f"{_FINAL_PREFIX}{totals.version:06d}",
                 "tally": totals.tally.as_dict(), "version": totals.version,
-                "as_of": clock.format_timestamp(totals.as_of)}
+                "as_of": clock.format_timestamp(totals.as_of), "void_count": totals.void_count}
         try:
             self._put(item, Attr("pk").not_exists())
             return totals
@@ -241,11 +384,13 @@ class TallyStore:
                 KeyConditionExpression=(Key("pk").eq(f"CAMPAIGN#{campaign_id}")
                                         & Key("sk").begins_with(_FINAL_PREFIX)),
                 ScanIndexForward=False, Limit=1, ConsistentRead=True)["Items"]
-        if not items:
-            return None
-        item = items[0]
-        return Totals(campaign_id, Tally.from_dict(item["tally"]), True,
-                      clock.parse_timestamp(item["as_of"]), int(item["version"]))
+        return _totals_from_item(campaign_id, items[0]) if items else None
+
+    def final_versions(self, campaign_id: str) -> list[Totals]:
+        """Every published version of the final totals, oldest first."""
+        return [_totals_from_item(campaign_id, item) for item in self._query_all(
+            KeyConditionExpression=Key("pk").eq(f"CAMPAIGN#{campaign_id}") & Key("sk").begins_with(_FINAL_PREFIX),
+            ConsistentRead=True)]
 
     # -- staff tokens --------------------------------------------------------
 
@@ -278,11 +423,33 @@ class TallyStore:
             # Consistent, so that a revocation takes effect at once.
             item = self._table.get_item(Key={"pk": "STAFF_TOKENS", "sk": token_hash},
                                         ConsistentRead=True).get("Item")
+        return _token_from_item(item) if item else None
+
+    def staff_tokens(self) -> list[StaffToken]:
+        """Every staff token ever issued (their hashes and labels), revoked ones included."""
+        return [_token_from_item(item) for item in self._query_all(
+            KeyConditionExpression=Key("pk").eq("STAFF_TOKENS"), ConsistentRead=True)]
+
+    def put_staff_session(self, session: StaffSession) -> None:
+        """Store a new dashboard session; DynamoDB's TTL removes it some time after it expires."""
+        self._put({"pk": "STAFF_SESSIONS", "sk": session.session_hash, "token_hash": session.token_hash,
+                   "created_at": clock.format_timestamp(session.created_at),
+                   "expires_at_iso": clock.format_timestamp(session.expires_at),
+                   TTL_ATTRIBUTE: int(session.expires_at.timestamp())}, Attr("pk").not_exists())
+
+    def get_staff_session(self, session_hash: str) -> StaffSession | None:
+        with _TranslateErrors():
+            item = self._table.get_item(Key={"pk": "STAFF_SESSIONS", "sk": session_hash},
+                                        ConsistentRead=True).get("Item")
         if not item:
             return None
-        return StaffToken(item["sk"], item["label"], clock.parse_timestamp(item["created_at"]),
-                          _optional_timestamp(item.get("expires_at_iso")),
-                          _optional_timestamp(item.get("revoked_at")))
+        return StaffSession(item["sk"], item["token_hash"], clock.parse_timestamp(item["created_at"]),
+                            clock.parse_timestamp(item["expires_at_iso"]))
+
+    def end_staff_session(self, session_hash: str, now: datetime) -> None:
+        """Sign out: the session expires now (an update, so no delete permission is needed)."""
+        self._update({"pk": "STAFF_SESSIONS", "sk": session_hash}, "SET expires_at_iso = :now",
+                     Attr("pk").exists(), {":now": clock.format_timestamp(now)})
 
     # -- helpers -------------------------------------------------------------
 
@@ -293,6 +460,39 @@ class TallyStore:
         except ClientError as error:
             if _is_condition_failure(error):
                 raise StaleWrite(item["pk"]) from error
+            raise
+
+    def _update_campaign(self, campaign_id, expression, condition, values) -> bool:
+        return self._update(_campaign_key(campaign_id), expression, condition, values)
+
+    def _update(self, key, expression, condition, values) -> bool:
+        """One conditional update; False if the condition did not hold."""
+        try:
+            with _TranslateErrors():
+                self._table.update_item(Key=key, UpdateExpression=expression, ConditionExpression=condition,
+                                        ExpressionAttributeValues=values)
+            return True
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+
+    def _transact(self, items) -> list | None:
+        """Write ``items`` in one transaction; None if done, else the cancellation reasons."""
+        # The resource's client (un)serialises attribute values itself, as Table methods do.
+        for item in items:
+            (request,) = item.values()
+            request["TableName"] = self._table.name
+        try:
+            with _TranslateErrors():
+                self._table.meta.client.transact_write_items(TransactItems=items)
+            return None
+        except StorageUnavailable as unavailable:
+            error = unavailable.__cause__
+            reasons = getattr(error, "response", {}).get("CancellationReasons")
+            # A lost condition is an answer; a conflict or throttle means "retry later".
+            if reasons and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                return reasons
             raise
 
     def _query_all(self, **kwargs):
@@ -309,6 +509,27 @@ def _optional_timestamp(text):
     return clock.parse_timestamp(text) if text else None
 
 
+def _void_count_is(count: int):
+    """Items written before voids existed have no void_count: it is 0."""
+    condition = Attr("void_count").eq(count)
+    return condition | Attr("void_count").not_exists() if count == 0 else condition
+
+
+def _stored_state(campaign: Campaign) -> str:
+    return _PUBLICATION_DUE if campaign.publication_due else campaign.state
+
+
+def _token_from_item(item) -> StaffToken:
+    return StaffToken(item["sk"], item["label"], clock.parse_timestamp(item["created_at"]),
+                      _optional_timestamp(item.get("expires_at_iso")),
+                      _optional_timestamp(item.get("revoked_at")))
+
+
+def _totals_from_item(campaign_id, item) -> Totals:
+    return Totals(campaign_id, Tally.from_dict(item["tally"]), True, clock.parse_timestamp(item["as_of"]),
+                  int(item["version"]), int(item.get("void_count", 0)))
+
+
 def _campaign_to_item(campaign: Campaign) -> dict:
     item = {
         **_campaign_key(campaign.campaign_id),
@@ -317,7 +538,8 @@ def _campaign_to_item(campaign: Campaign) -> dict:
         "targets": [{"id": t.id, "name": t.name, "role": t.role} for t in campaign.targets],
         "actions": list(campaign.actions), "languages": list(campaign.languages),
         "letter_language": campaign.letter_language, "allowed_origins": list(campaign.allowed_origins),
-        "campaign_state": campaign.state, "report_shards": campaign.report_shards,
+        "campaign_state": _stored_state(campaign), "report_shards": campaign.report_shards,
+        "void_count": campaign.void_count,
         "created_at": clock.format_timestamp(campaign.created_at),
         "updated_at": clock.format_timestamp(campaign.updated_at),
     }
@@ -325,6 +547,8 @@ def _campaign_to_item(campaign: Campaign) -> dict:
         item["closed_at"] = clock.format_timestamp(campaign.closed_at)
     if campaign.published_version is not None:
         item["published_version"] = campaign.published_version
+    if campaign.notified_version is not None:
+        item["notified_version"] = campaign.notified_version
     return item
 
 
@@ -335,11 +559,15 @@ def _campaign_from_item(item: dict) -> Campaign:
         targets=tuple(Target(t["id"], t["name"], t.get("role", "")) for t in item["targets"]),
         actions=tuple(item["actions"]), languages=tuple(item["languages"]),
         letter_language=item["letter_language"], allowed_origins=tuple(item.get("allowed_origins", [])),
-        state=item["campaign_state"], report_shards=int(item["report_shards"]),
+        state=CLOSED if item["campaign_state"] == _PUBLICATION_DUE else item["campaign_state"],
+        publication_due=item["campaign_state"] == _PUBLICATION_DUE,
+        report_shards=int(item["report_shards"]),
         created_at=clock.parse_timestamp(item["created_at"]),
         updated_at=clock.parse_timestamp(item["updated_at"]),
         closed_at=_optional_timestamp(item.get("closed_at")),
         published_version=int(item["published_version"]) if "published_version" in item else None,
+        void_count=int(item.get("void_count", 0)),
+        notified_version=int(item["notified_version"]) if "notified_version" in item else None,
     )
 
 
@@ -367,4 +595,7 @@ def _report_from_item(item: dict) -> Report:
         targets=tuple(item["targets"]), country=item["country"], name=item.get("name"),
         contact_email=item.get("contact_email"), consent=bool(item.get("consent", False)),
         campaign_id=campaign_id, report_id=item["report_id"], received_at=clock.parse_timestamp(stamp),
+        excluded=item.get("excluded"),
+        void=Void(item["voided_by"], item["void_reason"], clock.parse_timestamp(item["voided_at"]))
+        if "voided_at" in item else None,
     )

@@ -16,6 +16,10 @@ Exactly-once in effect, however often or concurrently it runs:
   landed), recounts every stored report from the table itself, publishes
   version 1 with a create-only write, then marks the campaign closed. A re-run
   after a crash at any step finds what was done and finishes the rest.
+* A voided report leaves the totals: the campaign's ``void_count`` goes up in
+  the same transaction. Provisional totals record the ``void_count`` they
+  reflect and are rebuilt from scratch when it differs; a closed campaign is
+  re-published as a new version (see :mod:`chalicelib.publishing`).
 """
 import logging
 from dataclasses import dataclass, field
@@ -24,6 +28,8 @@ from datetime import timedelta
 from chalicelib import clock, observability
 from chalicelib.campaigns import CLOSED, OPEN, Campaign
 from chalicelib.config import Settings
+from chalicelib.notify import NotificationFailed, TotalsNotifier
+from chalicelib.publishing import finish_publication, recount
 from chalicelib.storage import ProvisionalState, StorageUnavailable, TallyStore
 from chalicelib.totals import Tally, Totals
 
@@ -37,28 +43,40 @@ _BEGINNING, _END = "0000", "9999"
 class RunSummary:
     folded: list = field(default_factory=list)
     closed: list = field(default_factory=list)
+    published: list = field(default_factory=list)
     failed: list = field(default_factory=list)
 
 
-def run_tally(store: TallyStore, settings: Settings, now) -> RunSummary:
-    """One run of the scheduled job over every open campaign.
+def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifier | None = None) -> RunSummary:
+    """One run of the scheduled job over every open campaign, and every closed one
+    whose totals wait to be re-published or announced.
 
-    A campaign that fails (DynamoDB busy) does not stop the others; the run
-    then raises so the failure is visible and the next run picks it up.
+    A campaign that fails (DynamoDB busy, SNS down) does not stop the others;
+    the run then raises so the failure is visible and the next run picks it up.
     """
     summary = RunSummary()
     settle = timedelta(seconds=settings.settle_seconds)
     for campaign in store.campaigns(OPEN):
         try:
             if now >= campaign.closes_at + settle:
-                close_campaign(store, campaign, now)
+                close_campaign(store, campaign, now, notifier)
                 summary.closed.append(campaign.campaign_id)
             else:
                 fold_provisional(store, campaign, settle, now)
                 summary.folded.append(campaign.campaign_id)
-        except StorageUnavailable:
+        except (StorageUnavailable, NotificationFailed):
             log.warning("tally failed for campaign %s; the next run retries", campaign.campaign_id,
-                        extra={"campaign_id": campaign.campaign_id})
+                        exc_info=True, extra={"campaign_id": campaign.campaign_id})
+            summary.failed.append(campaign.campaign_id)
+    for campaign in store.campaigns_due():
+        if campaign.campaign_id in summary.closed + summary.failed:
+            continue
+        try:
+            finish_publication(store, campaign.campaign_id, notifier, now)
+            summary.published.append(campaign.campaign_id)
+        except (StorageUnavailable, NotificationFailed):
+            log.warning("publication failed for campaign %s; the next run retries", campaign.campaign_id,
+                        exc_info=True, extra={"campaign_id": campaign.campaign_id})
             summary.failed.append(campaign.campaign_id)
     if summary.failed:
         raise StorageUnavailable(f"tally incomplete for {', '.join(summary.failed)}")
@@ -68,29 +86,30 @@ def run_tally(store: TallyStore, settings: Settings, now) -> RunSummary:
 def fold_provisional(store: TallyStore, campaign: Campaign, settle: timedelta, now) -> bool:
     """Bring the campaign's provisional totals up to ``now``; False if another run did."""
     previous = store.get_provisional(campaign.campaign_id)
-    settled = previous.settled if previous else Tally()
-    watermark = previous.watermark if previous else _BEGINNING
+    # A report voided since these totals began may sit in ``settled``: count again from the start.
+    rebuild = previous is None or previous.void_count != campaign.void_count
+    settled = Tally() if rebuild else previous.settled
+    watermark = _BEGINNING if rebuild else previous.watermark
     new_watermark = clock.format_timestamp(now - settle)
     if new_watermark > watermark:
         settled = settled + Tally.of(store.reports_received_between(campaign, watermark, new_watermark))
         watermark = new_watermark
     tail = Tally.of(store.reports_received_between(campaign, watermark, _END))
-    state = ProvisionalState(settled, watermark, tail, now)
+    state = ProvisionalState(settled, watermark, tail, now, campaign.void_count)
     return store.save_provisional(campaign.campaign_id, state, previous)
 
 
-def close_campaign(store: TallyStore, campaign: Campaign, now) -> Totals:
-    """Publish the final totals (once) and mark the campaign closed."""
+def close_campaign(store: TallyStore, campaign: Campaign, now, notifier: TotalsNotifier | None = None) -> Totals:
+    """Publish the final totals (once), mark the campaign closed, and announce them."""
     published = store.latest_final(campaign.campaign_id)
     if published is None:
-        recount = Tally.of(store.all_reports(campaign))
-        ours = Totals(campaign.campaign_id, recount, True, now, version=1)
-        published = store.publish_final(campaign.campaign_id, ours)
-        if published is ours:   # not a concurrent run's
+        final = recount(store, store.get_campaign(campaign.campaign_id), 1, now)
+        published = store.publish_final(campaign.campaign_id, final)
+        if published is final:   # not a concurrent run's
             observability.totals_published(campaign.campaign_id, published.version)
-        _warn_on_drift(store, campaign, recount)
+        _warn_on_drift(store, campaign, final.tally)
     store.mark_closed(campaign.campaign_id, published.version, now)
-    return published
+    return finish_publication(store, campaign.campaign_id, notifier, now)
 
 
 def _warn_on_drift(store, campaign, recount):

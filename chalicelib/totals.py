@@ -3,8 +3,6 @@
 A :class:`Tally` is a plain sum, so tallies of disjoint sets of reports add up
 to the tally of their union; the scheduled job relies on that.
 """
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,6 +63,7 @@ class Totals:
     final: bool
     as_of: datetime | None
     version: int | None = None
+    void_count: int = 0   # the campaign's void_count these totals reflect
 
     def public_view(self, campaign: Campaign) -> dict:
         return {
@@ -90,27 +89,3 @@ class Totals:
 def _with_extra(declared, counted):
     """The campaign's own keys in order, then any counted key it no longer lists."""
     return list(declared) + sorted(set(counted) - set(declared))
-
-
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """Neutralise spreadsheet formulas (OWASP CSV injection) in a text cell."""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
-
-
-def staff_csv(view: dict) -> str:
-    """Staff totals as one row per figure: ``metric,key,value``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["campaign_id", "final", "as_of", "metric", "key", "value"])
-    head = [csv_safe(view["campaign_id"]), str(view["final"]).lower(), view["as_of"] or ""]
-    rows = [("reports", "", view["reports"]), ("actions_total", "", view["actions_total"])]
-    for metric, section in (("action", "actions"), ("target", "by_target"),
-                            ("country", "by_country"), ("day", "by_day")):
-        rows += [(metric, key, value) for key, value in view[section].items()]
-    for metric, key, value in rows:
-        writer.writerow(head + [metric, csv_safe(key), value])
-    return out.getvalue()

@@ -81,9 +81,11 @@ def client(moto_table, fake_clock):
     from chalice.test import Client
 
     import app as application
+    from tools.local_gateway import use_gateway_responses
 
     with Client(application.app, stage_name="dev") as test_client:
-        yield test_client
+        # API Gateway's answers to refused staff credentials, as deployed.
+        yield use_gateway_responses(test_client)
 
 
 @pytest.fixture

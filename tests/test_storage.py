@@ -144,3 +144,88 @@ def test_concurrent_submissions_with_replays_store_each_once(backend, campaign):
     assert len(stored) == 20 + 8 * 20
     assert sum(created_counts) == len(stored)
     assert len({r.submission_id for r in stored}) == len(stored)
+
+
+# -- staff side: voids, publication state, sessions, tokens --------------------------------
+
+def test_void_is_one_transaction_and_refuses_a_second_void(backend, campaign):
+    from chalicelib.reports import Void
+    from chalicelib.storage import AlreadyExcluded, ReportNotFound
+    stored, _ = backend.record_report(campaign, a_report(campaign, name="Ana", consent=True), "r1", START)
+    void = Void("Ana (UA desk)", "duplicate", START + timedelta(hours=1))
+    backend.void_report(campaign, stored, void, publication_due=False)
+
+    (again,) = backend.stored_reports(campaign)
+    assert again.excluded == "void" and again.void == void and again.name == "Ana"
+    assert list(backend.all_reports(campaign)) == []
+    assert list(backend.reports_received_between(campaign, "0000", "9999")) == []
+    assert backend.get_campaign("ua-47-22").void_count == 1
+    (entry,) = backend.audit_entries("ua-47-22")
+    assert (entry.report_id, entry.by, entry.reason, entry.at) == ("r1", void.by, void.reason, void.at)
+    assert backend.find_report(campaign, "r1").submission_id == stored.submission_id
+
+    with pytest.raises(AlreadyExcluded) as already:
+        backend.void_report(campaign, stored, void, publication_due=False)
+    assert already.value.report.void == void
+    ghost = replace(stored, submission_id=str(uuid.uuid4()), report_id="r2")
+    with pytest.raises(ReportNotFound):
+        backend.void_report(campaign, ghost, void, publication_due=False)
+    assert backend.get_campaign("ua-47-22").void_count == 1 and len(backend.audit_entries("ua-47-22")) == 1
+
+
+def test_void_refuses_when_the_campaign_state_changed_since_it_was_read(backend, campaign):
+    from chalicelib.reports import Void
+    stored, _ = backend.record_report(campaign, a_report(campaign), "r1", START)
+    backend.publish_final("ua-47-22", Totals("ua-47-22", Tally(reports=1), True, START, version=1))
+    backend.mark_closed("ua-47-22", 1, START)
+    with pytest.raises(StaleWrite):   # ``campaign`` still says open
+        backend.void_report(campaign, stored, Void("A", "x", START), publication_due=False)
+    assert backend.get_campaign("ua-47-22").void_count == 0 and backend.stored_reports(campaign)
+
+
+def test_publication_state_only_moves_forward(backend, campaign):
+    backend.publish_final("ua-47-22", Totals("ua-47-22", Tally(reports=1), True, START, version=1))
+    backend.mark_closed("ua-47-22", 1, START)
+    assert [c.campaign_id for c in backend.campaigns_due()] == ["ua-47-22"]
+    assert backend.record_published("ua-47-22", 2) and not backend.record_published("ua-47-22", 1)
+    assert backend.record_notified("ua-47-22", 2) and not backend.record_notified("ua-47-22", 2)
+    assert not backend.mark_published("ua-47-22", void_count=1)    # totals reflecting a void that is not there
+    assert backend.mark_published("ua-47-22", void_count=0)
+    closed = backend.get_campaign("ua-47-22")
+    assert (closed.state, closed.publication_due, closed.published_version, closed.notified_version) == \
+        ("closed", False, 2, 2)
+    assert backend.campaigns_due() == [] and [c.campaign_id for c in backend.campaigns("closed")] == ["ua-47-22"]
+
+
+def test_an_edit_cannot_undo_a_void_count(backend, campaign):
+    from chalicelib.reports import Void
+    stored, _ = backend.record_report(campaign, a_report(campaign), "r1", START)
+    backend.void_report(campaign, stored, Void("A", "x", START), publication_due=False)
+    later = START + timedelta(minutes=1)
+    edited = replace(parse_campaign("ua-47-22", campaign_body(title="New"), later, 3), created_at=START)
+    with pytest.raises(StaleWrite):   # read before the void: its void_count is stale
+        backend.replace_campaign(edited, campaign, later)
+    fresh = backend.get_campaign("ua-47-22")
+    backend.replace_campaign(replace(edited, void_count=fresh.void_count), fresh, later)
+    assert backend.get_campaign("ua-47-22").void_count == 1
+
+
+def test_move_deadline_only_brings_it_forward_on_an_open_campaign(backend, campaign):
+    sooner = START + timedelta(days=1)
+    assert not backend.move_deadline(campaign, campaign.deadline + timedelta(days=1), START)
+    assert backend.move_deadline(campaign, sooner, START + timedelta(minutes=1))
+    assert backend.get_campaign("ua-47-22").deadline == sooner
+    assert not backend.move_deadline(campaign, sooner - timedelta(hours=1), START)   # stale read
+
+
+def test_staff_sessions_and_token_listing(backend):
+    from chalicelib.storage import StaffSession
+    token = StaffToken("ab" * 32, "ops", START)
+    backend.put_staff_token(token)
+    assert backend.staff_tokens() == [token]
+    session = StaffSession("cd" * 32, token.token_hash, START, START + timedelta(hours=8))
+    backend.put_staff_session(session)
+    assert backend.get_staff_session("cd" * 32) == session
+    backend.end_staff_session("cd" * 32, START + timedelta(hours=1))
+    assert backend.get_staff_session("cd" * 32).expires_at == START + timedelta(hours=1)
+    assert backend.get_staff_session("ef" * 32) is None

@@ -95,10 +95,19 @@ class _Scheduler(threading.Thread):
 
 
 def _serve(app_module, port, lock):
+    from http.server import BaseHTTPRequestHandler
+
     from chalice.config import Config
     from chalice.local import ChaliceRequestHandler, create_local_server
 
+    from tools.local_gateway import GatewayWithResponses
+
     class OneAtATimeHandler(ChaliceRequestHandler):
+        def __init__(self, request, client_address, server, app_object, config):
+            # API Gateway's answers to refused staff credentials (tools/local_gateway.py).
+            self.local_gateway = GatewayWithResponses(app_object, config)
+            BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
         # Chalice keeps the current request on the app object, as Lambda runs
         # one request per process; the threaded local server must do the same.
         def _generic_handle(self):
@@ -140,6 +149,9 @@ def main(argv=None):
         print(f"Campaign:       {campaign.reference}, open until {campaign.deadline.isoformat()}")
         print(f"Form:           {base}/campaigns/ua-47-22/form")
         print(f"Totals:         {base}/campaigns/ua-47-22/totals (tally every {args.interval:g} s)")
+        print(f"Dashboard:      {base}/staff/login (sign in with the staff token)")
+        print(f"Staff CLI:      .venv/bin/action-tally --endpoint-url {dynamodb.endpoint_url} "
+              f"--table {LOCAL_TABLE} campaign list")
         print("Ctrl-C stops everything.", flush=True)
         scheduler.start()
         try:

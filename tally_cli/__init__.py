@@ -1,0 +1,1 @@
+"""``action-tally``: the staff and engineers' command line (not deployed to Lambda)."""

@@ -1,0 +1,311 @@
+"""``action-tally``: manage campaigns, reports and staff tokens from a terminal.
+
+It uses the same storage layer and rules as the API, against the table named
+by ``--table``/``TABLE_NAME`` on AWS, or on a local DynamoDB with
+``--endpoint-url``/``DYNAMODB_ENDPOINT_URL`` (``make run`` uses
+``http://127.0.0.1:8001`` and table ``action-tally-local``).
+"""
+import json
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import boto3
+import click
+import yaml
+
+from chalicelib import clock
+from chalicelib.auth import hash_token, issue_token
+from chalicelib.campaign_admin import save_campaign
+from chalicelib.campaigns import OPEN
+from chalicelib.config import load_settings
+from chalicelib.errors import ApiError, CampaignNotFound
+from chalicelib.exports import reports_csv, reports_json, totals_csv
+from chalicelib.notify import NotificationFailed, TotalsNotifier
+from chalicelib.publishing import finish_publication
+from chalicelib.runtime import BOTO_CONFIG
+from chalicelib.storage import AlreadyExcluded, ReportNotFound, StorageUnavailable, TallyStore
+from chalicelib.tallying import current_totals
+from chalicelib.voiding import void_report
+
+_DURATION = re.compile(r"^(\d{1,5})([dhm])$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+class Backend:
+    """The table and settings one invocation works with, made on first use."""
+
+    def __init__(self, table, endpoint_url, region):
+        self.table, self.endpoint_url, self.region = table, endpoint_url, region
+        self.settings = load_settings()
+        self._store = None
+
+    @property
+    def store(self) -> TallyStore:
+        if self._store is None:
+            credentials = {}
+            if self.endpoint_url and boto3.Session().get_credentials() is None:
+                # A local DynamoDB takes any key, but botocore insists on one.
+                credentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+            resource = boto3.resource("dynamodb", region_name=self.region, endpoint_url=self.endpoint_url,
+                                      config=BOTO_CONFIG, **credentials)
+            self._store = TallyStore(resource.Table(self.table))
+        return self._store
+
+    def notifier(self) -> TotalsNotifier:
+        topic = self.settings.totals_topic_arn
+        return TotalsNotifier(boto3.client("sns", region_name=topic.split(":")[3]) if topic else None, topic)
+
+    def campaign(self, campaign_id):
+        campaign = self.store.get_campaign(campaign_id)
+        if campaign is None:
+            raise CampaignNotFound(campaign_id)
+        return campaign
+
+
+class _Errors(click.Group):
+    """Turn the domain's refusals into one clear line and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ApiError as error:
+            details = "".join(f"\n  {field}: {message}" for field, message in error.fields.items())
+            raise click.ClickException(f"{error.message}{details}") from None
+        except StorageUnavailable as error:
+            raise click.ClickException(f"DynamoDB is unavailable or busy; nothing more was done. ({error})")
+        except NotificationFailed as error:
+            raise click.ClickException(f"Published, but SNS did not take the announcement ({error}); "
+                                       "the scheduled job retries it.")
+
+
+@click.group(cls=_Errors)
+@click.option("--table", envvar="TABLE_NAME", default="action-tally-dev", show_default=True,
+              help="DynamoDB table (env TABLE_NAME).")
+@click.option("--endpoint-url", envvar="DYNAMODB_ENDPOINT_URL", default=None,
+              help="A local DynamoDB, e.g. http://127.0.0.1:8001 for `make run` (env DYNAMODB_ENDPOINT_URL).")
+@click.option("--region", envvar="AWS_DEFAULT_REGION", default="us-east-1", show_default=True)
+@click.pass_context
+def cli(ctx, table, endpoint_url, region):
+    """Action Tally for staff: campaigns, totals, voids and staff tokens."""
+    ctx.obj = Backend(table, endpoint_url, region)
+
+
+# -- campaigns ---------------------------------------------------------------------------------
+
+@cli.group()
+def campaign():
+    """Create, list, close and re-publish campaigns."""
+
+
+@campaign.command("put")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "campaign_id", help="Campaign id (default: the file name, e.g. ua-47-22).")
+@click.pass_obj
+def campaign_put(backend, file, campaign_id):
+    """Create or update a campaign from a JSON or YAML FILE (fields as in PUT /staff/campaigns/{id})."""
+    data = _load(file)
+    now = clock.now()
+    saved, created = save_campaign(backend.store, campaign_id or file.stem, data, now,
+                                   backend.settings.report_shards)
+    click.echo(f"{'Created' if created else 'Updated'} {saved.campaign_id} ({saved.reference}), "
+               f"open until {clock.format_public(saved.deadline)}.")
+
+
+@campaign.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def campaign_list(backend, fmt):
+    """Every campaign with its status and counts so far."""
+    now, rows = clock.now(), []
+    for item in backend.store.campaigns(OPEN) + backend.store.campaigns("closed"):
+        totals = current_totals(backend.store, item)
+        rows.append({"campaign_id": item.campaign_id, "reference": item.reference,
+                     "deadline": clock.format_public(item.deadline), "status": item.status_at(now),
+                     "reports": totals.tally.reports, "actions": totals.tally.actions_total,
+                     "version": totals.version, "voided": item.void_count,
+                     "publication_due": item.publication_due})
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'CAMPAIGN':<24} {'REFERENCE':<12} {'DEADLINE':<21} {'STATUS':<7} {'REPORTS':>8} "
+               f"{'ACTIONS':>8} {'VERSION':>7} {'VOIDED':>6}")
+    for row in rows:
+        version = row["version"] or "-"
+        note = "  (publication due)" if row["publication_due"] else ""
+        click.echo(f"{row['campaign_id']:<24} {row['reference']:<12} {row['deadline']:<21} {row['status']:<7} "
+                   f"{row['reports']:>8} {row['actions']:>8} {version:>7} {row['voided']:>6}{note}")
+
+
+@campaign.command("close")
+@click.argument("campaign_id")
+@click.option("--now", "now_flag", is_flag=True, required=True,
+              help="Required: stop taking reports now, before the deadline.")
+@click.pass_obj
+def campaign_close(backend, campaign_id, now_flag):
+    """Close CAMPAIGN_ID now: its deadline becomes this second.
+
+    Reports are refused from the next second. The scheduled job then publishes
+    the final totals after the settle time, exactly as at a normal deadline,
+    because only it can know (on the service's clock) that every report
+    accepted in time has landed.
+    """
+    item = backend.campaign(campaign_id)
+    now = clock.now()
+    deadline = now.replace(microsecond=0)
+    if not item.accepts_reports_at(now):
+        raise click.ClickException(f"{campaign_id} already stopped taking reports at "
+                                   f"{clock.format_public(item.deadline)}.")
+    if not backend.store.move_deadline(item, deadline, now):
+        raise click.ClickException(f"{campaign_id} changed or closed meanwhile; nothing done. Try again.")
+    settle = backend.settings.settle_seconds
+    click.echo(f"{campaign_id}: deadline moved to {clock.format_public(deadline)}; reports are refused from "
+               f"now on. The scheduled job publishes the final totals after {settle} s (its next run after that).")
+
+
+@campaign.command("republish")
+@click.argument("campaign_id")
+@click.pass_obj
+def campaign_republish(backend, campaign_id):
+    """Finish a closed campaign's publication: a new version after voids, and its announcement.
+
+    Safe to repeat: it does nothing when the published totals are up to date.
+    """
+    item = backend.campaign(campaign_id)
+    if item.state == OPEN:
+        raise click.ClickException(f"{campaign_id} is open: the scheduled job publishes when it closes.")
+    totals = finish_publication(backend.store, campaign_id, backend.notifier(), clock.now())
+    click.echo(f"{campaign_id}: final totals version {totals.version} ({totals.tally.reports} reports, "
+               f"{totals.void_count} voided) are published.")
+
+
+# -- totals and reports ----------------------------------------------------------------------------
+
+@cli.group()
+def totals():
+    """Show totals."""
+
+
+@totals.command("show")
+@click.argument("campaign_id")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.pass_obj
+def totals_show(backend, campaign_id, fmt):
+    """The totals staff see: final once published, provisional while open."""
+    item = backend.campaign(campaign_id)
+    view = current_totals(backend.store, item).staff_view(item)
+    click.echo(totals_csv(view) if fmt == "csv" else json.dumps(view, indent=2, ensure_ascii=False), nl=fmt == "json")
+
+
+@cli.group()
+def report():
+    """Void or export reports."""
+
+
+@report.command("void")
+@click.argument("campaign_id")
+@click.argument("report_id")
+@click.option("--reason", required=True, help="Why the report must not count (kept in the audit trail).")
+@click.option("--by", "by", required=True, help="Who voids it (kept in the audit trail).")
+@click.pass_obj
+def report_void(backend, campaign_id, report_id, reason, by):
+    """Take REPORT_ID (or its submission id) out of CAMPAIGN_ID's totals, with an audit entry."""
+    try:
+        result = void_report(backend.store, campaign_id, report_id, reason=reason, by=by, now=clock.now(),
+                             notifier=backend.notifier())
+    except ReportNotFound:
+        raise click.ClickException(f"{campaign_id} has no report {report_id!r}; nothing was changed.") from None
+    except AlreadyExcluded as already:
+        void = already.report.void
+        how = f"voided by {void.by} at {clock.format_public(void.at)}: {void.reason}" if void \
+            else f"excluded ({already.report.excluded})"
+        raise click.ClickException(f"Report {already.report.report_id} is already {how}. Nothing was changed.") \
+            from None
+    click.echo(f"Voided report {result.report.report_id} of {campaign_id} (void {result.campaign.void_count}).")
+    if result.republished:
+        click.echo(f"Final totals re-published as version {result.republished.version}: "
+                   f"{result.republished.tally.reports} reports; earlier versions are kept.")
+    else:
+        click.echo("The provisional totals leave it out from the scheduled job's next run.")
+
+
+@report.command("export")
+@click.argument("campaign_id")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_obj
+def report_export(backend, campaign_id, fmt):
+    """Every report of CAMPAIGN_ID, counted or not (names and emails only where consented)."""
+    item = backend.campaign(campaign_id)
+    reports = backend.store.stored_reports(item)
+    if fmt == "csv":
+        click.echo(reports_csv(item, reports), nl=False)
+    else:
+        click.echo(json.dumps(reports_json(item, reports), indent=2, ensure_ascii=False))
+
+
+# -- staff tokens ----------------------------------------------------------------------------------
+
+@cli.group()
+def token():
+    """Create, list and revoke staff tokens."""
+
+
+@token.command("create")
+@click.option("--label", required=True, help="Whose token, for what (shown in `token list`).")
+@click.option("--expires-in", help="Lifetime such as 30d, 12h or 90m (default: no expiry).")
+@click.pass_obj
+def token_create(backend, label, expires_in):
+    """Make a staff token. It is shown once and only its hash is stored."""
+    now = clock.now()
+    expires_at = now + _duration(expires_in) if expires_in else None
+    value = issue_token(backend.store, label, now, expires_at)
+    click.echo(f"Token for {label!r} (shown once, keep it safe):\n{value}")
+    click.echo(f"Hash prefix {hash_token(value)[:12]}; "
+               + (f"expires {clock.format_public(expires_at)}." if expires_at else "no expiry."))
+
+
+@token.command("list")
+@click.pass_obj
+def token_list(backend):
+    """Every staff token: hash prefix, label, dates and whether it still works."""
+    now = clock.now()
+    click.echo(f"{'HASH PREFIX':<13} {'STATUS':<8} {'CREATED':<21} {'EXPIRES':<21} LABEL")
+    for item in sorted(backend.store.staff_tokens(), key=lambda t: t.created_at):
+        status = ("revoked" if item.revoked_at else
+                  "expired" if item.expires_at and item.expires_at <= now else "active")
+        expires = clock.format_public(item.expires_at) if item.expires_at else "never"
+        click.echo(f"{item.token_hash[:12]:<13} {status:<8} {clock.format_public(item.created_at):<21} "
+                   f"{expires:<21} {item.label}")
+
+
+@token.command("revoke")
+@click.argument("hash_prefix")
+@click.pass_obj
+def token_revoke(backend, hash_prefix):
+    """Revoke the token whose hash starts with HASH_PREFIX (at least 8 characters, from `token list`)."""
+    prefix = hash_prefix.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{8,64}", prefix):
+        raise click.ClickException("HASH_PREFIX must be at least 8 hexadecimal characters from `token list`.")
+    matches = [t for t in backend.store.staff_tokens() if t.token_hash.startswith(prefix)]
+    if len(matches) != 1:
+        raise click.ClickException(f"{len(matches)} tokens match {prefix!r}; give a prefix matching exactly one.")
+    backend.store.revoke_staff_token(matches[0].token_hash, clock.now())
+    click.echo(f"Revoked {matches[0].token_hash[:12]} ({matches[0].label}); its dashboard sessions end too.")
+
+
+def _load(file: Path) -> dict:
+    text = file.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        raise click.ClickException(f"{file} is not valid {'JSON' if file.suffix == '.json' else 'YAML'}: {error}")
+    if isinstance(data, dict) and isinstance(data.get("deadline"), datetime):
+        data["deadline"] = data["deadline"].isoformat()   # YAML reads an unquoted timestamp as a datetime
+    return data
+
+
+def _duration(text: str) -> timedelta:
+    match = _DURATION.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise click.BadParameter("use a number and a unit, e.g. 30d, 12h or 90m", param_hint="--expires-in")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})

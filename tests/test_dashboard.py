@@ -1,0 +1,138 @@
+"""The staff dashboard and the printable summary, rendered through the API (server-side,
+no JavaScript): what they show, their accessible charts, both languages, and the print CSS."""
+import json
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from chalicelib import staff_sessions, tallying, voiding
+from chalicelib.charts import nice_ceiling, reports_over_time
+from chalicelib.reports import parse_report
+from tests.conftest import START, report_body
+
+CAMPAIGN = "ua-47-22"
+
+
+@pytest.fixture
+def signed_in(client, staff_headers, store, fake_clock):
+    """Headers of a browser that signed in just now (sessions last 8 hours; tests move the clock)."""
+    def headers():
+        session_id, _ = staff_sessions.sign_in(store, staff_headers["Authorization"].split()[1], fake_clock())
+        return {"Cookie": f"{staff_sessions.COOKIE}={session_id}"}
+    return headers
+
+
+def seed_reports(store, campaign, per_day=((0, 3), (1, 0), (2, 5), (4, 2))):
+    """Reports on several days (straight into storage, stamped on those days)."""
+    created = []
+    for day, count in per_day:
+        for index in range(count):
+            body = report_body(country=("MX", "ES", "AR")[index % 3],
+                               targets=["governor"] if index % 2 else ["governor", "ambassador"])
+            report = parse_report(body, campaign, 50)
+            stored, _ = store.record_report(campaign, report, uuid.uuid4().hex,
+                                            START + timedelta(days=day, hours=1, minutes=index))
+            created.append(stored)
+    return created
+
+
+def page(client, path, headers):
+    response = client.http.get(path, headers=headers)
+    assert response.status_code == 200, response.body[:500]
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    return response.body.decode()
+
+
+def test_the_campaign_list_shows_reference_title_deadline_status_and_counts(client, campaign, store, settings,
+                                                                             signed_in, fake_clock):
+    seed_reports(store, store.get_campaign(CAMPAIGN))
+    fake_clock.advance(days=5)
+    tallying.run_tally(store, settings, fake_clock())
+    html = page(client, "/staff/dashboard", signed_in())
+    assert 'href="dashboard/ua-47-22">UA 47.22</a>' in html
+    assert "Venezuelan defenders face criminalization" in html and "2026-01-21T03:59:59Z" in html
+    assert '<span class="tag open">open</span>' in html
+    assert '<td class="num">10</td>' in html and '<td class="num">30</td>' in html   # reports, actions
+
+
+def test_the_campaign_page_has_totals_tables_and_an_accessible_chart(client, campaign, store, settings,
+                                                                     signed_in, fake_clock):
+    seed_reports(store, store.get_campaign(CAMPAIGN))
+    fake_clock.advance(days=5)
+    tallying.run_tally(store, settings, fake_clock())
+    html = page(client, f"/staff/dashboard/{CAMPAIGN}", signed_in())
+
+    assert "<h2>By action type</h2>" in html and "<h2>By target</h2>" in html and "<h2>By country</h2>" in html
+    assert "Rafael Lacava" in html and "<td>MX</td>" in html
+    svgs = re.findall(r"<svg[^>]*>.*?</svg>", html, re.S)
+    assert len(svgs) == 2
+    for svg in svgs:
+        labelled = re.search(r'role="img" aria-labelledby="(\S+) (\S+)"', svg)
+        assert labelled and f'<title id="{labelled.group(1)}">' in svg and f'<desc id="{labelled.group(2)}">' in svg
+    assert "10 in total, most on 2026-01-12 (5)" in html
+    table = html[html.index('id="reports-over-time"'):]
+    assert "<td><time datetime=\"2026-01-11\">2026-01-11</time></td><td class=\"num\">0</td>" \
+           "<td class=\"num\">3</td>" in table
+    assert "<script" not in html
+    assert 'href="ua-47-22/summary"' in html and 'href="ua-47-22/reports?format=csv"' in html
+    assert "@media print" in html
+
+
+def test_the_campaign_page_shows_versions_and_voids_after_a_republish(client, campaign, store, settings,
+                                                                      signed_in, fake_clock):
+    reports = seed_reports(store, store.get_campaign(CAMPAIGN), per_day=((0, 2),))
+    ua = store.get_campaign(CAMPAIGN)
+    fake_clock.set(ua.closes_at + timedelta(minutes=1))
+    tallying.run_tally(store, settings, fake_clock())
+    voiding.void_report(store, CAMPAIGN, reports[0].report_id, reason="<b>duplicate</b>", by="Ana",
+                        now=fake_clock())
+    html = page(client, f"/staff/dashboard/{CAMPAIGN}", signed_in())
+    assert "<h2>Published versions</h2>" in html and "version 2" in html and "1 report voided" in html
+    assert "&lt;b&gt;duplicate&lt;/b&gt;" in html and "<b>duplicate" not in html   # autoescaped
+
+
+def test_the_summary_is_in_the_letter_language_and_in_english(client, campaign, store, settings, signed_in,
+                                                              fake_clock):
+    seed_reports(store, store.get_campaign(CAMPAIGN))
+    ua = store.get_campaign(CAMPAIGN)
+    fake_clock.set(ua.closes_at + timedelta(minutes=1))
+    tallying.run_tally(store, settings, fake_clock())
+    html = page(client, f"/staff/dashboard/{CAMPAIGN}/summary", signed_in())
+
+    spanish = html[html.index('lang="es"'):html.index('lang="en"', html.index('lang="es"'))]
+    english = html[html.index('<section class="summary" lang="en"'):]
+    assert ("10 simpatizantes de 3 países enviaron 30 cartas, correos electrónicos, faxes, llamadas y tuits "
+            "sobre “Venezuelan defenders face criminalization”.") in spanish
+    assert "Totales finales, versión 1" in spanish and "21 de enero de 2026, 03:59 UTC" in spanish
+    assert ("10 supporters from 3 countries sent 30 letters, emails, faxes, calls and tweets about "
+            "“Venezuelan defenders face criminalization”.") in english
+    assert "Rafael Lacava" in spanish and "Governor of Carabobo state" in english
+    assert "page-break-after:always" in html
+
+
+def test_the_summary_is_english_only_when_the_letter_language_has_no_catalog(client, staff_headers, signed_in):
+    from tests.conftest import campaign_body
+    body = campaign_body(languages=["ar", "en"], letter_language="ar")
+    assert client.http.put("/staff/campaigns/ua-50-22", headers=staff_headers,
+                           body=json.dumps(body)).status_code == 201
+    html = page(client, "/staff/dashboard/ua-50-22/summary", signed_in())
+    assert html.count('<section class="summary"') == 1 and 'lang="en"' in html
+    assert "0 supporters sent 0 letters" in html
+
+
+def test_an_unknown_campaign_is_a_404_for_staff(client, signed_in):
+    assert client.http.get("/staff/dashboard/nope-nope", headers=signed_in()).status_code == 404
+
+
+def test_chart_geometry_fills_missing_days_and_scales_to_a_round_maximum():
+    from datetime import date
+    charts = reports_over_time({"2026-01-10": 3, "2026-01-13": 7}, date(2026, 1, 9), date(2026, 1, 14))
+    assert [d.count for d in charts.days] == [0, 3, 0, 0, 7, 0]
+    assert [d.cumulative for d in charts.days] == [0, 3, 3, 3, 10, 10]
+    tallest = max(charts.bars, key=lambda bar: bar.height)
+    assert tallest.day.count == 7 and tallest.y + tallest.height == charts.baseline
+    assert [label for _, label in charts.bar_axis.ticks] == ["0", "5", "10"]
+    assert [nice_ceiling(n) for n in (0, 1, 3, 7, 11, 60, 1001)] == [1, 1, 5, 10, 20, 100, 2000]

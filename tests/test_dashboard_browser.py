@@ -1,0 +1,129 @@
+"""The dashboard and the printable summary in a real browser (Debian's chromium, headless,
+driven by playwright): sign-in with the cookie, the charts' accessible names, print layout.
+Screenshots go to test-artifacts/screenshots/ (git-ignored)."""
+import re
+import socket
+import threading
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from chalicelib import tallying, voiding
+from chalicelib.auth import issue_token
+from chalicelib.campaign_admin import save_campaign
+from chalicelib.reports import parse_report
+from tests.conftest import START, campaign_body, report_body
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+pytestmark = pytest.mark.browser
+
+# A campaign's three weeks: reports per day, rising after the launch and again before the deadline.
+PER_DAY = [14, 31, 22, 9, 6, 4, 12, 18, 7, 5, 3, 2, 0, 4, 8, 11, 16, 25, 12]
+COUNTRIES = ["MX", "ES", "AR", "CO", "VE", "CL", "PE", "US", "FR", ""]   # "": not given
+
+
+@pytest.fixture
+def seeded(store, settings, fake_clock):
+    """UA 47.22 closed with final totals (one report voided, so version 2), and an open campaign."""
+    fake_clock.set(START - timedelta(days=11))   # launched the day before the first report
+    ua, _ = save_campaign(store, "ua-47-22", campaign_body(), fake_clock(), settings.report_shards)
+    other, _ = save_campaign(store, "ua-52-22", campaign_body(reference="UA 52.22", title="Journalist detained "
+                             "incommunicado", deadline="2026-03-01T23:59:59Z"), fake_clock(), settings.report_shards)
+    stored = []
+    for day, count in enumerate(PER_DAY):
+        for index in range(count):
+            body = report_body(country=COUNTRIES[(day + index) % len(COUNTRIES)],
+                               actions={"letter": 1 + index % 2, "email": index % 3, "tweet": index % 4 // 3},
+                               targets=["governor", "ambassador"] if index % 3 else ["governor"])
+            stamp = START + timedelta(days=day - 10, hours=8 + index % 10, minutes=index)
+            for campaign in (ua, other) if index % 4 == 0 else (ua,):
+                report, _ = store.record_report(campaign, parse_report(body, campaign, 50), uuid.uuid4().hex, stamp)
+                stored.append(report)
+    fake_clock.set(ua.closes_at + timedelta(minutes=1))
+    tallying.run_tally(store, settings, fake_clock())
+    voiding.void_report(store, "ua-47-22", stored[0].report_id, reason="Entered twice by the same supporter",
+                        by="Ana (UA desk)", now=fake_clock())
+    return issue_token(store, "browser test", fake_clock())
+
+
+@pytest.fixture
+def server(moto_table, fake_clock):
+    """The app on 127.0.0.1 as `make run` serves it (with API Gateway's refusals), stopped afterwards."""
+    import app as app_module
+    from tools.run_local import _serve
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    local = _serve(app_module, port, threading.Lock())
+    thread = threading.Thread(target=local.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        local.server.shutdown()
+        local.server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium; .ci/run does)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, server, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+
+    page.goto(f"{server}/staff/dashboard")
+    assert "unauthorized" in page.content()              # no session, no dashboard
+    page.goto(f"{server}/staff/login")
+    page.get_by_label("Staff token").fill("not-a-real-token-at-all-000")
+    page.get_by_role("button", name="Sign in").click()
+    assert "not valid" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Staff token").fill(seeded)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/dashboard")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "staff_session")
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+    assert page.get_by_role("link", name="UA 47.22").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-campaigns.png"), full_page=True)
+
+    page.get_by_role("link", name="UA 47.22").click()
+    page.wait_for_url("**/staff/dashboard/ua-47-22")
+    assert page.get_by_role("img", name="Reports per day").is_visible()
+    assert page.get_by_role("img", name="Reports so far (cumulative)").is_visible()
+    assert page.get_by_role("table", name="Reports over time (the data behind both charts)").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-campaign.png"), full_page=True)
+
+    page.get_by_role("link", name="Printable summary for officials").click()
+    page.wait_for_url("**/summary")
+    assert "simpatizantes de" in page.locator('section[lang="es"]').inner_text()
+    assert "supporters from" in page.locator('section[lang="en"]').inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "summary-screen.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert not page.get_by_role("button", name="Sign out").is_visible()    # the print stylesheet
+    page.screenshot(path=str(SCREENSHOTS / "summary-print.png"), full_page=True)
+    pdf = page.pdf(path=str(SCREENSHOTS / "summary.pdf"), format="A4")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2     # one page per language
+    page.emulate_media(media="screen")
+
+    page.goto(f"{server}/staff/dashboard")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/staff/login")
+    page.goto(f"{server}/staff/dashboard")
+    assert "unauthorized" in page.content()
