@@ -176,6 +176,8 @@ def post_form(store, settings, campaign_id, request):
     try:
         kind, body = read_body(request, settings.max_body_bytes, accepted=(FORM, JSON))
         values = report_from_form(body) if kind == FORM else body
+        if kind == FORM and values["country"]:
+            values["country"] = i18n.country_code(values["country"])
         receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON)
     except CampaignNotFound:
         return not_found(campaign_id, page)

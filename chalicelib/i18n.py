@@ -135,6 +135,21 @@ class Language:
 
 
 @lru_cache(maxsize=None)
+def _countries_by_name() -> dict:
+    return {name.casefold(): code for language_code in SUPPORTED
+            for code, name in language(language_code).countries()}
+
+
+def country_code(answer: str) -> str:
+    """The ISO code for a country named in any supported language; ``answer`` unchanged otherwise.
+
+    The form page's country options carry only their names (a value per option
+    would cost 4 KB of the page's budget), so a form post names the country.
+    """
+    return _countries_by_name().get(answer.strip().casefold(), answer)
+
+
+@lru_cache(maxsize=None)
 def language(code: str) -> Language:
     """A supported language, loaded once per process."""
     if code not in SUPPORTED:

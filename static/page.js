@@ -1,29 +1,27 @@
+// Inlined in every page (CSP allows it by hash), so kept small.
 (function () {
-  "use strict";
-  var main = document.getElementById("main");
   var summary = document.getElementById("error-summary");
   if (summary) {
     summary.focus();
-    summary.addEventListener("click", function (event) {
-      var link = event.target.closest("a");
-      var field = link && document.getElementById(link.hash.slice(1));
+    summary.onclick = function (e) {
+      var field = e.target.hash && document.getElementById(e.target.hash.slice(1));
       if (!field) return;
-      event.preventDefault();
+      e.preventDefault();
       field.focus();
-      (field.closest("fieldset, .field, .count") || field).scrollIntoView();
-    });
+      (field.closest("fieldset,.field,.count") || field).scrollIntoView();
+    };
   }
-  var origins = (main.getAttribute("data-origins") || "").split(" ").filter(Boolean);
+  // The frame's height, to the campaign's partners only (and, where the browser
+  // says which page holds the frame, to that one only).
+  var parent = location.ancestorOrigins && location.ancestorOrigins[0], last = 0;
+  var origins = (document.getElementById("main").dataset.origins || "").split(" ").filter(function (o) {
+    return o && (!parent || o === parent);
+  });
   if (window.parent === window || !origins.length) return;
-  var last = 0;
-  function postHeight() {
+  new ResizeObserver(function () {
     var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
-    if (height === last) return;
-    last = height;
-    origins.forEach(function (origin) {
-      window.parent.postMessage({type: "action-tally:height", height: height}, origin);
+    if (height !== last) origins.forEach(function (o) {
+      window.parent.postMessage({type: "action-tally:height", height: last = height}, o);
     });
-  }
-  new ResizeObserver(postHeight).observe(document.body);
-  postHeight();
+  }).observe(document.body);
 })();

@@ -12,6 +12,7 @@ import re
 import unicodedata
 import json
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel import Locale
@@ -32,13 +33,15 @@ _OPTIONS = {"templates/**.html": {"trimmed": "true"}, "templates/**.js": {"trimm
 _KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 # The language codes a campaign's letter_language is likely to use: ISO 639-1.
 _LANGUAGE_CODE_LENGTH = 2
+# Generated files carry no build time, so that rebuilding changes nothing.
+_FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _PATTERN_FIELDS = {"d", "dd", "M", "MM", "MMMM", "y", "yyyy", "H", "HH", "h", "hh", "mm", "a"}
 
 
 def extract() -> Catalog:
     """Every translatable message in the code and templates."""
     catalog = Catalog(project="Action Tally", version="1", msgid_bugs_address="",
-                      copyright_holder="", charset="utf-8")
+                      copyright_holder="", charset="utf-8", creation_date=_FIXED_DATE)
     for path in ("chalicelib", "templates"):
         for filename, lineno, message, comments, context in extract_from_dir(
                 ROOT / path, method_map=[(m.split("/", 1)[1], k) for m, k in _METHODS if m.startswith(path)],
@@ -72,8 +75,7 @@ def updated_catalog(language: str, template: Catalog) -> Catalog:
     po = LOCALES / language / "LC_MESSAGES" / "messages.po"
     catalog = read_catalog(language) if po.exists() else Catalog(locale=language, charset="utf-8")
     catalog.update(template, no_fuzzy_matching=True)
-    catalog.revision_date = catalog.creation_date = template.creation_date.replace(
-        year=2026, month=1, day=1, hour=0, minute=0, second=0)
+    catalog.revision_date = catalog.creation_date = _FIXED_DATE
     catalog.project, catalog.version = "Action Tally", "1"
     catalog.fuzzy = False
     return catalog
