@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean package
+.PHONY: run test install clean package locales
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# After changing a translatable string or a .po file: extract, update, compile.
+locales: $(STAMP)
+	$(BIN)/python -m tools.locales
 
 clean:
 	rm -rf $(VENV) .local tools/node_modules test-artifacts .pytest_cache

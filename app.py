@@ -1,6 +1,4 @@
 """Action Tally: routes and the scheduled job. All logic lives in chalicelib/."""
-import functools
-
 from chalice import Chalice, Rate
 
 from chalicelib import abuse, clock, cors, form_page
@@ -30,18 +28,7 @@ def _require_staff():
     authenticate(store(), app.current_request.headers.get("authorization"), clock.now())
 
 
-def _for_partners(view):
-    """Per-campaign CORS on a public campaign route (see chalicelib/cors.py)."""
-    answer = json_errors(view)
-
-    @functools.wraps(view)
-    def wrapper(campaign_id):
-        request = app.current_request
-        campaign = store().get_campaign(campaign_id) if request.headers.get("origin") else None
-        if request.method == "POST" and cors.is_foreign(request, campaign):
-            raise cors.OriginNotAllowed(request.headers["origin"])
-        return cors.with_headers(answer(campaign_id), request, campaign)
-    return json_errors(wrapper)
+_for_partners = cors.partner_route(app, store)   # per-campaign CORS on public routes
 
 
 @app.route("/campaigns/{campaign_id}", methods=["GET"])

@@ -4,11 +4,13 @@
 Chalice's own ``CORSConfig`` is one static list for the whole API, so the
 headers are set here from the campaign itself.
 """
+import functools
+
 from chalice import Response
 
 from chalicelib.campaigns import Campaign, normalise_origin
 from chalicelib.errors import ApiError
-from chalicelib.web import error_response
+from chalicelib.web import error_response, json_errors
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, Accept"
@@ -61,3 +63,24 @@ def preflight(request, campaign: Campaign | None) -> Response:
         "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": ALLOWED_METHODS,
         "Access-Control-Allow-Headers": ALLOWED_HEADERS,
         "Access-Control-Max-Age": str(PREFLIGHT_MAX_AGE), "Vary": "Origin"})
+
+
+def partner_route(app, store):
+    """Decorate a public ``/campaigns/{campaign_id}...`` route with the campaign's CORS.
+
+    The campaign is read only when the request names an ``Origin`` (browsers
+    send one cross-origin and on every POST), and a POST from a page that is
+    neither ours nor a partner's is refused before anything is recorded.
+    """
+    def decorate(view):
+        answer = json_errors(view)
+
+        @functools.wraps(view)
+        def wrapper(campaign_id):
+            request = app.current_request
+            campaign = store().get_campaign(campaign_id) if request.headers.get("origin") else None
+            if request.method == "POST" and is_foreign(request, campaign):
+                raise OriginNotAllowed(request.headers["origin"])
+            return with_headers(answer(campaign_id), request, campaign)
+        return json_errors(wrapper)
+    return decorate

@@ -172,7 +172,7 @@ def post_form(store, settings, campaign_id, request):
     """A report answered with a page: thank-you, the form with errors, closed, or a problem."""
     campaign = store.get_campaign(campaign_id)
     page = PageRequest.of(request, campaign)
-    values = {}
+    kind, values = None, {}
     try:
         kind, body = read_body(request, settings.max_body_bytes, accepted=(FORM, JSON))
         values = report_from_form(body) if kind == FORM else body
@@ -186,6 +186,9 @@ def post_form(store, settings, campaign_id, request):
     except ValidationFailed as error:
         if not isinstance(values, dict):
             return problem(ApiError("not an object", code="malformed_body"), page)
+        if kind == FORM:   # show counts as typed: a blank stays blank, not 0
+            values["actions"] = {key[len("action_"):]: typed[0] for key, typed in body.items()
+                                 if key.startswith("action_")}
         return form(campaign, settings, page, values, error.fields, error.status)
     except StorageUnavailable:
         return problem(ServiceUnavailable(), page)

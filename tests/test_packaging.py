@@ -32,6 +32,17 @@ def test_templates_reach_the_deployment_zip(package):
     print(f"deployment.zip: {size / 1024:.0f} KiB, {len(names)} files")
 
 
+def test_translations_locale_data_and_static_files_reach_the_deployment_zip(package):
+    names = set(zipfile.ZipFile(package / "deployment.zip").namelist())
+    locales = {str(p.relative_to(ROOT)) for p in (ROOT / "locales").rglob("*")
+               if p.suffix in (".mo", ".json")}
+    static = {str(p.relative_to(ROOT)) for p in (ROOT / "static").iterdir()}
+    assert len(locales) == 8 and locales <= names, locales - names
+    assert {"static/embed.js", "static/page.js", "static/page.css"} <= static <= names
+    # Babel is a build-time tool only: its 30 MB of locale data stay out of the Lambda.
+    assert not [n for n in names if n.startswith(("babel/", "playwright/"))]
+
+
 def test_packaged_functions_use_the_hand_written_policy(package):
     template = json.loads((package / "sam.json").read_text())
     policy = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())

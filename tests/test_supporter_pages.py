@@ -56,7 +56,7 @@ def test_a_campaign_in_spanish_first_speaks_spanish_by_default(client, staff_hea
 @pytest.mark.parametrize("lang, letter_language, deadline, heading", [
     ("en", "Spanish", "January 21, 2026, 3:59\u202fAM UTC", "Who did you contact?"),
     ("es", "español", "21 de enero de 2026, 3:59 UTC", "¿A quién se dirigió?"),
-    ("fr", "espagnol", "21 janvier 2026, 03:59 UTC", "Qui avez-vous contacté ?"),
+    ("fr", "espagnol", "21 janvier 2026, 03:59 UTC", "Qui avez-vous contacté\u202f?"),
     ("ar", "الإسبانية", "21 يناير 2026، 3:59 ص بالتوقيت العالمي", "بمن تواصلت؟"),
 ])
 def test_the_form_shows_targets_deadline_and_letter_language_in_the_pages_language(
@@ -79,6 +79,12 @@ def test_countries_are_a_select_named_in_the_pages_language_and_an_answer_is_kep
     assert response.status_code == 422
     assert "<option selected>Venezuela<option>" in html_of(response)
     assert "<option>Alemania<option>" in html_of(response)
+
+
+def test_counts_are_shown_again_as_typed(client, campaign):
+    html = html_of(post_form(client, form_fields(target=[], action_letter="", action_email=" 3 ")))
+
+    assert 'id="action_letter" value=""' in html and 'id="action_email" value=" 3 "' in html
 
 
 @pytest.mark.parametrize("lang, answer", [("es", "México"), ("ar", "المكسيك"), ("fr", "Mexique"), ("en", "MX")])
@@ -145,11 +151,11 @@ def test_thank_you_shows_the_live_count_in_the_pages_language_and_a_way_to_share
 
     html = html_of(response)
     assert response.status_code == 201 and "Merci, votre signalement est enregistré" in html
-    assert "Personnes ayant signalé leurs actions : <strong>3</strong>" in html
-    assert "Actions signalées : <strong>150</strong>" in html
+    assert "Personnes ayant signalé leurs actions\u00a0: <strong>3</strong>" in html
+    assert "Actions signalées\u00a0: <strong>150</strong>" in html
     assert "12:01" in html and "10 janvier 2026" in html   # when it was counted
     assert '<a href="http://localhost/campaigns/ua-47-22/form" data-share>' in html
-    assert "mailto:?subject=Agissez%20%3A%20Venezuelan" in html
+    assert "mailto:?subject=Agissez%C2%A0%3A%20Venezuelan" in html
     assert 'href="form?lang=fr" data-reload' in html
 
 
