@@ -48,14 +48,14 @@ def supporter_errors(api_fields: dict, campaign: Campaign, language: Language, m
     """``{form field id: message}`` for the API's ``{field: message}``, in page order."""
     by_field = {}
     for api_field, message in api_fields.items():
-        by_field.setdefault(field_id(api_field, campaign), (api_field, message))
+        by_field.setdefault(field_id(api_field, campaign), message)
     order = (["target", "actions"] + [f"action_{a}" for a in campaign.actions]
              + ["country", "name", "contact_email", GENERAL])
-    return {field: _message(field, *by_field[field], language, max_count)
+    return {field: _message(field, by_field[field], language, max_count)
             for field in order if field in by_field}
 
 
-def _message(field, api_field, api_message, language, max_count):
+def _message(field, api_message, language, max_count):
     _ = language.gettext
     if field == "target":
         return _(_TARGETS)

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import threading
 import time
-import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
