@@ -102,3 +102,14 @@ def test_arabic_is_right_to_left_and_the_others_left_to_right():
     assert {code: i18n.language(code).direction for code in LANGUAGES} == {
         "en": "ltr", "es": "ltr", "fr": "ltr", "ar": "rtl"}
     assert i18n.language("ar").name == Locale("ar").get_display_name("ar")
+
+
+def test_a_country_name_means_one_country_in_every_language():
+    """Form posts name the country (see form.html); a name must never be two countries."""
+    codes_by_name = {}
+    for language in LANGUAGES:
+        for code, name in i18n.language(language).countries():
+            codes_by_name.setdefault(name.casefold(), set()).add(code)
+    assert {name: codes for name, codes in codes_by_name.items() if len(codes) > 1} == {}
+    assert i18n.country_code(" méxico ") == "MX" and i18n.country_code("mx") == "mx"
+    assert i18n.country_code("Atlantis") == "Atlantis"

@@ -334,3 +334,19 @@ def test_embed_js_is_served_as_javascript_with_caching_and_revalidation(client):
     assert "max-age=" in response.headers["Cache-Control"] and b"data-campaign" in response.body
     again = client.http.get("/embed.js", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304 and again.body == b""
+
+
+NASTY = ["", "%00", "é" * 300, "http://[::1", "javascript:alert(1)", "https://user@www.example.org/x",
+         "https://www.example.org:99999/", "\r\nSet-Cookie: x=1", "q=0.5;" * 200, "<script>"]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_odd_query_strings_and_headers_never_break_a_page(client, campaign, value):
+    query = "?" + urlencode({"lang": value, "share": value, "embed": value})
+    headers = {"Accept-Language": value.replace("\r\n", " ")}
+
+    pages = [get_form(client, query, headers), post_form(client, form_fields(country=value), query)]
+
+    assert all(response.status_code in (200, 201, 422) for response in pages)
+    assert all("<script>alert" not in html_of(response) and 'href="javascript' not in html_of(response)
+               for response in pages)
