@@ -34,10 +34,11 @@ package: $(STAMP)
 resources: $(STAMP)
 	$(BIN)/python -m infra.provision --stage $(STAGE)
 
+# After changing a translatable string or a .po file: extract, update, compile. The
+# compiled files are committed (Chalice packages files as they are); tests check them.
+locales: $(STAMP)
+	$(BIN)/python -m tools.locales
+	$(BIN)/pybabel compile --domain staff --directory locales --statistics
+
 clean:
 	rm -rf $(VENV) .local tools/node_modules test-artifacts .pytest_cache out
-
-# Rebuild the gettext catalogs after editing a .po file (the .mo files are committed,
-# because Chalice packages files as they are; a test checks they match the .po files).
-locales: $(STAMP)
-	$(BIN)/pybabel compile --domain staff --directory locales --statistics

@@ -1,7 +1,8 @@
 """Action Tally: routes and the scheduled job. All logic lives in chalicelib/."""
 from chalice import Chalice, Rate
 
-from chalicelib import clock, dashboard, form_page, staff_sessions
+from chalicelib import abuse, clock, cors, dashboard, form_page, staff_sessions
+from chalicelib.assets import static_file
 from chalicelib.auth import authenticate, gateway_decision
 from chalicelib.campaign_admin import save_campaign
 from chalicelib.errors import CampaignNotFound
@@ -10,7 +11,7 @@ from chalicelib.intake import submit_report
 from chalicelib.observability import observe
 from chalicelib.runtime import notifier, settings, store
 from chalicelib.tallying import current_totals, run_tally
-from chalicelib.web import FORM, JSON, json_errors, json_response, media_type, read_body
+from chalicelib.web import FORM, JSON, json_errors, json_response, read_body
 
 app = Chalice(app_name="action-tally")
 observe(app)   # JSON logs and EMF metrics for every request and scheduled run
@@ -45,28 +46,35 @@ def _require_session():
     staff_sessions.session_staff(store(), app.current_request.headers.get("cookie"), clock.now())
 
 
+_for_partners = cors.partner_route(app, store)   # per-campaign CORS on public routes
+
+
 @app.route("/campaigns/{campaign_id}", methods=["GET"])
-@json_errors
+@_for_partners
 def get_campaign(campaign_id):
-    return json_response(_campaign(campaign_id).public_view(clock.now()))
+    view = _campaign(campaign_id).public_view(clock.now())
+    if view["status"] == "open":
+        view["form_token"] = abuse.issue_form_token(settings(), campaign_id, clock.now())
+    return json_response(view, headers={"Cache-Control": "no-store"})
 
 
 @app.route("/campaigns/{campaign_id}/form", methods=["GET"])
-@json_errors
+@_for_partners
 def get_form(campaign_id):
     campaign = store().get_campaign(campaign_id)
+    page = form_page.PageRequest.of(app.current_request, campaign)
     if campaign is None:
-        return form_page.not_found(campaign_id)
+        return form_page.not_found(campaign_id, page)
     if not campaign.accepts_reports_at(clock.now()):
-        return form_page.closed(campaign, current_totals(store(), campaign).public_view(campaign), 200)
-    return form_page.form(campaign, settings())
+        return form_page.closed(campaign, current_totals(store(), campaign).public_view(campaign), page, 200)
+    return form_page.form(campaign, settings(), page)
 
 
 @app.route("/campaigns/{campaign_id}/reports", methods=["POST"], content_types=ANY_BODY)
-@json_errors
+@_for_partners
 def post_report(campaign_id):
     request = app.current_request
-    if media_type(request) == FORM:
+    if form_page.wants_page(request):
         return form_page.post_form(store(), settings(), campaign_id, request)
     _, data = read_body(request, settings().max_body_bytes, accepted=(JSON, FORM))
     receipt = submit_report(store(), settings(), campaign_id, data)
@@ -74,12 +82,26 @@ def post_report(campaign_id):
 
 
 @app.route("/campaigns/{campaign_id}/totals", methods=["GET"])
-@json_errors
+@_for_partners
 def get_totals(campaign_id):
     campaign = _campaign(campaign_id)
     cache = f"public, max-age={settings().tally_interval_seconds}"
     return json_response(current_totals(store(), campaign).public_view(campaign),
                          headers={"Cache-Control": cache})
+
+
+@app.route("/campaigns/{campaign_id}", methods=["OPTIONS"])
+@app.route("/campaigns/{campaign_id}/form", methods=["OPTIONS"])
+@app.route("/campaigns/{campaign_id}/reports", methods=["OPTIONS"])
+@app.route("/campaigns/{campaign_id}/totals", methods=["OPTIONS"])
+@json_errors
+def preflight(campaign_id):
+    return cors.preflight(app.current_request, store().get_campaign(campaign_id))
+
+
+@app.route("/embed.js", methods=["GET"])
+def embed_js():
+    return static_file("embed.js", app.current_request.headers.get("if-none-match"))
 
 
 @app.route("/staff/campaigns/{campaign_id}", methods=["PUT"], content_types=ANY_BODY, authorizer=staff_token)

@@ -20,6 +20,11 @@ class Settings:
     tally_interval_seconds: int = 60
     report_shards: int = 4
     totals_topic_arn: str | None = None   # SNS topic announcing final totals; unset: not announced
+    # Abuse checks (see chalicelib/abuse.py). No default secret: tokens made
+    # with a guessable one would be worthless.
+    form_token_secret: str | None = None
+    form_token_ttl_seconds: int = 24 * 3600
+    min_fill_seconds: int = 3
 
 
 def _int(environ, name, default, minimum=0):
@@ -52,4 +57,7 @@ def load_settings(environ=None) -> Settings:
         tally_interval_seconds=_int(environ, "TALLY_INTERVAL_SECONDS", 60, minimum=1),
         report_shards=_int(environ, "REPORT_SHARDS", 4, minimum=1),
         totals_topic_arn=_topic_arn(environ),
+        form_token_secret=environ.get("FORM_TOKEN_SECRET") or None,
+        form_token_ttl_seconds=_int(environ, "FORM_TOKEN_TTL_SECONDS", 24 * 3600, minimum=60),
+        min_fill_seconds=_int(environ, "MIN_FILL_SECONDS", 3),
     )

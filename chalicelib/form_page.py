@@ -1,116 +1,197 @@
 """The supporter's HTML pages: the form, its errors, thank-you, closed and problem pages,
-and the form post that leads from one to the other (for browsers without JavaScript)."""
-import uuid
+and the form post that leads from one to the other.
 
-from chalicelib import clock, pages
-from chalicelib.campaigns import Campaign
+Each page is a whole document (no JavaScript needed; also what the iframe shows)
+or, with ``?embed=1``, a fragment that ``embed.js`` puts into the partner's page.
+"""
+import uuid
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from markupsafe import Markup
+
+from chalicelib import abuse, clock, i18n, pages
+from chalicelib.campaigns import Campaign, normalise_origin
 from chalicelib.errors import (ApiError, CampaignClosed, CampaignNotFound, ServiceUnavailable,
                                ValidationFailed)
+from chalicelib.form_errors import ACTION_LABELS, FIELD_LABELS, GENERAL, anchor, supporter_errors
+from chalicelib.i18n import N_, Language
 from chalicelib.intake import submit_report
 from chalicelib.reports import parse_submission_id
 from chalicelib.storage import StorageUnavailable
 from chalicelib.tallying import current_totals
-from chalicelib.web import FORM, read_body, report_from_form
+from chalicelib.totals import Totals
+from chalicelib.web import FORM, JSON, media_type, read_body, report_from_form
 
-_FIELD_LABELS = {"target": "Who did you contact", "actions": "What did you do", "country": "Country",
-                 "name": "Name", "contact_email": "Email address", "consent": "Consent"}
-_ACTION_LABELS = {"letter": "Letters", "email": "Emails", "fax": "Faxes", "call": "Phone calls",
-                  "tweet": "Tweets"}
-_LANGUAGE_NAMES = {"es": "Spanish", "en": "English", "fr": "French", "ar": "Arabic", "pt": "Portuguese"}
-# Errors no field on the page can fix point at the send button, with advice.
-_GENERAL = "send-report"
-_GENERAL_MESSAGE = "Something in the form was out of date; check your answers and send it again."
-
-
-def _field_id(field: str, campaign: Campaign) -> str:
-    """Where an API field's error belongs on the page."""
-    if field.startswith("actions."):
-        action = field.split(".", 1)[1]
-        return f"action_{action}" if action in campaign.actions else "actions"
-    if field == "targets":
-        return "target"
-    return field if field in _FIELD_LABELS else _GENERAL
+_PROBLEMS = {
+    "body_too_large": N_("The form was too long to send. Shorten your answers and try again."),
+    "malformed_body": N_("Your browser sent the form in a way we could not read."),
+    "service_unavailable": N_("The service is busy. Wait a moment, then send the form again."),
+}
+_PROBLEM = N_("Something went wrong with the form.")
+_SHARE_SUBJECT = N_("Take action: %(title)s")
+_SHARE_BODY = N_("I took action for %(reference)s. Will you join me? %(url)s")
 
 
-def _human_errors(fields: dict, campaign: Campaign) -> dict:
-    errors = {}
-    for field, message in fields.items():
-        field_id = _field_id(field, campaign)
-        if field_id == _GENERAL:
-            errors[field_id] = _GENERAL_MESSAGE
-            continue
-        label = _ACTION_LABELS.get(field_id.removeprefix("action_")) or _FIELD_LABELS[field_id]
-        errors.setdefault(field_id, f"{label}: {message}")
-    return errors
+@dataclass(frozen=True)
+class PageRequest:
+    """What a page needs to know about the request that asked for it."""
+    language: Language
+    fragment: bool          # ?embed=1: content only, for embed.js
+    share_url: str          # where "share this action" points
+    extra_query: str        # embed/share, carried into the form's action and every link
+
+    @classmethod
+    def of(cls, request, campaign: Campaign | None) -> "PageRequest":
+        params = request.query_params or {}
+        language = i18n.language(i18n.negotiate(params.get("lang"), request.headers.get("accept-language"),
+                                                campaign.languages if campaign else ()))
+        fragment = params.get("embed") == "1"
+        share = _allowed_page(params.get("share"), campaign)
+        extra = ("&embed=1" if fragment else "") + (f"&share={quote(share, safe='')}" if share else "")
+        return cls(language, fragment, share or _own_form_url(request), extra)
+
+    @property
+    def query(self) -> str:
+        return f"lang={self.language.code}{self.extra_query}"
 
 
-def _deadline_facts(campaign):
-    return {"deadline_iso": clock.format_public(campaign.deadline),
-            "deadline_text": campaign.deadline.strftime("%d %B %Y, %H:%M UTC")}
+def _allowed_page(url, campaign):
+    """A partner page's address, if it is on one of the campaign's allowed origins."""
+    if not isinstance(url, str) or campaign is None or len(url) > 500:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    origin = normalise_origin(f"{parts.scheme}://{parts.netloc}")
+    return url if origin and origin in campaign.allowed_origins and not parts.username else None
 
 
-def _context(campaign: Campaign, settings, values=None, errors=None):
+def _own_form_url(request):
+    """This campaign's standalone form page, absolute, for sharing."""
+    headers = request.headers
+    host = headers.get("host", "localhost")
+    local = host.split(":")[0] in ("localhost", "127.0.0.1")
+    scheme = headers.get("x-forwarded-proto") or ("http" if local else "https")
+    path = (request.context or {}).get("path") or ""
+    return f"{scheme}://{host}{path.rsplit('/', 1)[0]}/form"
+
+
+def _render(template, page: PageRequest, campaign, status, **context):
+    language = page.language
+    origins = campaign.allowed_origins if campaign else ()
+    html = pages.render(template, language, fragment=page.fragment, frame_origins=origins,
+                        languages=[i18n.language(code) for code in i18n.SUPPORTED],
+                        extra_query=page.extra_query, query=page.query,
+                        campaign=campaign, action_labels={a: language.gettext(label) for a, label
+                                                          in ACTION_LABELS.items()}, **context)
+    return pages.html_response(html, status, origins, script=not page.fragment)
+
+
+def _deadline_facts(campaign: Campaign, language: Language) -> dict:
+    """The deadline as ``<time>``: machine-readable, and written in the page's language."""
+    text = language.gettext("%(date)s, %(time)s UTC") % {
+        "date": language.date(campaign.deadline), "time": language.time(campaign.deadline)}
+    return {"deadline": Markup('<time datetime="{}">{}</time>').format(
+        clock.format_public(campaign.deadline), text)}
+
+
+def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=None, status=200):
+    """The form, fresh or (with ``values`` and API ``errors``) shown again to be corrected."""
     values = values or {}
-    return {
-        "campaign": campaign, "action_labels": _ACTION_LABELS, "max_count": settings.max_count_per_action,
-        "letter_language": _LANGUAGE_NAMES.get(campaign.letter_language, campaign.letter_language),
-        # A fresh id unless the supporter's own is valid: a resend of the same
-        # report must keep its id, a broken id must not block them.
-        "submission_id": parse_submission_id(values.get("submission_id")) or str(uuid.uuid4()),
-        "values": {"targets": values.get("targets", []), "actions": values.get("actions", {}),
-                   "country": values.get("country", ""), "name": values.get("name", ""),
-                   "contact_email": values.get("contact_email", ""), "consent": values.get("consent")},
-        "errors": _human_errors(errors or {}, campaign),
-        "general_error": _GENERAL,
-        **_deadline_facts(campaign),
-    }
+    language = page.language
+    now = clock.now()
+    token = values.get("form_token")
+    if not abuse.usable_token(settings, campaign.campaign_id, token, now):
+        token = abuse.issue_form_token(settings, campaign.campaign_id, now)
+    shown_errors = supporter_errors(errors or {}, campaign, language, settings.max_count_per_action)
+    return _render("form.html", page, campaign, status,
+                   max_count=settings.max_count_per_action,
+                   letter_language=language.language_name(campaign.letter_language),
+                   # A fresh id unless the supporter's own is valid: a resend of the same
+                   # report must keep its id, a broken id must not block them.
+                   submission_id=parse_submission_id(values.get("submission_id")) or str(uuid.uuid4()),
+                   form_token=token, countries=language.countries(),
+                   values=_shown_values(values),
+                   errors=shown_errors, anchors={f: anchor(f, campaign) for f in shown_errors},
+                   general_error=GENERAL, field_labels={f: language.gettext(label)
+                                                        for f, label in FIELD_LABELS.items()},
+                   **_deadline_facts(campaign, language))
 
 
-def form(campaign, settings, values=None, errors=None, status=200):
-    html = pages.render("form.html", **_context(campaign, settings, values, errors))
-    return pages.html_response(html, status, campaign.allowed_origins)
+def _shown_values(values: dict) -> dict:
+    """The supporter's answers, as the form shows them again (JSON bodies can hold anything)."""
+    def text(name):
+        value = values.get(name)
+        return value if isinstance(value, str) else ""
+    targets, actions = values.get("targets"), values.get("actions")
+    return {"targets": [t for t in targets if isinstance(t, str)] if isinstance(targets, list) else [],
+            "actions": {str(k): v if isinstance(v, (str, int)) else "" for k, v in actions.items()}
+            if isinstance(actions, dict) else {},
+            "country": text("country").strip().upper(), "name": text("name"),
+            "contact_email": text("contact_email"), "consent": values.get("consent") is True}
 
 
-def thanks(receipt, totals_view, status):
-    campaign = receipt.campaign
-    html = pages.render("thanks.html", campaign=campaign, report_id=receipt.report.report_id,
-                        created=receipt.created, actions_total=receipt.report.actions_total,
-                        totals=totals_view)
-    return pages.html_response(html, status, campaign.allowed_origins)
+def thanks(receipt, totals: Totals, page: PageRequest, status):
+    campaign, language = receipt.campaign, page.language
+    as_of = totals.as_of
+    share = {"title": campaign.title, "reference": campaign.reference, "url": page.share_url}
+    return _render("thanks.html", page, campaign, status, report_id=receipt.report.report_id,
+                   created=receipt.created, actions_total=receipt.report.actions_total,
+                   totals=totals.public_view(campaign), as_of_time=language.time(as_of) if as_of else "",
+                   as_of_date=language.date(as_of) if as_of else "",
+                   share_url=page.share_url, form_url=f"form?{page.query}",
+                   share_subject=language.gettext(_SHARE_SUBJECT) % share,
+                   share_body=language.gettext(_SHARE_BODY) % share)
 
 
-def closed(campaign, totals_view, status=410):
-    html = pages.render("closed.html", campaign=campaign, totals=totals_view, **_deadline_facts(campaign))
-    return pages.html_response(html, status, campaign.allowed_origins)
+def closed(campaign: Campaign, totals_view, page: PageRequest, status=410):
+    return _render("closed.html", page, campaign, status, totals=totals_view,
+                   **_deadline_facts(campaign, page.language))
 
 
-def not_found(campaign_id):
-    return pages.html_response(pages.render("not_found.html", campaign_id=campaign_id), 404)
+def not_found(campaign_id, page: PageRequest):
+    return _render("not_found.html", page, None, 404, campaign_id=campaign_id)
 
 
-def problem(error: ApiError):
-    response = pages.html_response(pages.render("problem.html", message=error.message), error.status)
+def problem(error: ApiError, page: PageRequest):
+    message = page.language.gettext(_PROBLEMS.get(error.code, _PROBLEM))
+    response = _render("problem.html", page, None, error.status, message=message)
     response.headers.update(error.headers)
     return response
 
 
+def wants_page(request) -> bool:
+    """A form post, or embed.js sending JSON and asking for the page to show next."""
+    accept = request.headers.get("accept") or ""
+    return media_type(request) == FORM or accept.split(",")[0].strip().startswith("text/html")
+
+
 def post_form(store, settings, campaign_id, request):
-    """A form post, answered with a page: thank-you, the form with errors, closed, or a problem."""
-    values = {}
+    """A report answered with a page: thank-you, the form with errors, closed, or a problem."""
+    campaign = store.get_campaign(campaign_id)
+    page = PageRequest.of(request, campaign)
+    kind, values = None, {}
     try:
-        _, fields = read_body(request, settings.max_body_bytes, accepted=(FORM,))
-        values = report_from_form(fields)
-        receipt = submit_report(store, settings, campaign_id, values, strict_fields=False)
+        kind, body = read_body(request, settings.max_body_bytes, accepted=(FORM, JSON))
+        values = report_from_form(body) if kind == FORM else body
+        if kind == FORM and values["country"]:
+            values["country"] = i18n.country_code(values["country"])
+        receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON)
     except CampaignNotFound:
-        return not_found(campaign_id)
+        return not_found(campaign_id, page)
     except CampaignClosed:
-        campaign = store.get_campaign(campaign_id)
-        return closed(campaign, current_totals(store, campaign).public_view(campaign))
+        return closed(campaign, current_totals(store, campaign).public_view(campaign), page)
     except ValidationFailed as error:
-        return form(store.get_campaign(campaign_id), settings, values, error.fields, error.status)
+        if not isinstance(values, dict):
+            return problem(ApiError("not an object", code="malformed_body"), page)
+        if kind == FORM:   # show counts as typed: a blank stays blank, not 0
+            values["actions"] = {key[len("action_"):]: typed[0] for key, typed in body.items()
+                                 if key.startswith("action_")}
+        return form(campaign, settings, page, values, error.fields, error.status)
     except StorageUnavailable:
-        return problem(ServiceUnavailable())
+        return problem(ServiceUnavailable(), page)
     except ApiError as error:
-        return problem(error)
-    totals = current_totals(store, receipt.campaign).public_view(receipt.campaign)
-    return thanks(receipt, totals, 201 if receipt.created else 200)
+        return problem(error, page)
+    return thanks(receipt, current_totals(store, receipt.campaign), page, 201 if receipt.created else 200)

@@ -2,7 +2,7 @@
 import uuid
 from dataclasses import dataclass
 
-from chalicelib import clock
+from chalicelib import abuse, clock
 from chalicelib.campaigns import Campaign
 from chalicelib.config import Settings
 from chalicelib.errors import CampaignClosed, CampaignNotFound
@@ -37,7 +37,8 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
 
     The clock is read once: the same instant decides "before the deadline"
     and stamps the report, which is what lets the closing job wait out
-    in-flight writes (see :mod:`chalicelib.tallying`).
+    in-flight writes (see :mod:`chalicelib.tallying`). A valid report that
+    fails an abuse check is recorded flagged and answered the same way.
     """
     received_at = clock.now()
     try:
@@ -48,7 +49,8 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
             raise
         return earlier
     report = parse_report(data, campaign, settings.max_count_per_action, strict_fields=strict_fields)
-    stored, created = store.record_report(campaign, report, uuid.uuid4().hex, received_at)
+    flag = abuse.flag_reason(settings, campaign_id, data, received_at)
+    stored, created = store.record_report(campaign, report, uuid.uuid4().hex, received_at, flag)
     return Receipt(campaign, stored, created)
 
 

@@ -1,36 +1,60 @@
-"""Server-rendered pages: the Jinja2 environment and the headers every page carries."""
+"""Server-rendered pages: the Jinja2 environments (one per language) and the headers every page carries."""
+import base64
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from chalice import Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
-# ``templates/`` sits beside ``app.py`` both in the repository and in the
-# deployment zip (``vendor/templates`` links to it; see README, "Deploy").
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-_ENVIRONMENT = None
+from chalicelib import i18n
+from chalicelib.i18n import Language
 
-
-def environment() -> Environment:
-    global _ENVIRONMENT
-    if _ENVIRONMENT is None:
-        _ENVIRONMENT = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
-                                   autoescape=True, undefined=StrictUndefined,
-                                   trim_blocks=True, lstrip_blocks=True)
-    return _ENVIRONMENT
+# ``templates/`` and ``static/`` sit beside ``app.py`` both in the repository and in
+# the deployment zip (``vendor/`` links to them; see README, "Deploy").
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
 
 
-def render(template: str, **context) -> str:
-    return environment().get_template(template).render(**context)
+@lru_cache(maxsize=None)
+def environment(code: str) -> Environment:
+    """Autoescaped templates whose ``_()`` and ``{% trans %}`` speak the language ``code``."""
+    language = i18n.language(code)
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(language.translations, newstyle=True)
+    env.globals["language"] = language
+    return env
 
 
-def html_response(html: str, status=200, frame_ancestors=()) -> Response:
+@lru_cache(maxsize=None)
+def _inline(name: str) -> tuple[Markup, str]:
+    """A static file to inline in pages, and its CSP hash source."""
+    text = (STATIC_DIR / name).read_text(encoding="utf-8").strip()
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return Markup(text), f"'sha256-{digest}'"
+
+
+def render(template: str, language: Language, **context) -> str:
+    style, _ = _inline("page.css")
+    script, _ = _inline("page.js")
+    return environment(language.code).get_template(template).render(page_style=style, page_script=script,
+                                                                **context)
+
+
+def html_response(html: str, status=200, frame_ancestors=(), script=True) -> Response:
     """An HTML page with a strict Content-Security-Policy.
 
-    Only the campaign's own allowed origins may frame it.
+    Only the campaign's own allowed origins may frame it; the only style and
+    script it may run are the inlined ``static/page.css`` and ``static/page.js``.
     """
     ancestors = " ".join(frame_ancestors) or "'none'"
-    policy = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-              f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}")
+    scripts = _inline("page.js")[1] if script else "'none'"
+    policy = (f"default-src 'none'; style-src {_inline('page.css')[1]}; script-src {scripts}; "
+              f"img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}")
     return Response(body=html, status_code=status, headers={
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": policy,

@@ -14,8 +14,11 @@ from chalicelib.countries import COUNTRY_CODES
 from chalicelib.validation import FieldErrors, reject_unknown, text
 
 UNKNOWN_COUNTRY = "ZZ"  # ISO 3166 user-assigned code; used when none is given
+NEEDS_CONSENT = "can only be kept if you tick the consent box; tick it or leave this blank"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
-_JSON_FIELDS = ("submission_id", "actions", "targets", "country", "name", "contact_email", "consent")
+# ``form_token`` and ``website`` (the honeypot) are read by chalicelib.abuse, not here.
+_JSON_FIELDS = ("submission_id", "actions", "targets", "country", "name", "contact_email", "consent",
+                "form_token", "website")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Report(ReportInput):
     # Why the report is left out of the totals ("void", or another kind of exclusion), if it is.
     excluded: str | None = None
     void: Void | None = None
+    flag_reason: str | None = None   # set when stored flagged (see chalicelib.abuse)
 
 
 def shard_for(submission_id: str, shards: int) -> int:
@@ -78,7 +82,7 @@ def parse_report(data, campaign: Campaign, max_count: int, *, strict_fields=True
         errors.add("contact_email", "must be an email address such as name@example.org")
     for field, value in (("contact_email", contact_email), ("name", name)):
         if value is not None and consent is False and field not in errors:
-            errors.add(field, "can only be kept if you tick the consent box; tick it or leave this blank")
+            errors.add(field, NEEDS_CONSENT)
     errors.raise_if_any()
     return ReportInput(submission_id, actions, targets, country, name, contact_email, consent)
 

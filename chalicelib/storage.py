@@ -37,6 +37,9 @@ _PROVISIONAL = "TOTALS#PROVISIONAL"
 _FINAL_PREFIX = "TOTALS#FINAL#"
 _PUBLICATION_DUE = "publication_due"   # campaign_state of a closed campaign with work pending
 VOID = "void"                          # the ``excluded`` marker of a voided report
+# A report with ``excluded`` set is kept but never counted; "flagged" ones
+# failed an abuse check (``flag_reason`` says which) and await staff review.
+_FLAGGED = "flagged"
 _BUSY_CODES = {
     "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
     "InternalServerError", "ServiceUnavailable", "TransactionConflictException",
@@ -205,13 +208,15 @@ class TallyStore:
     # -- reports -----------------------------------------------------------
 
     def record_report(self, campaign: Campaign, report: ReportInput, report_id: str,
-                      received_at: datetime) -> tuple[Report, bool]:
+                      received_at: datetime, flag_reason: str | None = None) -> tuple[Report, bool]:
         """Store ``report`` once per submission id.
 
         Returns the stored report and True, or, for a replay, the report stored
-        the first time and False. One conditional write either way.
+        the first time and False. One conditional write either way. With a
+        ``flag_reason`` the report is stored flagged: kept for staff review,
+        never counted.
         """
-        item = _report_to_item(campaign, report, report_id, received_at)
+        item = _report_to_item(campaign, report, report_id, received_at, flag_reason)
         try:
             with _TranslateErrors():
                 self._table.put_item(Item=item, ConditionExpression=Attr("pk").not_exists(),
@@ -329,6 +334,15 @@ class TallyStore:
                            clock.parse_timestamp(item["at"]))
                 for item in self._query_all(KeyConditionExpression=Key("pk").eq(f"AUDIT#{campaign_id}"),
                                             ConsistentRead=True)]
+    def flagged_reports(self, campaign: Campaign) -> list[Report]:
+        """Reports stored flagged (and so left out of totals), oldest first, for staff review."""
+        flagged = []
+        for shard in range(campaign.report_shards):
+            flagged += (_report_from_item(item) for item in self._query_all(
+                ConsistentRead=True,
+                KeyConditionExpression=Key("pk").eq(_report_partition(campaign.campaign_id, shard)),
+                FilterExpression=Attr("excluded").eq(_FLAGGED)))
+        return sorted(flagged, key=lambda report: (report.received_at, report.submission_id))
 
     def has_reports(self, campaign: Campaign) -> bool:
         with _TranslateErrors():
@@ -571,7 +585,7 @@ def _campaign_from_item(item: dict) -> Campaign:
     )
 
 
-def _report_to_item(campaign, report: ReportInput, report_id, received_at) -> dict:
+def _report_to_item(campaign, report: ReportInput, report_id, received_at, flag_reason=None) -> dict:
     item = {
         "pk": _report_partition(campaign.campaign_id, shard_for(report.submission_id, campaign.report_shards)),
         "sk": report.submission_id, "report_id": report_id,
@@ -583,6 +597,8 @@ def _report_to_item(campaign, report: ReportInput, report_id, received_at) -> di
         item["name"] = report.name
     if report.contact_email:
         item["contact_email"] = report.contact_email
+    if flag_reason:
+        item["excluded"], item["flag_reason"] = _FLAGGED, flag_reason
     return item
 
 
@@ -598,4 +614,5 @@ def _report_from_item(item: dict) -> Report:
         excluded=item.get("excluded"),
         void=Void(item["voided_by"], item["void_reason"], clock.parse_timestamp(item["voided_at"]))
         if "voided_at" in item else None,
+        flag_reason=item.get("flag_reason"),
     )

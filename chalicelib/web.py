@@ -98,7 +98,8 @@ def report_from_form(form: dict) -> dict:
         if key.startswith("action_"):
             match = _COUNT.fullmatch(values[0])
             actions[key[len("action_"):]] = int(match.group(1)) if match else (values[0].strip() or 0)
-    data = {"submission_id": first("submission_id"), "actions": actions,
+    data = {"submission_id": first("submission_id"), "form_token": first("form_token"),
+            "website": first("website"), "actions": actions,
             "targets": form.get("target", []), "country": first("country").strip(),
             "consent": first("consent").lower() in ("yes", "on", "true", "1")}
     for optional in ("name", "contact_email"):

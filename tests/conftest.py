@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib import clock, runtime
+from chalicelib import abuse, clock, runtime
 from chalicelib.auth import issue_token
 from chalicelib.config import load_settings
 from chalicelib.schema import create_table
@@ -20,6 +20,9 @@ pytest_plugins = ["tests.aws_calls", "tests.figures"]
 
 START = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
 TABLE = "action-tally-dev"   # the dev stage's table, as in .chalice/config.json
+FORM_TOKEN_SECRET = "test-form-token-secret-0123456789abcdef"
+# Normal test reports were "filled in" this long ago: past the minimum fill time, not expired.
+FILL_TIME = timedelta(minutes=2)
 
 
 class FakeClock:
@@ -46,6 +49,9 @@ def aws_environment(monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("DYNAMODB_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("FORM_TOKEN_SECRET", FORM_TOKEN_SECRET)
+    for name in ("FORM_TOKEN_TTL_SECONDS", "MIN_FILL_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
     runtime.reset()
     yield
     runtime.reset()
@@ -73,7 +79,7 @@ def store(moto_table):
 
 @pytest.fixture
 def settings():
-    return load_settings({"TABLE_NAME": TABLE})
+    return load_settings({"TABLE_NAME": TABLE, "FORM_TOKEN_SECRET": FORM_TOKEN_SECRET})
 
 
 @pytest.fixture
@@ -129,9 +135,16 @@ def campaign_body(**overrides):
     return body
 
 
+def form_token(campaign_id="ua-47-22", age=FILL_TIME):
+    """A genuine form token for ``campaign_id``, issued ``age`` before the (fake) clock's now."""
+    settings = load_settings({"FORM_TOKEN_SECRET": FORM_TOKEN_SECRET})
+    return abuse.issue_form_token(settings, campaign_id, clock.now() - age)
+
+
 def report_body(**overrides):
+    """A valid report for UA 47.22, as a supporter who took a while to fill the form sends it."""
     body = {"submission_id": str(uuid.uuid4()), "actions": {"letter": 2, "email": 1},
-            "targets": ["governor"], "country": "MX"}
+            "targets": ["governor"], "country": "MX", "form_token": form_token()}
     body.update(overrides)
     return body
 

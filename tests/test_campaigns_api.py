@@ -360,7 +360,7 @@ def test_public_view_hides_staff_fields(client, campaign):
 
     assert not STAFF_ONLY & set(view), view
     assert set(view) == {"campaign_id", "reference", "title", "deadline", "status", "targets",
-                         "actions", "languages", "letter_language"}
+                         "actions", "languages", "letter_language", "form_token"}
     assert view["status"] == "open"
 
 

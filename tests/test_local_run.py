@@ -24,11 +24,11 @@ def _free_port():
 
 
 class LocalRun:
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, **extra_env):
         self.port, self.dynamodb_port = _free_port(), _free_port()
         env = {**os.environ, "PORT": str(self.port), "DYNAMODB_PORT": str(self.dynamodb_port),
                "CLOSE_INTERVAL_SECONDS": "1", "LOCAL_DATA_DIR": str(data_dir), "STAFF_TOKEN": TOKEN,
-               "PYTHONUNBUFFERED": "1"}
+               "PYTHONUNBUFFERED": "1", **extra_env}
         self.log = open(Path(data_dir) / f"run-{self.port}.log", "w+")
         self.process = subprocess.Popen([sys.executable, "-m", "tools.run_local"], cwd=ROOT, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
@@ -82,14 +82,23 @@ def _totals_when_counted(run, reports, timeout=20):
     raise AssertionError(f"totals never reached {reports}: {totals}")
 
 
+def _form_token(run):
+    status, body = run.request("GET", "/campaigns/ua-47-22")
+    assert status == 200
+    return json.loads(body)["form_token"]
+
+
 def test_make_run_serves_tallies_stops_and_keeps_data(tmp_path):
     submission = {"submission_id": str(uuid.uuid4()), "actions": {"letter": 1, "tweet": 2},
                   "targets": ["governor"], "country": "VE"}
-    run = LocalRun(tmp_path)
+    # A client that fills its form in no time: the fill-time check is off here.
+    run = LocalRun(tmp_path, MIN_FILL_SECONDS="0")
     try:
         assert f"http://127.0.0.1:{run.port}/campaigns/ua-47-22/form" in run.output()
         status, page = run.request("GET", "/campaigns/ua-47-22/form")
         assert status == 200 and b"UA 47.22" in page
+        submission["form_token"] = _form_token(run)
+        later_token = _form_token(run)
         status, body = run.request("POST", "/campaigns/ua-47-22/reports", submission)
         assert status == 201
         report_id = json.loads(body)["report_id"]
@@ -101,11 +110,15 @@ def test_make_run_serves_tallies_stops_and_keeps_data(tmp_path):
         run.stop()
     assert run.process.returncode is not None
     assert not _java_on(run.dynamodb_port), "DynamoDB Local outlived make run"
+    assert (tmp_path / "form-token-secret").stat().st_mode & 0o077 == 0
 
-    again = LocalRun(tmp_path)
+    again = LocalRun(tmp_path, MIN_FILL_SECONDS="0")
     try:
         status, body = again.request("POST", "/campaigns/ua-47-22/reports", submission)
         assert status == 200 and json.loads(body)["report_id"] == report_id
-        assert _totals_when_counted(again, 1)["reports"] == 1
+        # a form served before the restart is still good after it: the secret is kept
+        second = dict(submission, submission_id=str(uuid.uuid4()), form_token=later_token)
+        assert again.request("POST", "/campaigns/ua-47-22/reports", second)[0] == 201
+        assert _totals_when_counted(again, 2)["reports"] == 2
     finally:
         again.stop()

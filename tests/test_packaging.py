@@ -229,6 +229,17 @@ def test_dev_and_prod_share_no_named_resource(packaged):
     assert not dev & prod, dev & prod
 
 
+def test_translations_locale_data_and_static_files_reach_the_deployment_zip(packaged):
+    names = set(zipfile.ZipFile(packaged["prod"]["sam"] / "deployment.zip").namelist())
+    locales = {str(p.relative_to(ROOT)) for p in (ROOT / "locales").rglob("*")
+               if p.suffix in (".mo", ".json")}
+    static = {str(p.relative_to(ROOT)) for p in (ROOT / "static").iterdir()}
+    assert len(locales) == 8 and locales <= names, locales - names
+    assert {"static/embed.js", "static/page.js", "static/page.css"} <= static <= names
+    # Babel is a build-time tool only: its 30 MB of locale data stay out of the Lambda.
+    assert not [n for n in names if n.startswith(("babel/", "playwright/"))]
+
+
 def test_importing_the_app_touches_no_aws_and_reads_no_settings():
     code = ("import app; from chalicelib import runtime; "
             "assert runtime._STORE is None and runtime._SETTINGS is None; print('lazy')")

@@ -8,6 +8,7 @@ import argparse
 import functools
 import json
 import os
+import secrets
 import signal
 import threading
 from datetime import datetime, timedelta, timezone
@@ -23,7 +24,8 @@ def _parse_args(argv=None):
         description="Run Action Tally locally on an embedded DynamoDB Local.",
         epilog="Environment: PORT (8000), DYNAMODB_PORT (8001), CLOSE_INTERVAL_SECONDS (60), "
                "SEED_DEADLINE_DAYS (30), STAFF_TOKEN (made and printed if unset), "
-               "LOCAL_DATA_DIR (.local).")
+               "LOCAL_DATA_DIR (.local), FORM_TOKEN_SECRET (made once per data dir if unset), "
+               "MIN_FILL_SECONDS (3).")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--dynamodb-port", type=int, default=int(os.environ.get("DYNAMODB_PORT", 8001)))
     parser.add_argument("--data-dir", default=os.environ.get("LOCAL_DATA_DIR", str(ROOT / ".local")))
@@ -48,10 +50,21 @@ def seed_body(now: datetime, days: int) -> dict:
     return body
 
 
-def _configure_environment(endpoint_url):
+def form_token_secret(data_dir: Path) -> str:
+    """The data dir's own random FORM_TOKEN_SECRET, made once, so restarts keep forms valid."""
+    path = data_dir / "form-token-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _configure_environment(endpoint_url, data_dir):
     os.environ.update({"TABLE_NAME": LOCAL_TABLE, "DYNAMODB_ENDPOINT_URL": endpoint_url,
                        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                        "AWS_DEFAULT_REGION": "us-east-1"})
+    os.environ.setdefault("FORM_TOKEN_SECRET", form_token_secret(data_dir))
     os.environ.pop("AWS_PROFILE", None)
 
 
@@ -135,7 +148,7 @@ def main(argv=None):
 
     data_dir = Path(args.data_dir)
     with DynamoDBLocal(port=args.dynamodb_port, db_path=data_dir / "dynamodb") as dynamodb:
-        _configure_environment(dynamodb.endpoint_url)
+        _configure_environment(dynamodb.endpoint_url, data_dir)
         import app as app_module
         from chalicelib import runtime
         runtime.reset()

@@ -1,0 +1,384 @@
+"""The supporter form in a real browser (Debian's chromium, driven by Playwright).
+
+One API server for the session (``make run``'s own code on DynamoDB Local, the
+scheduled tally every second) and two partner sites on other local origins: one
+in the campaigns' ``allowed_origins``, one not. Screenshots of every state go to
+``test-artifacts/screenshots/`` (git-ignored).
+"""
+import json
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.test_local_run import TOKEN, LocalRun
+
+pytestmark = [pytest.mark.browser, pytest.mark.dynamodb_local, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+LANGUAGES = ("en", "es", "fr", "ar")
+PHONE = {"width": 390, "height": 844}
+SPANISH = {"targets": "¿A quién se dirigió?", "letters": "Cartas", "country": "Su país (opcional)",
+           "send": "Enviar mi informe", "thanks": "Gracias, su informe se ha registrado"}
+
+
+# -- servers ------------------------------------------------------------------------------
+
+class Partner:
+    """A partner's site on its own origin: pages that embed a campaign's form."""
+
+    def __init__(self, api):
+        self.api = api
+        partner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path.count("/") != 3:   # e.g. /favicon.ico
+                    self.send_error(404)
+                    return
+                body = partner.page(self.path).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self, path):
+        """``/<how>/<campaign>/<lang>``: how = script, frame (plain iframe) or script-frame."""
+        _, how, campaign, lang = path.split("?")[0].split("/")
+        form = f"{self.api}/campaigns/{campaign}/form?lang={lang}"
+        embed = {
+            "script": f'<script src="{self.api}/embed.js" data-campaign="{campaign}" defer></script>',
+            "script-frame": f'<script src="{self.api}/embed.js" data-campaign="{campaign}" data-frame '
+                            f'data-title="Urgent Action" defer></script>',
+            # The snippet README gives partners for a plain iframe.
+            "frame": f'<iframe id="action-tally" title="Urgent Action" src="{form}" '
+                     'style="display:block;width:100%;border:0;height:300px"></iframe>'
+                     '<script>addEventListener("message", function (e) {'
+                     f'if (e.origin === "{self.api}" && e.data && e.data.type === "action-tally:height")'
+                     ' document.getElementById("action-tally").style.height = e.data.height + "px";});</script>',
+        }[how]
+        return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+                '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Partner</title>'
+                f'</head><body><main><h1>Partner news</h1><p>Please act now.</p>{embed}</main></body></html>')
+
+    def url(self, how, campaign, lang):
+        return f"{self.origin}/{how}/{campaign}/{lang}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Api:
+    """The local API server, with helpers to set up campaigns and read totals."""
+
+    def __init__(self, run: LocalRun):
+        self.run = run
+        self.url = f"http://127.0.0.1:{run.port}"
+
+    def create_campaign(self, allowed_origins, deadline=None):
+        campaign_id = f"ua-{uuid.uuid4().hex[:10]}"
+        body = json.loads((ROOT / "campaigns" / "ua-47-22.json").read_text(encoding="utf-8"))
+        moment = deadline or datetime.now(timezone.utc) + timedelta(days=30)
+        body.update(deadline=moment.isoformat(timespec="seconds"), allowed_origins=allowed_origins)
+        status, answer = self.run.request("PUT", f"/staff/campaigns/{campaign_id}", body,
+                                          headers={"Authorization": f"Bearer {TOKEN}"})
+        assert status == 201, answer
+        return campaign_id
+
+    def totals(self, campaign_id, staff=False):
+        path = f"/{'staff/' if staff else ''}campaigns/{campaign_id}/totals"
+        headers = {"Authorization": f"Bearer {TOKEN}"} if staff else {}
+        status, body = self.run.request("GET", path, headers=headers)
+        assert status == 200, body
+        return json.loads(body)
+
+    def totals_after_tally(self, campaign_id, predicate, timeout=20):
+        """Staff totals once the scheduled function has counted what ``predicate`` waits for."""
+        deadline = time.monotonic() + timeout
+        while True:
+            totals = self.totals(campaign_id, staff=True)
+            if predicate(totals) or time.monotonic() > deadline:
+                return totals
+            time.sleep(0.3)
+
+
+@pytest.fixture(scope="session")
+def api(tmp_path_factory):
+    # MIN_FILL_SECONDS=0: Playwright fills a form faster than any person (the check
+    # itself is tested through the API); SETTLE_SECONDS=1 lets a campaign close quickly.
+    run = LocalRun(tmp_path_factory.mktemp("browser-api"), MIN_FILL_SECONDS="0", SETTLE_SECONDS="1")
+    try:
+        yield Api(run)
+    finally:
+        run.stop()
+
+
+@pytest.fixture(scope="session")
+def partner(api):
+    site = Partner(api.url)
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def stranger(api):
+    site = Partner(api.url)
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE.exists():
+        # node_modules made before axe-core joined tools/package.json. `npm install` adds
+        # what the lock lists and is missing; `npm ci` would delete the DynamoDB Local
+        # that is running from node_modules.
+        npm = shutil.which("npm")
+        assert npm, "npm is needed to install axe-core"
+        subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=AXE.parents[2], check=True,
+                       capture_output=True, timeout=300)
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def page(browser, partner, stranger):
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.third_party_requests = []
+    local = ("http://127.0.0.1:", "data:", "about:", "chrome-error:")
+    page.on("request", lambda request: None if request.url.startswith(local)
+            else page.third_party_requests.append(request.url))
+    yield page
+    assert page.third_party_requests == []
+    context.close()
+
+
+@pytest.fixture
+def open_campaign(api, partner):
+    return api.create_campaign([partner.origin])
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def axe_violations(page, axe_source, frame=None):
+    target = frame or page
+    target.evaluate(axe_source)
+    result = target.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert len(result["passes"]) > 10, "axe did not really check the page"
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
+def fill_in_spanish(form):
+    """A supporter's answers, found the way a person finds them: by their Spanish labels."""
+    form.get_by_label("Rafael Lacava").check()
+    form.get_by_label(SPANISH["letters"], exact=True).fill("2")
+    form.get_by_label(SPANISH["country"]).select_option(label="México")
+
+
+# -- embedding --------------------------------------------------------------------------------
+
+def test_script_embed_spanish_report_is_thanked_and_counted_once(page, api, partner, open_campaign, axe_source):
+    page.goto(partner.url("script", open_campaign, "es"))
+    form = page.locator(".action-tally form")
+    form.get_by_role("group", name=SPANISH["targets"]).wait_for()
+    assert page.locator(".action-tally .page").get_attribute("lang") == "es"
+    assert axe_violations(page, axe_source) == []
+    screenshot(page, "script-embed-es-form")
+
+    fill_in_spanish(form)
+    form.get_by_role("button", name=SPANISH["send"]).dblclick()   # an impatient double click
+
+    thanks = page.get_by_role("heading", name=SPANISH["thanks"])
+    thanks.wait_for()
+    assert page.evaluate("document.querySelector('.action-tally').shadowRoot.activeElement.id") == "thanks"
+    assert page.locator("a[data-share]").get_attribute("href") == partner.url("script", open_campaign, "es")
+    assert axe_violations(page, axe_source) == []
+    screenshot(page, "script-embed-es-thanks")
+    totals = api.totals_after_tally(open_campaign, lambda t: t["reports"] >= 1)
+    time.sleep(1.5)   # and more runs of the scheduled function change nothing
+    again = api.totals(open_campaign, staff=True)
+    assert (again["reports"], again["actions"]) == (totals["reports"], totals["actions"])
+    assert totals["reports"] == 1 and totals["actions"]["letter"] == 2 and totals["by_country"] == {"MX": 1}
+    assert totals["by_target"] == {"governor": 1, "ambassador": 0}
+
+
+@pytest.mark.parametrize("how", ["frame", "script-frame"])
+def test_iframe_embed_spanish_report_resizes_thanks_and_counts_once(page, api, partner, open_campaign, how):
+    page.goto(partner.url(how, open_campaign, "es"))
+    frame = page.frame_locator("iframe")
+    frame.get_by_role("group", name=SPANISH["targets"]).wait_for()
+    iframe = page.locator("iframe")
+    page.wait_for_function("document.querySelector('iframe').getBoundingClientRect().height > 1000")
+    form_height = iframe.bounding_box()["height"]
+    screenshot(page, f"{how}-embed-es-form")
+
+    fill_in_spanish(frame)
+    frame.get_by_role("button", name=SPANISH["send"]).click()
+
+    frame.get_by_role("heading", name=SPANISH["thanks"]).wait_for()
+    page.wait_for_function(f"document.querySelector('iframe').getBoundingClientRect().height < {form_height}")
+    screenshot(page, f"{how}-embed-es-thanks")
+    totals = api.totals_after_tally(open_campaign, lambda t: t["reports"] >= 1)
+    assert totals["reports"] == 1 and totals["actions"] == {"letter": 2, "email": 0, "fax": 0, "call": 0,
+                                                            "tweet": 0}
+
+
+def test_a_page_outside_allowed_origins_can_neither_frame_nor_script_the_form(page, api, stranger,
+                                                                              open_campaign):
+    refusals = []
+    page.on("console", lambda message: refusals.append(message.text))
+
+    page.goto(stranger.url("script", open_campaign, "en"))
+    page.wait_for_timeout(1000)
+    assert page.evaluate("document.querySelector('.action-tally').shadowRoot.innerHTML") == ""
+    fetched = page.evaluate(f"fetch('{api.url}/campaigns/{open_campaign}').then(() => 'read', e => e.name)")
+    posted = page.evaluate(f"""fetch('{api.url}/campaigns/{open_campaign}/reports', {{method: 'POST',
+        headers: {{'Content-Type': 'application/json'}}, body: '{{}}'}}).then(() => 'sent', e => e.name)""")
+    assert (fetched, posted) == ("TypeError", "TypeError")
+    assert any("CORS" in text for text in refusals), refusals
+
+    page.goto(stranger.url("frame", open_campaign, "en"))
+    page.wait_for_timeout(1000)
+    framed = page.frames[1]
+    assert framed.query_selector("form") is None
+    assert page.locator("iframe").bounding_box()["height"] == 300   # no height message either
+    assert any("frame-ancestors" in text for text in refusals), refusals
+    screenshot(page, "stranger-frame-refused")
+    assert api.totals(open_campaign, staff=True)["reports"] == 0
+
+
+# -- states, without JavaScript, and in every language ---------------------------------------------
+
+def test_without_javascript_the_form_posts_shows_errors_keeps_answers_and_thanks(browser, api, open_campaign):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang=es")
+        page.get_by_label(SPANISH["letters"], exact=True).fill("dos")
+        page.get_by_role("button", name=SPANISH["send"]).click()
+
+        summary = page.get_by_role("alert")
+        assert "Hay un problema" in summary.inner_text()
+        assert page.get_by_label(SPANISH["letters"], exact=True).input_value() == "dos"
+        assert page.get_by_label(SPANISH["letters"], exact=True).get_attribute("aria-invalid") == "true"
+        screenshot(page, "no-js-es-errors")
+        summary.get_by_role("link").first.click()
+        assert page.url.endswith("#target")
+
+        fill_in_spanish(page)
+        page.get_by_role("button", name=SPANISH["send"]).click()
+        page.get_by_role("heading", name=SPANISH["thanks"]).wait_for()
+        screenshot(page, "no-js-es-thanks")
+    finally:
+        context.close()
+    totals = api.totals_after_tally(open_campaign, lambda t: t["reports"] >= 1)
+    assert totals["reports"] == 1 and totals["by_country"] == {"MX": 1}
+
+
+def test_the_error_summary_takes_focus_and_its_links_move_focus_to_the_field(page, api, open_campaign):
+    page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang=en")
+    page.get_by_label("Letters", exact=True).fill("99")
+    page.get_by_role("button", name="Send my report").click()
+
+    page.get_by_role("heading", name="There is a problem").wait_for()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.title().startswith("Error:")
+    page.get_by_role("link", name="Letters: enter a whole number from 0 to 50").click()
+    assert page.evaluate("document.activeElement.id") == "action_letter"
+    page.get_by_role("link", name="Select at least one official you contacted").click()
+    assert page.evaluate("document.activeElement.id") == "target"
+    screenshot(page, "error-summary-en")
+
+
+def test_arabic_is_laid_out_right_to_left(page, api, open_campaign):
+    page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang=ar")
+
+    assert page.evaluate("[document.documentElement.dir, getComputedStyle(document.body).direction]") == \
+        ["rtl", "rtl"]
+    legend = page.get_by_text("بمن تواصلت؟").bounding_box()
+    box = page.get_by_label("الرسائل", exact=True).bounding_box()
+    assert legend["x"] + legend["width"] > PHONE["width"] * 0.8   # starts at the right
+    assert box["x"] > PHONE["width"] / 2   # counts sit on the right, their labels to their left
+    screenshot(page, "form-ar-phone")
+
+
+def test_the_language_switcher_works_without_losing_the_campaign(page, api, open_campaign):
+    page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang=en")
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Français").click()
+
+    page.get_by_role("group", name="Qui avez-vous contacté\u202f?").wait_for()
+    assert page.evaluate("document.documentElement.lang") == "fr"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_axe_finds_no_violation_on_form_errors_and_thanks(page, api, open_campaign, axe_source, lang):
+    page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang={lang}")
+    assert axe_violations(page, axe_source) == [], "form"
+    screenshot(page, f"form-{lang}")
+
+    page.locator("button[type=submit]").click()
+    page.locator("#error-summary").wait_for()
+    assert axe_violations(page, axe_source) == [], "errors"
+    screenshot(page, f"errors-{lang}")
+
+    page.locator("#target").check()
+    page.locator("#action_email").fill("3")
+    page.locator("button[type=submit]").click()
+    page.locator("#thanks").wait_for()
+    assert axe_violations(page, axe_source) == [], "thanks"
+    screenshot(page, f"thanks-{lang}")
+
+
+def test_a_closed_action_shows_final_totals_and_no_form(page, api, partner, axe_source):
+    campaign_id = api.create_campaign([partner.origin], deadline=datetime.now(timezone.utc) + timedelta(seconds=3))
+    token = json.loads(api.run.request("GET", f"/campaigns/{campaign_id}")[1])["form_token"]
+    report = {"submission_id": str(uuid.uuid4()), "actions": {"letter": 4, "call": 1}, "targets": ["governor"],
+              "form_token": token}
+    assert api.run.request("POST", f"/campaigns/{campaign_id}/reports", report)[0] == 201
+    totals = api.totals_after_tally(campaign_id, lambda t: t["final"], timeout=30)
+    assert totals["final"] and totals["reports"] == 1
+
+    page.goto(f"{api.url}/campaigns/{campaign_id}/form?lang=es")
+
+    page.get_by_role("heading", name="Esta acción se ha cerrado").wait_for()
+    assert page.locator("form").count() == 0
+    assert "Acciones comunicadas: 5" in page.locator("main").inner_text()
+    assert axe_violations(page, axe_source) == []
+    screenshot(page, "closed-es")
