@@ -6,6 +6,7 @@ deployed table cannot drift from the one the tests and ``make run`` use. Names a
 fixed per stage because the policies in ``.chalice/policy-<stage>*.json`` are hand-written
 against them.
 """
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,9 @@ API_HANDLER = "api_handler"   # Chalice's one function for every route
 API_STAGE = "api"           # api_gateway_stage in .chalice/config.json
 LOG_RETENTION_DAYS = 30
 ALARM_PERIOD = 300          # seconds
+# API Gateway's answers when an authorizer refuses or fails, in the API's JSON error
+# shape; SAM's GatewayResponses format, which `make run` and the tests emulate too.
+GATEWAY_RESPONSES = ROOT / ".chalice" / "gateway-responses.json"
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,12 @@ def chalice_functions(app=None) -> dict:
 def sam_function_id(name: str) -> str:
     """The logical id `chalice package` gives function ``name`` in sam.json."""
     return "APIHandler" if name == API_HANDLER else to_cfn_resource_name(name)
+
+
+def gateway_responses() -> dict:
+    """``.chalice/gateway-responses.json``, as SAM's ``GatewayResponses`` takes it."""
+    responses = json.loads(GATEWAY_RESPONSES.read_text(encoding="utf-8"))
+    return {kind: {**response, "StatusCode": str(response["StatusCode"])} for kind, response in responses.items()}
 
 
 TALLY = "tally"                    # the scheduled job in app.py
@@ -165,7 +175,9 @@ def sam_merge_template(stage: str, functions: dict) -> dict:
             "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email",
                            "Endpoint": {"Ref": "AlarmEmail"}}},
         # Chalice names the API after the app in every stage; the 5xx alarm needs it per stage.
-        SAM_REST_API: {"Properties": {"Name": names.api, "DefinitionBody": {"info": {"title": names.api}}}},
+        # SAM writes the gateway responses into the OpenAPI body, so they survive redeploys.
+        SAM_REST_API: {"Properties": {"Name": names.api, "DefinitionBody": {"info": {"title": names.api}},
+                                      "GatewayResponses": gateway_responses()}},
         **_sam_alarms(names),
     }
     for name in functions:
@@ -303,12 +315,39 @@ def terraform_resources(stage: str, functions: dict) -> dict:
     }
 
 
+_PARAMETER_SOURCES = {"Headers": "header", "Paths": "path", "QueryStrings": "querystring"}
+
+
+def openapi_gateway_responses(responses: dict) -> dict:
+    """SAM's ``GatewayResponses`` as API Gateway's OpenAPI extension, the way SAM writes them."""
+    return {kind: {"statusCode": response["StatusCode"],
+                   "responseParameters": {f"gatewayresponse.{_PARAMETER_SOURCES[source]}.{name}": value
+                                          for source, values in response.get("ResponseParameters", {}).items()
+                                          for name, value in values.items()},
+                   "responseTemplates": response.get("ResponseTemplates", {})}
+            for kind, response in responses.items()}
+
+
+def _tf_api_definition(names: StageNames, chalice_tf: dict) -> str:
+    """Chalice's OpenAPI body with the stage's title and the gateway responses.
+
+    In the body rather than as aws_api_gateway_gateway_response resources: Terraform
+    imports the body in "overwrite" mode, which drops gateway responses made beside it,
+    and the deployment is redone whenever this body changes.
+    """
+    definition = json.loads(chalice_tf["locals"]["chalice_api_swagger"])
+    definition["info"]["title"] = names.api
+    definition["x-amazon-apigateway-gateway-responses"] = openapi_gateway_responses(gateway_responses())
+    return json.dumps(definition)
+
+
 def terraform_overrides(stage: str, chalice_tf: dict) -> dict:
     """``chalice_override.tf.json``: Terraform's override file for Chalice's resources.
 
     Stage-specific names for the schedule rule and the API (Chalice gives both stages
-    the same ones), and every function's environment pointing at this stage's resources.
-    An override replaces a nested block whole, so each ``environment`` is restated.
+    the same ones), the gateway responses in the API's definition, and every function's
+    environment pointing at this stage's resources. An override replaces a nested block
+    whole, so each ``environment`` is restated.
     """
     names = StageNames(stage)
     overrides = {}
@@ -316,7 +355,7 @@ def terraform_overrides(stage: str, chalice_tf: dict) -> dict:
         variables = dict(function["environment"]["variables"])
         variables.update(_environment(name, "${aws_dynamodb_table.tally.name}", "${aws_sns_topic.totals.arn}"))
         overrides[name] = {"environment": {"variables": variables}}
-    return {"resource": {
+    return {"locals": {"chalice_api_swagger": _tf_api_definition(names, chalice_tf)}, "resource": {
         "aws_lambda_function": overrides,
         "aws_cloudwatch_event_rule": {TF_SCHEDULE_RULE: {"name": f"{names.function(TALLY)}-schedule"}},
         "aws_api_gateway_rest_api": {TF_REST_API: {"name": names.api}},

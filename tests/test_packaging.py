@@ -14,6 +14,7 @@ from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
 from infra.package import package_stage
 from infra.stack import STAGES, StageNames, chalice_functions
 from tests.iam import allows, load_policy, policy_file, stage_arn
+from tools.local_gateway import gateway_responses
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_ZIP_BYTES = 4 * 1024 * 1024   # today about 1.3 MB, most of it Powertools; see README
@@ -160,6 +161,35 @@ def test_sam_alarms_watch_5xx_throttles_and_the_scheduler_and_notify_the_alarm_t
         assert watched[("AWS/Lambda", metric)] == [{"Name": "FunctionName", "Value": {"Ref": "Tally"}}]
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_both_formats_put_the_gateway_responses_on_the_rest_api(packaged, stage):
+    """The refusals `make run` and the tests emulate from .chalice/gateway-responses.json
+    are the deployed API's own: SAM's GatewayResponses, and the same in Terraform's body."""
+    responses = gateway_responses()
+    assert {"UNAUTHORIZED", "AUTHORIZER_FAILURE"} <= set(responses)
+    sam_responses = sam(packaged, stage)["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    assert sam_responses == {kind: {**response, "StatusCode": str(response["StatusCode"])}
+                             for kind, response in responses.items()}
+
+    config = terraform(packaged, stage)
+    definition = json.loads(config["locals"]["chalice_api_swagger"])
+    assert definition["paths"] and definition["securityDefinitions"], "the override must keep Chalice's API"
+    assert definition["info"]["title"] == StageNames(stage).api
+    in_terraform = definition["x-amazon-apigateway-gateway-responses"]
+    assert set(in_terraform) == set(responses)
+    for kind, response in responses.items():
+        assert in_terraform[kind]["statusCode"] == str(response["StatusCode"])
+        assert in_terraform[kind]["responseTemplates"] == response["ResponseTemplates"]
+        assert in_terraform[kind]["responseParameters"] == {
+            f"gatewayresponse.header.{name}": value for name, value in response["ResponseParameters"]["Headers"].items()}
+        # Terraform would read these as its own template syntax inside the body
+        assert "${" not in json.dumps(in_terraform[kind]) and "%{" not in json.dumps(in_terraform[kind])
+    # a changed body is deployed: Chalice's deployment is keyed on the body the override replaces
+    deployment = config["resource"]["aws_api_gateway_deployment"]["rest_api"]
+    assert deployment["stage_description"] == "${md5(local.chalice_api_swagger)}"
+    assert config["resource"]["aws_api_gateway_rest_api"]["rest_api"]["body"] == "${local.chalice_api_swagger}"
 
 
 # -- Terraform --------------------------------------------------------------------------
