@@ -12,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from infra.stack import ROOT, STAGES, sam_merge_template, terraform_overrides, terraform_resources
+from infra.stack import (ROOT, STAGES, chalice_functions, sam_merge_template, terraform_overrides,
+                         terraform_resources)
 
 CHALICE = Path(sys.executable).parent / "chalice"
 
@@ -30,13 +31,14 @@ def _chalice_package(*args: str) -> None:
 
 def package_stage(stage: str, out: Path) -> dict:
     """Package ``stage`` into ``out``; returns the directories written."""
+    functions = chalice_functions()
     merge_template = out / f"sam-resources-{stage}.json"
-    _write_json(merge_template, sam_merge_template(stage))
+    _write_json(merge_template, sam_merge_template(stage, functions))
     sam_dir, tf_dir = out / f"sam-{stage}", out / f"tf-{stage}"
     _chalice_package("--stage", stage, "--merge-template", str(merge_template.resolve()), str(sam_dir))
     _chalice_package("--pkg-format", "terraform", "--stage", stage, str(tf_dir))
     chalice_tf = json.loads((tf_dir / "chalice.tf.json").read_text())
-    _write_json(tf_dir / "action-tally.tf.json", terraform_resources(stage))
+    _write_json(tf_dir / "action-tally.tf.json", terraform_resources(stage, functions))
     _write_json(tf_dir / "chalice_override.tf.json", terraform_overrides(stage, chalice_tf))
     return {"sam": sam_dir, "terraform": tf_dir}
 

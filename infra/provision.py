@@ -6,11 +6,12 @@ one to use for production. This makes what the code cannot run without, settings
 included (point-in-time recovery, KMS encryption, TTL), and is safe to run again.
 """
 import argparse
+import json
 
 import boto3
 
 from chalicelib.schema import TTL_ATTRIBUTE, create_table
-from infra.stack import STAGES, StageNames
+from infra.stack import ANNOUNCES_TOTALS, STAGES, StageNames
 
 _KMS = {"Enabled": True, "SSEType": "KMS"}   # the AWS managed key: no key to look after
 
@@ -39,10 +40,12 @@ def main(argv=None) -> None:
     parser.add_argument("--stage", required=True, choices=STAGES)
     stage = parser.parse_args(argv).stage
     created = provision(stage)
-    print(f"Stage {stage} is ready. Put this in .chalice/config.json under stages.{stage}."
-          f"environment_variables, then run `chalice deploy --stage {stage}`:")
-    for name, value in created.items():
-        print(f'  "{name}": "{value}"')
+    # TABLE_NAME is in .chalice/config.json already; only the announcing functions get the topic.
+    settings = {name: {"environment_variables": {"TOTALS_TOPIC_ARN": created["TOTALS_TOPIC_ARN"]}}
+                for name in ANNOUNCES_TOTALS}
+    print(f"Stage {stage} is ready: table {created['TABLE_NAME']}. Merge this into .chalice/config.json "
+          f"under stages.{stage}.lambda_functions, then run `.venv/bin/chalice deploy --stage {stage}`:")
+    print(json.dumps(settings, indent=2))
 
 
 if __name__ == "__main__":

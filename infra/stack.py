@@ -3,18 +3,26 @@ the table, the totals topic, log retention and the alarms, for SAM and for Terra
 
 Both formats are built here from :data:`chalicelib.schema.TABLE_DEFINITION`, so the
 deployed table cannot drift from the one the tests and ``make run`` use. Names are
-fixed per stage because ``.chalice/policy-<stage>.json`` is hand-written against them.
+fixed per stage because the policies in ``.chalice/policy-<stage>*.json`` are hand-written
+against them.
 """
+import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from chalice.utils import to_cfn_resource_name
 
 from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("dev", "prod")
+API_HANDLER = "api_handler"   # Chalice's one function for every route
 API_STAGE = "api"           # api_gateway_stage in .chalice/config.json
 LOG_RETENTION_DAYS = 30
 ALARM_PERIOD = 300          # seconds
+# API Gateway's answers when an authorizer refuses or fails, in the API's JSON error
+# shape; SAM's GatewayResponses format, which `make run` and the tests emulate too.
+GATEWAY_RESPONSES = ROOT / ".chalice" / "gateway-responses.json"
 
 
 @dataclass(frozen=True)
@@ -37,24 +45,47 @@ class StageNames:
     def api(self):
         return f"action-tally-{self.stage}"
 
-    # Chalice's function names (chalice deploy, Terraform); SAM lets CloudFormation name
-    # the functions, but their log groups get these names too, for one IAM policy.
-    @property
-    def api_function(self):
-        return f"action-tally-{self.stage}"
+    def function(self, name: str) -> str:
+        """The Lambda function Chalice makes of ``name`` (see :func:`chalice_functions`), as
+        `chalice deploy` and Terraform name it; SAM lets CloudFormation name the functions,
+        but their log groups get these names too, so that the policies can name them."""
+        return f"action-tally-{self.stage}" if name == API_HANDLER else f"action-tally-{self.stage}-{name}"
 
-    @property
-    def tally_function(self):
-        return f"action-tally-{self.stage}-tally"
+    def log_group(self, name: str) -> str:
+        return f"/aws/lambda/{self.function(name)}"
 
-    def log_group(self, function: str) -> str:
-        return f"/aws/lambda/{getattr(self, function)}"
+
+def chalice_functions(app=None) -> dict:
+    """The Lambda functions Chalice makes of ``app`` (app.py's by default), ``{name: handler}``:
+    one for every route, one per authorizer and one per scheduled job."""
+    if app is None:
+        from app import app     # importing the app touches no AWS and reads no settings
+    functions = {API_HANDLER: "app.app"} if app.routes else {}
+    functions.update({authorizer.name: authorizer.handler_string for authorizer in app.builtin_auth_handlers})
+    functions.update({event.name: event.handler_string for event in app.event_sources})
+    return functions
+
+
+def sam_function_id(name: str) -> str:
+    """The logical id `chalice package` gives function ``name`` in sam.json."""
+    return "APIHandler" if name == API_HANDLER else to_cfn_resource_name(name)
+
+
+def gateway_responses() -> dict:
+    """``.chalice/gateway-responses.json``, as SAM's ``GatewayResponses`` takes it."""
+    responses = json.loads(GATEWAY_RESPONSES.read_text(encoding="utf-8"))
+    return {kind: {**response, "StatusCode": str(response["StatusCode"])} for kind, response in responses.items()}
+
+
+TALLY = "tally"                    # the scheduled job in app.py
+# Only the scheduled job announces final totals (the staff CLI too, with staff's own
+# credentials): the other functions are not told the topic, and cannot publish to it.
+ANNOUNCES_TOTALS = (TALLY,)
 
 
 # -- SAM (CloudFormation), merged into Chalice's template ---------------------------
 
-# Logical ids Chalice gives its resources in sam.json (see `chalice package` output).
-SAM_FUNCTIONS = {"APIHandler": "api_function", "Tally": "tally_function"}
+# The logical id Chalice gives the API in sam.json (see `chalice package` output).
 SAM_REST_API = "RestAPI"
 
 
@@ -115,19 +146,25 @@ def _sam_alarms(names: StageNames) -> dict:
             f"{names.table}: DynamoDB throttled requests (supporters may see 503).",
             table_throttles, 1, "GreaterThanOrEqualToThreshold"),
         "TallyErrorsAlarm": _sam_alarm(
-            f"{names.tally_function}: the scheduled count failed in 2 of the last 3 windows; "
+            f"{names.function(TALLY)}: the scheduled count failed in 2 of the last 3 windows; "
             "campaigns may not close on time.",
-            _sam_metric("AWS/Lambda", "Errors", {"FunctionName": {"Ref": "Tally"}}),
+            _sam_metric("AWS/Lambda", "Errors", {"FunctionName": {"Ref": sam_function_id(TALLY)}}),
             1, "GreaterThanOrEqualToThreshold", EvaluationPeriods=3, DatapointsToAlarm=2),
         "TallyNotRunningAlarm": _sam_alarm(
-            f"{names.tally_function}: the schedule has not run for 15 minutes.",
-            _sam_metric("AWS/Lambda", "Invocations", {"FunctionName": {"Ref": "Tally"}}),
+            f"{names.function(TALLY)}: the schedule has not run for 15 minutes.",
+            _sam_metric("AWS/Lambda", "Invocations", {"FunctionName": {"Ref": sam_function_id(TALLY)}}),
             1, "LessThanThreshold", EvaluationPeriods=3, TreatMissingData="breaching"),
     }
 
 
-def sam_merge_template(stage: str) -> dict:
-    """The template `chalice package --merge-template` deep-merges into Chalice's sam.json."""
+def _environment(name: str, table, topic) -> dict:
+    """What function ``name`` is told about the stage's resources, besides .chalice/config.json."""
+    return {"TABLE_NAME": table, **({"TOTALS_TOPIC_ARN": topic} if name in ANNOUNCES_TOTALS else {})}
+
+
+def sam_merge_template(stage: str, functions: dict) -> dict:
+    """The template `chalice package --merge-template` deep-merges into Chalice's sam.json,
+    for the :func:`chalice_functions` ``functions``."""
     names = StageNames(stage)
     resources = {
         "TallyTable": _sam_table(names),
@@ -138,16 +175,18 @@ def sam_merge_template(stage: str) -> dict:
             "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email",
                            "Endpoint": {"Ref": "AlarmEmail"}}},
         # Chalice names the API after the app in every stage; the 5xx alarm needs it per stage.
-        SAM_REST_API: {"Properties": {"Name": names.api, "DefinitionBody": {"info": {"title": names.api}}}},
+        # SAM writes the gateway responses into the OpenAPI body, so they survive redeploys.
+        SAM_REST_API: {"Properties": {"Name": names.api, "DefinitionBody": {"info": {"title": names.api}},
+                                      "GatewayResponses": gateway_responses()}},
         **_sam_alarms(names),
     }
-    for logical_id, function in SAM_FUNCTIONS.items():
+    for name in functions:
+        logical_id = sam_function_id(name)
         resources[f"{logical_id}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup",
-            "Properties": {"LogGroupName": names.log_group(function), "RetentionInDays": LOG_RETENTION_DAYS}}
+            "Properties": {"LogGroupName": names.log_group(name), "RetentionInDays": LOG_RETENTION_DAYS}}
         resources[logical_id] = {"Properties": {
-            "Environment": {"Variables": {"TABLE_NAME": {"Ref": "TallyTable"},
-                                          "TOTALS_TOPIC_ARN": {"Ref": "TotalsTopic"}}},
+            "Environment": {"Variables": _environment(name, {"Ref": "TallyTable"}, {"Ref": "TotalsTopic"})},
             "LoggingConfig": {"LogGroup": {"Ref": f"{logical_id}LogGroup"}, "LogFormat": "Text"}}}
     return {
         "Parameters": {"AlarmEmail": {
@@ -165,9 +204,8 @@ def sam_merge_template(stage: str) -> dict:
 
 # -- Terraform (JSON), written beside Chalice's chalice.tf.json ---------------------
 
-# Resource names in Chalice's chalice.tf.json.
-TF_FUNCTIONS = {"api_handler": "api_function", "tally": "tally_function"}
-TF_SCHEDULE_RULE = "tally-event"
+# Resource names in Chalice's chalice.tf.json (its functions keep their Chalice names).
+TF_SCHEDULE_RULE = f"{TALLY}-event"
 TF_REST_API = "rest_api"
 
 
@@ -230,7 +268,7 @@ def _tf_alarms(names: StageNames) -> dict:
         for metric_id, metric in (("reads", "ReadThrottleEvents"), ("writes", "WriteThrottleEvents"))
     ] + [{"id": "throttles", "expression": "reads + writes", "label": "Throttled requests",
           "return_data": True}]
-    tally = {"FunctionName": "${aws_lambda_function.tally.function_name}"}
+    tally = {"FunctionName": f"${{aws_lambda_function.{TALLY}.function_name}}"}
     return {
         "api_server_errors": _tf_alarm(
             f"{names.api}-api-5xx", "The API answered 5xx.", 1, "GreaterThanOrEqualToThreshold",
@@ -239,18 +277,19 @@ def _tf_alarms(names: StageNames) -> dict:
             f"{names.table}-throttles", "DynamoDB throttled requests.", 1,
             "GreaterThanOrEqualToThreshold", metric_query=throttle_queries),
         "tally_errors": _tf_alarm(
-            f"{names.tally_function}-errors", "The scheduled count failed in 2 of 3 windows.", 1,
+            f"{names.function(TALLY)}-errors", "The scheduled count failed in 2 of 3 windows.", 1,
             "GreaterThanOrEqualToThreshold", evaluation_periods=3, datapoints_to_alarm=2,
             **_tf_metric("AWS/Lambda", "Errors", tally)),
         "tally_not_running": _tf_alarm(
-            f"{names.tally_function}-not-running", "The schedule has not run for 15 minutes.", 1,
+            f"{names.function(TALLY)}-not-running", "The schedule has not run for 15 minutes.", 1,
             "LessThanThreshold", evaluation_periods=3, treat_missing_data="breaching",
             **_tf_metric("AWS/Lambda", "Invocations", tally)),
     }
 
 
-def terraform_resources(stage: str) -> dict:
-    """``action-tally.tf.json``: the stage's table, topics, log groups and alarms."""
+def terraform_resources(stage: str, functions: dict) -> dict:
+    """``action-tally.tf.json``: the stage's table, topics, log groups (one for each of the
+    :func:`chalice_functions` ``functions``) and alarms."""
     names = StageNames(stage)
     return {
         "variable": {"alarm_email": {"type": "string", "default": "",
@@ -264,8 +303,8 @@ def terraform_resources(stage: str) -> dict:
                 "topic_arn": "${aws_sns_topic.alarms.arn}", "protocol": "email",
                 "endpoint": "${var.alarm_email}"}},
             "aws_cloudwatch_log_group": {
-                resource: {"name": names.log_group(function), "retention_in_days": LOG_RETENTION_DAYS}
-                for resource, function in TF_FUNCTIONS.items()},
+                name: {"name": names.log_group(name), "retention_in_days": LOG_RETENTION_DAYS}
+                for name in functions},
             "aws_cloudwatch_metric_alarm": _tf_alarms(names),
         },
         "output": {
@@ -276,23 +315,48 @@ def terraform_resources(stage: str) -> dict:
     }
 
 
+_PARAMETER_SOURCES = {"Headers": "header", "Paths": "path", "QueryStrings": "querystring"}
+
+
+def openapi_gateway_responses(responses: dict) -> dict:
+    """SAM's ``GatewayResponses`` as API Gateway's OpenAPI extension, the way SAM writes them."""
+    return {kind: {"statusCode": response["StatusCode"],
+                   "responseParameters": {f"gatewayresponse.{_PARAMETER_SOURCES[source]}.{name}": value
+                                          for source, values in response.get("ResponseParameters", {}).items()
+                                          for name, value in values.items()},
+                   "responseTemplates": response.get("ResponseTemplates", {})}
+            for kind, response in responses.items()}
+
+
+def _tf_api_definition(names: StageNames, chalice_tf: dict) -> str:
+    """Chalice's OpenAPI body with the stage's title and the gateway responses.
+
+    In the body rather than as aws_api_gateway_gateway_response resources: Terraform
+    imports the body in "overwrite" mode, which drops gateway responses made beside it,
+    and the deployment is redone whenever this body changes.
+    """
+    definition = json.loads(chalice_tf["locals"]["chalice_api_swagger"])
+    definition["info"]["title"] = names.api
+    definition["x-amazon-apigateway-gateway-responses"] = openapi_gateway_responses(gateway_responses())
+    return json.dumps(definition)
+
+
 def terraform_overrides(stage: str, chalice_tf: dict) -> dict:
     """``chalice_override.tf.json``: Terraform's override file for Chalice's resources.
 
     Stage-specific names for the schedule rule and the API (Chalice gives both stages
-    the same ones), and the functions' environment pointing at this stage's resources.
-    An override replaces a nested block whole, so each ``environment`` is restated.
+    the same ones), the gateway responses in the API's definition, and every function's
+    environment pointing at this stage's resources. An override replaces a nested block
+    whole, so each ``environment`` is restated.
     """
     names = StageNames(stage)
-    functions = chalice_tf["resource"]["aws_lambda_function"]
     overrides = {}
-    for resource in TF_FUNCTIONS:
-        variables = dict(functions[resource]["environment"]["variables"])
-        variables.update(TABLE_NAME="${aws_dynamodb_table.tally.name}",
-                         TOTALS_TOPIC_ARN="${aws_sns_topic.totals.arn}")
-        overrides[resource] = {"environment": {"variables": variables}}
-    return {"resource": {
+    for name, function in chalice_tf["resource"]["aws_lambda_function"].items():
+        variables = dict(function["environment"]["variables"])
+        variables.update(_environment(name, "${aws_dynamodb_table.tally.name}", "${aws_sns_topic.totals.arn}"))
+        overrides[name] = {"environment": {"variables": variables}}
+    return {"locals": {"chalice_api_swagger": _tf_api_definition(names, chalice_tf)}, "resource": {
         "aws_lambda_function": overrides,
-        "aws_cloudwatch_event_rule": {TF_SCHEDULE_RULE: {"name": f"{names.tally_function}-schedule"}},
+        "aws_cloudwatch_event_rule": {TF_SCHEDULE_RULE: {"name": f"{names.function(TALLY)}-schedule"}},
         "aws_api_gateway_rest_api": {TF_REST_API: {"name": names.api}},
     }}

@@ -1,12 +1,22 @@
-"""A pytest plugin that records every AWS operation the application code makes.
+"""A pytest plugin that records every AWS operation the code makes, and who makes it.
 
 A botocore handler on ``before-parameter-build`` sees each API call of every client
-and resource in this process, moto, DynamoDB Local or real. It walks the Python stack
-to the first frame of this repository: a call counts as the application's when that
-frame is in ``app.py`` or ``chalicelib/`` (what the Lambda runs), and is ignored when
-it is a test, a fixture or a tool. So the record does not depend on which tests run
-or in which order, and the policy test (moved to the end of the session) checks all
-of it. The record is also written to ``test-artifacts/aws-calls.json``.
+and resource in this process, moto, DynamoDB Local or real. It walks the Python stack:
+the innermost frame of this repository must be code that ships (``app.py``,
+``chalicelib/``) or the staff CLI (``tally_cli/``), else the call is a test's or a
+tool's own and is ignored. Further out, the stack says who made the call:
+
+* a frame in ``tally_cli/``: the staff CLI, which runs with a person's own AWS
+  credentials, so its calls are recorded apart and never ask anything of a Lambda role;
+* else the outermost frame in ``app.py``: the handler a Lambda function runs (a view,
+  an authorizer, the scheduled job), which is what the audit checks against the
+  function's policy;
+* neither: a test driving ``chalicelib`` directly, which no deployed code path
+  vouches for, so it is ignored too.
+
+So the record does not depend on which tests run or in which order, and the policy
+test (moved to the end of the session) checks all of it. The record is also written
+to ``test-artifacts/aws-calls.json``.
 """
 import contextlib
 import json
@@ -19,7 +29,8 @@ import botocore.handlers
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPLICATION = ("app.py", "chalicelib/")
+SHIPPED = ("app.py", "chalicelib/")
+STAFF_CLI = "tally_cli/"
 # Creates tables for tests and `make run`; the deployed functions never call it.
 PROVISIONING = ("chalicelib/schema.py",)
 AUDIT_MARK = "aws_policy_audit"
@@ -50,44 +61,61 @@ def iam_requests(service: str, operation: str, params: dict) -> list[IamRequest]
     return [IamRequest(f"{service}:{operation}", ("*",))]
 
 
-def _application_caller(frame):
-    """``path:line in function`` of the first repository frame, if it is application code."""
+def _repository_path(frame):
+    filename = frame.f_code.co_filename
+    if filename == _THIS_FILE or filename.startswith(("<", sys.prefix, sys.base_prefix)):
+        return None
+    try:
+        return Path(filename).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return None
+
+
+def attribute(frame):
+    """``(who, where)`` for a call made in ``frame``, or None when no deployed code or
+    staff tool makes it: ``who`` is ``"app.py:<handler>"`` or :data:`STAFF_CLI`, and
+    ``where`` is ``path:line in function`` of the innermost repository frame."""
+    where = handler = None
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if filename != _THIS_FILE and not filename.startswith(("<", sys.prefix, sys.base_prefix)):
-            try:
-                relative = Path(filename).resolve().relative_to(ROOT).as_posix()
-            except ValueError:
-                relative = None
-            if relative is not None:
-                if relative.startswith(APPLICATION) and not relative.startswith(PROVISIONING):
-                    return f"{relative}:{frame.f_lineno} in {frame.f_code.co_name}"
-                return None
+        relative = _repository_path(frame)
+        if relative is not None:
+            if where is None:
+                if not relative.startswith(SHIPPED + (STAFF_CLI,)) or relative.startswith(PROVISIONING):
+                    return None
+                where = f"{relative}:{frame.f_lineno} in {frame.f_code.co_name}"
+            if relative.startswith(STAFF_CLI):
+                return STAFF_CLI, where
+            if relative == "app.py":
+                handler = f"app.py:{frame.f_code.co_name}"   # the outermost one wins
         frame = frame.f_back
-    return None
+    return (handler, where) if handler else None
 
 
 class CallRecorder:
-    """IAM requests made by application code, each with the first place that made it."""
+    """For each caller (a handler in app.py, or the staff CLI), the IAM requests it made,
+    each with the first place in the code that made it."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._sinks = [{}]
 
     def __call__(self, params, model, **_):
-        caller = _application_caller(sys._getframe(1))
-        if caller is None:
+        attributed = attribute(sys._getframe(1))
+        if attributed is None:
             return
+        who, where = attributed
         requests = iam_requests(model.service_model.service_name, model.name, params)
         with self._lock:
             for sink in self._sinks:
+                calls = sink.setdefault(who, {})
                 for request in requests:
-                    sink.setdefault(request, caller)
+                    calls.setdefault(request, where)
 
     @property
     def calls(self) -> dict:
+        """``{who: {IamRequest: where}}`` for the whole session so far."""
         with self._lock:
-            return dict(self._sinks[0])
+            return {who: dict(calls) for who, calls in self._sinks[0].items()}
 
     @contextlib.contextmanager
     def capture(self):
@@ -134,8 +162,9 @@ def pytest_sessionfinish(session):
         return
     out = ROOT / "test-artifacts" / "aws-calls.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps([{"action": r.action, "resource": list(r.resource), "first_caller": c}
-                               for r, c in sorted(calls.items())], indent=2) + "\n")
+    out.write_text(json.dumps([{"caller": who, "action": r.action, "resource": list(r.resource), "first_at": where}
+                               for who in sorted(calls) for r, where in sorted(calls[who].items())],
+                              indent=2) + "\n")
 
 
 @pytest.fixture

@@ -1,15 +1,26 @@
 """Just enough of IAM's policy evaluation to check the hand-written stage policies:
-Allow/Deny statements with ``Action`` and ``Resource`` lists and ``*``/``?`` wildcards."""
+Allow/Deny statements with ``Action`` and ``Resource`` lists and ``*``/``?`` wildcards;
+and which policy file Chalice gives each Lambda function's role."""
 import json
 import re
 from pathlib import Path
+
+from chalice.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION, ACCOUNT = "us-east-1", "123456789012"
 
 
-def load_policy(stage: str) -> dict:
-    return json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+def policy_file(stage: str, function: str) -> str:
+    """The file in ``.chalice/`` whose policy Chalice gives ``function``'s role in ``stage``
+    (its ``lambda_functions`` entry, else the stage's, else ``policy-<stage>.json``)."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    scoped = Config(chalice_stage=stage, function_name=function, config_from_disk=config)
+    return scoped.iam_policy_file or f"policy-{stage}.json"
+
+
+def load_policy(filename: str) -> dict:
+    return json.loads((ROOT / ".chalice" / filename).read_text())
 
 
 def _listed(value):

@@ -12,7 +12,9 @@ import pytest
 
 from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
 from infra.package import package_stage
-from infra.stack import STAGES, StageNames
+from infra.stack import STAGES, StageNames, chalice_functions
+from tests.iam import allows, load_policy, policy_file, stage_arn
+from tools.local_gateway import gateway_responses
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_ZIP_BYTES = 4 * 1024 * 1024   # today about 1.3 MB, most of it Powertools; see README
@@ -99,26 +101,37 @@ def test_the_sam_table_is_the_schema_table_with_recovery_encryption_and_ttl(pack
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
 
 
+def announces_totals(stage, name):
+    """Whether function ``name``'s role may publish to the stage's totals topic."""
+    policy = load_policy(policy_file(stage, name))
+    return allows(policy, "sns:Publish", stage_arn(StageNames(stage), ("topic",)))
+
+
 @pytest.mark.parametrize("stage", STAGES)
-def test_sam_functions_find_the_stage_resources_through_env_vars_and_use_the_policy(packaged, stage):
-    template = sam(packaged, stage)
-    policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+def test_every_sam_function_finds_the_stage_resources_through_env_vars_and_has_its_role_and_logs(packaged, stage):
+    template, names = sam(packaged, stage), StageNames(stage)
     functions = resources_of(template, "AWS::Serverless::Function")
-    assert set(functions) == {"APIHandler", "Tally"}
-    for name, function in functions.items():
+    by_handler = {handler: name for name, handler in chalice_functions().items()}
+    assert sorted(f["Properties"]["Handler"] for f in functions.values()) == sorted(by_handler)
+    for logical_id, function in functions.items():
+        name = by_handler[function["Properties"]["Handler"]]
         variables = function["Properties"]["Environment"]["Variables"]
-        assert variables["TABLE_NAME"] == {"Ref": "TallyTable"}
-        assert variables["TOTALS_TOPIC_ARN"] == {"Ref": "TotalsTopic"}
+        assert variables["TABLE_NAME"] == {"Ref": "TallyTable"}, logical_id
+        # told the topic exactly when its role may publish to it
+        assert variables.get("TOTALS_TOPIC_ARN", False) == (announces_totals(stage, name) and {"Ref": "TotalsTopic"})
         assert variables["STAGE"] == stage and variables["MAX_COUNT_PER_ACTION"] == "50"
+        policy = load_policy(policy_file(stage, name))
         role = template["Resources"][function["Properties"]["Role"]["Fn::GetAtt"][0]]
-        assert role["Properties"]["Policies"][0]["PolicyDocument"] == policy
+        assert role["Properties"]["Policies"][0]["PolicyDocument"] == policy, logical_id
         log_group = template["Resources"][function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]]
         assert log_group["Properties"]["RetentionInDays"] > 0
-        assert any(log_group["Properties"]["LogGroupName"] in r for s in policy["Statement"] for r in s["Resource"])
+        assert log_group["Properties"]["LogGroupName"] == names.log_group(name)
+        assert any(names.log_group(name) in r for s in policy["Statement"] for r in s["Resource"])
+    assert announces_totals(stage, "tally") and not announces_totals(stage, "api_handler")
     (event,) = functions["Tally"]["Properties"]["Events"].values()
     assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
     topics = resources_of(template, "AWS::SNS::Topic")
-    assert topics["TotalsTopic"]["Properties"]["TopicName"] == StageNames(stage).totals_topic
+    assert topics["TotalsTopic"]["Properties"]["TopicName"] == names.totals_topic
 
 
 def _alarm_metrics(alarm):
@@ -148,6 +161,35 @@ def test_sam_alarms_watch_5xx_throttles_and_the_scheduler_and_notify_the_alarm_t
         assert watched[("AWS/Lambda", metric)] == [{"Name": "FunctionName", "Value": {"Ref": "Tally"}}]
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_both_formats_put_the_gateway_responses_on_the_rest_api(packaged, stage):
+    """The refusals `make run` and the tests emulate from .chalice/gateway-responses.json
+    are the deployed API's own: SAM's GatewayResponses, and the same in Terraform's body."""
+    responses = gateway_responses()
+    assert {"UNAUTHORIZED", "AUTHORIZER_FAILURE"} <= set(responses)
+    sam_responses = sam(packaged, stage)["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    assert sam_responses == {kind: {**response, "StatusCode": str(response["StatusCode"])}
+                             for kind, response in responses.items()}
+
+    config = terraform(packaged, stage)
+    definition = json.loads(config["locals"]["chalice_api_swagger"])
+    assert definition["paths"] and definition["securityDefinitions"], "the override must keep Chalice's API"
+    assert definition["info"]["title"] == StageNames(stage).api
+    in_terraform = definition["x-amazon-apigateway-gateway-responses"]
+    assert set(in_terraform) == set(responses)
+    for kind, response in responses.items():
+        assert in_terraform[kind]["statusCode"] == str(response["StatusCode"])
+        assert in_terraform[kind]["responseTemplates"] == response["ResponseTemplates"]
+        assert in_terraform[kind]["responseParameters"] == {
+            f"gatewayresponse.header.{name}": value for name, value in response["ResponseParameters"]["Headers"].items()}
+        # Terraform would read these as its own template syntax inside the body
+        assert "${" not in json.dumps(in_terraform[kind]) and "%{" not in json.dumps(in_terraform[kind])
+    # a changed body is deployed: Chalice's deployment is keyed on the body the override replaces
+    deployment = config["resource"]["aws_api_gateway_deployment"]["rest_api"]
+    assert deployment["stage_description"] == "${md5(local.chalice_api_swagger)}"
+    assert config["resource"]["aws_api_gateway_rest_api"]["rest_api"]["body"] == "${local.chalice_api_swagger}"
 
 
 # -- Terraform --------------------------------------------------------------------------
@@ -184,13 +226,20 @@ def test_the_terraform_table_is_the_schema_table(packaged, stage):
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_terraform_has_the_same_resources_and_every_reference_resolves(packaged, stage):
-    config = terraform(packaged, stage)
+    config, names = terraform(packaged, stage), StageNames(stage)
     resources = config["resource"]
-    for function in resources["aws_lambda_function"].values():
+    assert set(resources["aws_lambda_function"]) == set(chalice_functions())
+    for name, function in resources["aws_lambda_function"].items():
         variables = function["environment"]["variables"]
         assert variables["TABLE_NAME"] == "${aws_dynamodb_table.tally.name}"
-        assert variables["TOTALS_TOPIC_ARN"] == "${aws_sns_topic.totals.arn}"
+        assert variables.get("TOTALS_TOPIC_ARN", False) == (announces_totals(stage, name)
+                                                            and "${aws_sns_topic.totals.arn}")
         assert variables["STAGE"] == stage
+        role = function["role"].split(".")[1]
+        assert json.loads(resources["aws_iam_role_policy"][role]["policy"]) == load_policy(policy_file(stage, name))
+        log_group = resources["aws_cloudwatch_log_group"][name]
+        assert log_group["name"] == f"/aws/lambda/{function['function_name']}" == names.log_group(name)
+        assert log_group["retention_in_days"] > 0
     assert resources["aws_sns_topic"]["totals"]["name"] == StageNames(stage).totals_topic
     assert resources["aws_cloudwatch_event_rule"]["tally-event"]["schedule_expression"] == "rate(1 minute)"
     watched = {(a.get("namespace"), a.get("metric_name")) for a in resources["aws_cloudwatch_metric_alarm"].values()}

@@ -1,9 +1,13 @@
 """`make resources`: the table and topic `chalice deploy` needs, made on moto."""
+import json
+
 import boto3
+from chalice.config import Config
 from moto import mock_aws
 
 from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
-from infra.provision import provision
+from infra.provision import main, provision
+from tests.iam import ROOT
 
 
 def test_resources_are_made_complete_and_a_second_run_changes_nothing(aws_environment):
@@ -34,3 +38,17 @@ def test_a_table_made_before_without_encryption_or_ttl_is_completed(aws_environm
         provision("dev", dynamodb, boto3.client("sns"))
         assert dynamodb.describe_time_to_live(TableName="action-tally-dev")[
             "TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
+
+
+def test_the_printed_settings_tell_the_scheduled_job_and_only_it_the_topic(aws_environment, capsys):
+    with mock_aws():
+        main(["--stage", "dev"])
+    printed = capsys.readouterr().out
+    settings = json.loads(printed[printed.index("{"):])
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    for name, extra in settings.items():
+        config["stages"]["dev"]["lambda_functions"].setdefault(name, {}).update(extra)
+    for name in ("api_handler", "staff_token", "staff_session", "tally"):
+        variables = Config(chalice_stage="dev", function_name=name, config_from_disk=config).environment_variables
+        assert variables["TABLE_NAME"] == "action-tally-dev"
+        assert variables.get("TOTALS_TOPIC_ARN", "").endswith(":action-tally-dev-totals") == (name == "tally")
