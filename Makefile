@@ -38,7 +38,6 @@ resources: $(STAMP)
 # compiled files are committed (Chalice packages files as they are); tests check them.
 locales: $(STAMP)
 	$(BIN)/python -m tools.locales
-	$(BIN)/pybabel compile --domain staff --directory locales --statistics
 
 clean:
 	rm -rf $(VENV) .local tools/node_modules test-artifacts .pytest_cache out

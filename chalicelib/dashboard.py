@@ -5,7 +5,7 @@ under API Gateway's stage prefix (``/api/staff/...``) as well as locally.
 """
 from chalice import Response
 
-from chalicelib import clock, pages, staff_sessions
+from chalicelib import clock, i18n, pages, staff_sessions
 from chalicelib.campaigns import OPEN, Campaign
 from chalicelib.charts import reports_over_time
 from chalicelib.errors import ApiError, ServiceUnavailable, Unauthorized
@@ -18,7 +18,10 @@ _LOGIN_BODY_BYTES = 4096
 
 
 def _page(template, status=200, **context):
-    return pages.html_response(pages.render(f"staff/{template}", **context), status)
+    # Staff pages are written in English, untranslated; only the printable summary speaks
+    # other languages, one section each (see chalicelib/summary.py).
+    html = pages.render(f"staff/{template}", i18n.language(i18n.DEFAULT), pages.STAFF, **context)
+    return pages.html_response(html, status, inlined=pages.STAFF)
 
 
 def login_page(error=None, status=200):

@@ -81,12 +81,13 @@ def _own_form_url(request):
 def _render(template, page: PageRequest, campaign, status, **context):
     language = page.language
     origins = campaign.allowed_origins if campaign else ()
-    html = pages.render(template, language, fragment=page.fragment, frame_origins=origins,
+    inlined = pages.FRAGMENT if page.fragment else pages.SUPPORTER
+    html = pages.render(template, language, inlined, fragment=page.fragment, frame_origins=origins,
                         languages=[i18n.language(code) for code in i18n.SUPPORTED],
                         extra_query=page.extra_query, query=page.query,
                         campaign=campaign, action_labels={a: language.gettext(label) for a, label
                                                           in ACTION_LABELS.items()}, **context)
-    return pages.html_response(html, status, origins, script=not page.fragment)
+    return pages.html_response(html, status, origins, inlined)
 
 
 def _deadline_facts(campaign: Campaign, language: Language) -> dict:

@@ -1,8 +1,10 @@
-"""The supporter's language: which one a request gets, its translations, and
-dates, numbers, language and country names written the way that language writes them.
+"""Languages: which one a supporter's request gets, its translations, and dates,
+numbers, language and country names written the way that language writes them.
 
-Translations are gettext catalogs compiled to ``locales/<lang>/LC_MESSAGES/messages.mo``
-and read with the standard library. Dates and numbers use ``locales/<lang>/cldr.json``:
+Translations are gettext catalogs compiled to ``locales/<lang>/LC_MESSAGES/<domain>.mo``
+and read with the standard library, in two domains: ``messages`` for the supporter pages
+and ``staff`` for the printable summary for officials (see ``DOMAINS``). Dates and numbers
+use ``locales/<lang>/cldr.json``:
 the few CLDR facts these pages need (patterns, month names, separators, names of
 languages and countries), extracted from Babel at build time by ``tools/locales.py``,
 so the Lambda needs neither Babel nor its 30 MB of locale data (see README, "Languages").
@@ -19,6 +21,13 @@ from pathlib import Path
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 SUPPORTED = ("en", "es", "fr", "ar")
 DEFAULT = "en"
+MESSAGES = "messages"
+STAFF = "staff"
+# Each domain's languages; every message is translated into each (tests/test_i18n.py).
+# The supporter pages speak every supported language; the summary for officials only the
+# letter languages someone has translated it into, since its wording goes to governments.
+DOMAINS = {MESSAGES: SUPPORTED, STAFF: ("en", "es")}
+LANGUAGES = tuple(dict.fromkeys(code for codes in DOMAINS.values() for code in codes))
 _ACCEPT_ITEM = re.compile(r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]{1,5}))?\s*$")
 _PATTERN_FIELD = re.compile(r"'([^']*)'|([a-zA-Z])\2*")
 
@@ -28,12 +37,12 @@ def N_(message: str) -> str:
     return message
 
 
-def _primary(code) -> str | None:
-    """``es-MX`` -> ``es`` if that language is supported."""
+def supported(code, domain: str = MESSAGES) -> str | None:
+    """``es-MX`` -> ``es`` if the domain has that language, else None."""
     if not isinstance(code, str):
         return None
     primary = code.strip().replace("_", "-").split("-")[0].lower()
-    return primary if primary in SUPPORTED else None
+    return primary if primary in DOMAINS[domain] else None
 
 
 def accepted_languages(header: str | None) -> list[str]:
@@ -47,7 +56,7 @@ def accepted_languages(header: str | None) -> list[str]:
             quality = float(match.group(2)) if match.group(2) else 1.0
         except ValueError:
             continue
-        language = _primary(match.group(1))
+        language = supported(match.group(1))
         if language and quality > 0:
             ranked.append((-quality, position, language))
     return list(dict.fromkeys(language for _, _, language in sorted(ranked)))
@@ -56,7 +65,7 @@ def accepted_languages(header: str | None) -> list[str]:
 def negotiate(requested, accept_language, campaign_languages=()) -> str:
     """``?lang=``, then ``Accept-Language``, then the campaign's first language, then English."""
     for candidate in [requested, *accepted_languages(accept_language), *campaign_languages[:1]]:
-        language = _primary(candidate)
+        language = supported(candidate)
         if language:
             return language
     return DEFAULT
@@ -150,11 +159,15 @@ def country_code(answer: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def language(code: str) -> Language:
-    """A supported language, loaded once per process."""
-    if code not in SUPPORTED:
-        raise ValueError(f"unsupported language {code!r}")
-    with open(LOCALES_DIR / code / "LC_MESSAGES" / "messages.mo", "rb") as catalog:
+def language(code: str, domain: str = MESSAGES) -> Language:
+    """A language of ``domain`` (the supporter pages' by default), loaded once per process."""
+    if code not in DOMAINS[domain]:
+        raise ValueError(f"unsupported language {code!r} for {domain}")
+    with open(LOCALES_DIR / code / "LC_MESSAGES" / f"{domain}.mo", "rb") as catalog:
         translations = gettext.GNUTranslations(catalog)
-    cldr = json.loads((LOCALES_DIR / code / "cldr.json").read_text(encoding="utf-8"))
-    return Language(code, translations, cldr)
+    return Language(code, translations, _cldr(code))
+
+
+@lru_cache(maxsize=None)
+def _cldr(code: str) -> dict:
+    return json.loads((LOCALES_DIR / code / "cldr.json").read_text(encoding="utf-8"))

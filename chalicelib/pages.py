@@ -1,6 +1,7 @@
 """Server-rendered pages: the Jinja2 environments (one per language) and the headers every page carries."""
 import base64
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +17,19 @@ from chalicelib.i18n import Language
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
+
+
+@dataclass(frozen=True)
+class Inlined:
+    """The stylesheet and the script (if any) that a kind of page inlines from ``static/``:
+    its Content-Security-Policy allows exactly these and nothing else."""
+    style: str
+    script: str | None = None
+
+
+SUPPORTER = Inlined("page.css", "page.js")
+FRAGMENT = Inlined("page.css")      # ?embed=1: embed.js runs in the partner's page instead
+STAFF = Inlined("staff.css")        # the dashboard needs no script at all
 
 
 @lru_cache(maxsize=None)
@@ -38,22 +52,23 @@ def _inline(name: str) -> tuple[Markup, str]:
     return Markup(text), f"'sha256-{digest}'"
 
 
-def render(template: str, language: Language, **context) -> str:
-    style, _ = _inline("page.css")
-    script, _ = _inline("page.js")
+def render(template: str, language: Language, inlined: Inlined = SUPPORTER, **context) -> str:
+    """``template`` in ``language``, with ``inlined``'s style and script as ``page_style``/``page_script``."""
+    style, _ = _inline(inlined.style)
+    script = _inline(inlined.script)[0] if inlined.script else None
     return environment(language.code).get_template(template).render(page_style=style, page_script=script,
                                                                 **context)
 
 
-def html_response(html: str, status=200, frame_ancestors=(), script=True) -> Response:
+def html_response(html: str, status=200, frame_ancestors=(), inlined: Inlined = SUPPORTER) -> Response:
     """An HTML page with a strict Content-Security-Policy.
 
-    Only the campaign's own allowed origins may frame it; the only style and
-    script it may run are the inlined ``static/page.css`` and ``static/page.js``.
+    Only the campaign's own allowed origins may frame it (nobody, by default);
+    the only style and script it may run are the ones ``inlined`` names.
     """
     ancestors = " ".join(frame_ancestors) or "'none'"
-    scripts = _inline("page.js")[1] if script else "'none'"
-    policy = (f"default-src 'none'; style-src {_inline('page.css')[1]}; script-src {scripts}; "
+    scripts = _inline(inlined.script)[1] if inlined.script else "'none'"
+    policy = (f"default-src 'none'; style-src {_inline(inlined.style)[1]}; script-src {scripts}; "
               f"img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}")
     return Response(body=html, status_code=status, headers={
         "Content-Type": "text/html; charset=utf-8",

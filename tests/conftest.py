@@ -3,6 +3,7 @@ import json
 import os
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import boto3
 import pytest
@@ -23,6 +24,7 @@ TABLE = "action-tally-dev"   # the dev stage's table, as in .chalice/config.json
 FORM_TOKEN_SECRET = "test-form-token-secret-0123456789abcdef"
 # Normal test reports were "filled in" this long ago: past the minimum fill time, not expired.
 FILL_TIME = timedelta(minutes=2)
+CHROMIUM = "/usr/bin/chromium"
 
 
 class FakeClock:
@@ -190,3 +192,21 @@ def local_table(dynamodb_local):
     table = boto3.resource("dynamodb", **options).Table(name)
     yield table
     table.delete()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by Playwright; one for the whole run, as
+    Playwright's sync API allows only one instance at a time (never `playwright install`)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()

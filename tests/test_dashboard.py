@@ -42,7 +42,9 @@ def page(client, path, headers):
     response = client.http.get(path, headers=headers)
     assert response.status_code == 200, response.body[:500]
     assert response.headers["Content-Type"].startswith("text/html")
-    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'none'" in policy   # staff pages run no script
+    assert re.search(r"style-src 'sha256-[A-Za-z0-9+/]{43}=';", policy) and "'unsafe-inline'" not in policy
     return response.body.decode()
 
 

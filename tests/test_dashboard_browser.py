@@ -18,9 +18,6 @@ from tests.conftest import START, campaign_body, report_body
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 pytestmark = pytest.mark.browser
 
 # A campaign's three weeks: reports per day, rising after the launch and again before the deadline.
@@ -70,19 +67,6 @@ def server(moto_table, fake_clock):
         local.server.shutdown()
         local.server.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium; .ci/run does)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, server, browser):

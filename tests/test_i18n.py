@@ -35,27 +35,40 @@ def test_language_is_lang_then_accept_language_then_the_campaigns_first(requeste
 
 def test_catalogs_and_locale_data_are_up_to_date_with_the_code_and_the_po_files():
     """Run ``python -m tools.locales`` (or ``make locales``) when this fails."""
-    template = locales.extract()
-    assert (locales.LOCALES / "messages.pot").read_bytes() == locales._po_bytes(template), \
-        "messages.pot is out of date with the code and templates"
-    for language in LANGUAGES:
-        folder = locales.LOCALES / language / "LC_MESSAGES"
-        catalog = locales.updated_catalog(language, template)
-        assert (folder / "messages.po").read_bytes() == locales._po_bytes(catalog), f"{language}.po"
-        assert (folder / "messages.mo").read_bytes() == locales._mo_bytes(catalog), f"{language}.mo"
+    for domain, languages in i18n.DOMAINS.items():
+        template = locales.extract(domain)
+        assert (locales.LOCALES / f"{domain}.pot").read_bytes() == locales._po_bytes(template), \
+            f"{domain}.pot is out of date with the code and templates"
+        for language in languages:
+            po = locales.po_path(language, domain)
+            catalog = locales.updated_catalog(language, template, domain)
+            assert po.read_bytes() == locales._po_bytes(catalog), f"{language}/{domain}.po"
+            assert po.with_suffix(".mo").read_bytes() == locales._mo_bytes(catalog), f"{language}/{domain}.mo"
+    for language in i18n.LANGUAGES:
         assert (locales.LOCALES / language / "cldr.json").read_bytes() == locales.cldr_bytes(language)
 
 
-@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
-def test_every_message_is_translated(language):
-    catalog = locales.read_catalog(language)
-    untranslated = [m.id for m in catalog if m.id and (m.fuzzy or not all(
-        m.string if isinstance(m.string, tuple) else (m.string,)))]
-    assert untranslated == []
-    # and placeholders survive translation
+def test_every_catalog_on_disk_is_one_of_a_domains_languages():
+    """A .po nobody lists in i18n.DOMAINS would be silently ignored; so would a stray .pot."""
+    expected = {locales.po_path(language, domain) for domain, languages in i18n.DOMAINS.items()
+                for language in languages}
+    assert set(locales.LOCALES.glob("*/LC_MESSAGES/*.po")) == expected
+    assert {pot.stem for pot in locales.LOCALES.glob("*.pot")} == set(i18n.DOMAINS)
+
+
+@pytest.mark.parametrize("domain, language", [(domain, code) for domain, codes in i18n.DOMAINS.items()
+                                              for code in codes if code != "en"])
+def test_every_message_is_translated(domain, language):
+    catalog = locales.read_catalog(language, domain)
+    assert [m.id for m in catalog if m.id and not locales.translated(m)] == []
+    # and placeholders survive translation, in every plural form too
     for message in catalog:
-        if message.id and isinstance(message.id, str):
-            assert sorted(_placeholders(message.id)) == sorted(_placeholders(message.string)), message.id
+        if not message.id:
+            continue
+        source = message.id[-1] if isinstance(message.id, tuple) else message.id
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        for form in forms:
+            assert sorted(_placeholders(source)) == sorted(_placeholders(form)), message.id
 
 
 def _placeholders(text):
@@ -84,6 +97,12 @@ def test_dates_and_times_match_babel(moment, language):
 @given(number=st.integers(min_value=-10 ** 12, max_value=10 ** 12), language=st.sampled_from(LANGUAGES))
 def test_numbers_match_babel(number, language):
     assert i18n.language(language).number(number) == format_decimal(number, locale=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_numbers_around_every_grouping_boundary_match_babel(language):
+    for number in (0, 7, 999, 1000, 1234, 9999, 10000, 12345, 123456, 1234567, 1000000000):
+        assert i18n.language(language).number(number) == format_decimal(number, locale=language), number
 
 
 @pytest.mark.parametrize("language, spanish, mexico", [

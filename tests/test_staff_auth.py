@@ -80,10 +80,13 @@ def test_the_walk_covers_every_staff_route_and_each_has_an_authorizer():
     assert all(name in ("staff_token", "staff_session") for _, _, name in STAFF_ROUTES), STAFF_ROUTES
     public = {(path, method) for path, methods in application.app.routes.items() for method, entry in methods.items()
               if entry.authorizer is None}
+    supporter_paths = ("/campaigns/{campaign_id}", "/campaigns/{campaign_id}/form",
+                       "/campaigns/{campaign_id}/reports", "/campaigns/{campaign_id}/totals")
     assert public == PUBLIC_STAFF_ROUTES | {("/campaigns/{campaign_id}", "GET"),
                                             ("/campaigns/{campaign_id}/form", "GET"),
                                             ("/campaigns/{campaign_id}/reports", "POST"),
-                                            ("/campaigns/{campaign_id}/totals", "GET")}
+                                            ("/campaigns/{campaign_id}/totals", "GET"),
+                                            ("/embed.js", "GET")} | {(path, "OPTIONS") for path in supporter_paths}
 
 
 @pytest.mark.parametrize("path, method, authorizer", STAFF_ROUTES,

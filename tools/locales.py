@@ -1,9 +1,10 @@
-"""Build the supporter pages' translations and locale data (dev only; needs Babel).
+"""Build the translations and locale data (dev only; needs Babel).
 
     python -m tools.locales          # extract, update the .po files, compile .mo, write cldr.json
 
-Translators edit ``locales/<lang>/LC_MESSAGES/messages.po``; this writes everything
-else under ``locales/``. The compiled files are committed, so that ``chalice
+One catalog per gettext domain of ``chalicelib.i18n.DOMAINS``: ``messages`` (the supporter
+pages) and ``staff`` (the printable summary for officials). Translators edit
+``locales/<lang>/LC_MESSAGES/<domain>.po``; this writes everything else under ``locales/``. The compiled files are committed, so that ``chalice
 package``/``deploy`` from a clean checkout ships them; ``tests/test_i18n.py``
 fails when they are out of date with the .po files or the code.
 """
@@ -26,10 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 sys.path.insert(0, str(ROOT))
 from chalicelib.countries import COUNTRY_CODES  # noqa: E402
-from chalicelib.i18n import SUPPORTED  # noqa: E402
+from chalicelib.i18n import DOMAINS, LANGUAGES, MESSAGES, STAFF  # noqa: E402
 
-_METHODS = [("chalicelib/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.js", "jinja2")]
-_OPTIONS = {"templates/**.html": {"trimmed": "true"}, "templates/**.js": {"trimmed": "true"}}
+# Where each domain's messages are: Babel method maps per folder (the first matching pattern wins).
+_SOURCES = {
+    MESSAGES: {"chalicelib": [("summary.py", "ignore"), ("**.py", "python")],
+               "templates": [("staff/**", "ignore"), ("**.html", "jinja2"), ("**.js", "jinja2")]},
+    STAFF: {"chalicelib": [("summary.py", "python"), ("**", "ignore")],
+            "templates": [("staff/**.html", "jinja2"), ("**", "ignore")]},
+}
+_OPTIONS = {"**.html": {"trimmed": "true"}, "**.js": {"trimmed": "true"}}
 _KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 # The language codes a campaign's letter_language is likely to use: ISO 639-1.
 _LANGUAGE_CODE_LENGTH = 2
@@ -38,14 +45,13 @@ _FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _PATTERN_FIELDS = {"d", "dd", "M", "MM", "MMMM", "y", "yyyy", "H", "HH", "h", "hh", "mm", "a"}
 
 
-def extract() -> Catalog:
-    """Every translatable message in the code and templates."""
+def extract(domain: str = MESSAGES) -> Catalog:
+    """Every translatable message of ``domain`` in the code and templates."""
     catalog = Catalog(project="Action Tally", version="1", msgid_bugs_address="",
                       copyright_holder="", charset="utf-8", creation_date=_FIXED_DATE)
-    for path in ("chalicelib", "templates"):
+    for path, method_map in _SOURCES[domain].items():
         for filename, lineno, message, comments, context in extract_from_dir(
-                ROOT / path, method_map=[(m.split("/", 1)[1], k) for m, k in _METHODS if m.startswith(path)],
-                options_map={m.split("/", 1)[1]: o for m, o in _OPTIONS.items()}, keywords=_KEYWORDS,
+                ROOT / path, method_map=method_map, options_map=_OPTIONS, keywords=_KEYWORDS,
                 comment_tags=("Translators:",), strip_comment_tags=True):
             catalog.add(message, None, [(f"{path}/{filename}", lineno)], auto_comments=comments,
                         context=context)
@@ -65,20 +71,30 @@ def _mo_bytes(catalog) -> bytes:
     return out.getvalue()
 
 
-def read_catalog(language: str) -> Catalog:
-    with open(LOCALES / language / "LC_MESSAGES" / "messages.po", "rb") as po:
+def po_path(language: str, domain: str = MESSAGES) -> Path:
+    return LOCALES / language / "LC_MESSAGES" / f"{domain}.po"
+
+
+def read_catalog(language: str, domain: str = MESSAGES) -> Catalog:
+    with open(po_path(language, domain), "rb") as po:
         return read_po(po, locale=language)
 
 
-def updated_catalog(language: str, template: Catalog) -> Catalog:
-    """The language's .po brought in line with the extracted template."""
-    po = LOCALES / language / "LC_MESSAGES" / "messages.po"
-    catalog = read_catalog(language) if po.exists() else Catalog(locale=language, charset="utf-8")
+def updated_catalog(language: str, template: Catalog, domain: str = MESSAGES) -> Catalog:
+    """The language's .po of ``domain`` brought in line with the extracted template."""
+    po = po_path(language, domain)
+    catalog = read_catalog(language, domain) if po.exists() else Catalog(locale=language, charset="utf-8")
     catalog.update(template, no_fuzzy_matching=True)
     catalog.revision_date = catalog.creation_date = _FIXED_DATE
     catalog.project, catalog.version = "Action Tally", "1"
     catalog.fuzzy = False
     return catalog
+
+
+def translated(message) -> bool:
+    """Whether a catalog message has every form translated (and is not fuzzy)."""
+    forms = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(forms) and not message.fuzzy
 
 
 def cldr_facts(language: str) -> dict:
@@ -128,19 +144,21 @@ def cldr_bytes(language: str) -> bytes:
 
 def build() -> list[str]:
     """Write every generated file under ``locales/``; return the untranslated messages."""
-    template = extract()
-    (LOCALES).mkdir(exist_ok=True)
-    (LOCALES / "messages.pot").write_bytes(_po_bytes(template))
+    LOCALES.mkdir(exist_ok=True)
     missing = []
-    for language in SUPPORTED:
-        folder = LOCALES / language / "LC_MESSAGES"
-        folder.mkdir(parents=True, exist_ok=True)
-        catalog = updated_catalog(language, template)
-        (folder / "messages.po").write_bytes(_po_bytes(catalog))
-        (folder / "messages.mo").write_bytes(_mo_bytes(catalog))
+    for domain, languages in DOMAINS.items():
+        template = extract(domain)
+        (LOCALES / f"{domain}.pot").write_bytes(_po_bytes(template))
+        for language in languages:
+            po = po_path(language, domain)
+            po.parent.mkdir(parents=True, exist_ok=True)
+            catalog = updated_catalog(language, template, domain)
+            po.write_bytes(_po_bytes(catalog))
+            po.with_suffix(".mo").write_bytes(_mo_bytes(catalog))
+            if language != "en":
+                missing += [f"{language} {domain}: {m.id!r}" for m in catalog if m.id and not translated(m)]
+    for language in LANGUAGES:
         (LOCALES / language / "cldr.json").write_bytes(cldr_bytes(language))
-        if language != "en":
-            missing += [f"{language}: {m.id!r}" for m in catalog if m.id and (not m.string or m.fuzzy)]
     return missing
 
 
