@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.i18n import DOMAINS, LANGUAGES
 from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
 from infra.package import package_stage
 from infra.stack import STAGES, StageNames, chalice_functions
@@ -282,8 +283,10 @@ def test_translations_locale_data_and_static_files_reach_the_deployment_zip(pack
     names = set(zipfile.ZipFile(packaged["prod"]["sam"] / "deployment.zip").namelist())
     locales = {str(p.relative_to(ROOT)) for p in (ROOT / "locales").rglob("*")
                if p.suffix in (".mo", ".json")}
+    expected = {f"locales/{code}/LC_MESSAGES/{domain}.mo" for domain, codes in DOMAINS.items() for code in codes}
+    expected |= {f"locales/{code}/cldr.json" for code in LANGUAGES}
     static = {str(p.relative_to(ROOT)) for p in (ROOT / "static").iterdir()}
-    assert len(locales) == 8 and locales <= names, locales - names
+    assert locales == expected and locales <= names, (locales ^ expected, locales - names)
     assert {"static/embed.js", "static/page.js", "static/page.css"} <= static <= names
     # Babel is a build-time tool only: its 30 MB of locale data stay out of the Lambda.
     assert not [n for n in names if n.startswith(("babel/", "playwright/"))]
