@@ -6,11 +6,12 @@ from chalicelib.auth import authenticate
 from chalicelib.campaign_admin import save_campaign
 from chalicelib.errors import CampaignNotFound
 from chalicelib.intake import submit_report
+from chalicelib.privacy import erase_supporter, parse_erasure_request
 from chalicelib.runtime import settings, store
 from chalicelib.tallying import current_totals, run_tally
 from chalicelib.totals import staff_csv
 from chalicelib.web import (FORM, JSON, csv_response, export_format, json_errors, json_response,
-                            media_type, read_body)
+                            media_type, read_body, source_ip)
 
 app = Chalice(app_name="action-tally")
 ANY_BODY = ["*/*"]  # bodies are checked in chalicelib.web, so errors keep one shape
@@ -24,7 +25,7 @@ def _campaign(campaign_id):
 
 
 def _require_staff():
-    authenticate(store(), app.current_request.headers.get("authorization"), clock.now())
+    return authenticate(store(), app.current_request.headers.get("authorization"), clock.now())
 
 
 @app.route("/campaigns/{campaign_id}", methods=["GET"])
@@ -51,7 +52,7 @@ def post_report(campaign_id):
     if media_type(request) == FORM:
         return form_page.post_form(store(), settings(), campaign_id, request)
     _, data = read_body(request, settings().max_body_bytes, accepted=(JSON, FORM))
-    receipt = submit_report(store(), settings(), campaign_id, data)
+    receipt = submit_report(store(), settings(), campaign_id, data, client_ip=source_ip(request))
     return json_response(receipt.body(), 201 if receipt.created else 200)
 
 
@@ -84,8 +85,18 @@ def get_staff_totals(campaign_id):
     return json_response(view, headers={"Cache-Control": "no-store"})
 
 
+@app.route("/staff/erasures", methods=["POST"], content_types=ANY_BODY)
+@json_errors
+def post_erasure():
+    staff = _require_staff()
+    _, data = read_body(app.current_request, settings().max_body_bytes)
+    record = erase_supporter(store(), parse_erasure_request(data), staff.label, clock.now())
+    return json_response({"request_id": record.request_id, "reports_erased": record.reports_erased,
+                          "erased_at": clock.format_public(record.erased_at)}, 201)
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def tally(event):
     """Fold new reports into provisional totals; close campaigns past their deadline."""
     summary = run_tally(store(), settings(), clock.now())
-    return {"folded": summary.folded, "closed": summary.closed}
+    return {"folded": summary.folded, "closed": summary.closed, "erased": summary.erased}

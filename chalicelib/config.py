@@ -19,6 +19,11 @@ class Settings:
     settle_seconds: int = 30
     tally_interval_seconds: int = 60
     report_shards: int = 4
+    # Reports one client (a keyed hash of its IP) may send to one campaign per
+    # minute; 0 turns the limit off. See chalicelib/ratelimit.py.
+    rate_limit_per_minute: int = 120
+    rate_limit_secret: str | None = None
+    personal_data_retention_days: int = 90
 
 
 def _int(environ, name, default, minimum=0):
@@ -43,4 +48,7 @@ def load_settings(environ=None) -> Settings:
         settle_seconds=_int(environ, "SETTLE_SECONDS", 30),
         tally_interval_seconds=_int(environ, "TALLY_INTERVAL_SECONDS", 60, minimum=1),
         report_shards=_int(environ, "REPORT_SHARDS", 4, minimum=1),
+        rate_limit_per_minute=_int(environ, "RATE_LIMIT_PER_MINUTE", 120),
+        rate_limit_secret=environ.get("RATE_LIMIT_SECRET") or None,
+        personal_data_retention_days=_int(environ, "PERSONAL_DATA_RETENTION_DAYS", 90),
     )

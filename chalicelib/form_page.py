@@ -5,12 +5,12 @@ import uuid
 from chalicelib import clock, pages
 from chalicelib.campaigns import Campaign
 from chalicelib.errors import (ApiError, CampaignClosed, CampaignNotFound, ServiceUnavailable,
-                               ValidationFailed)
+                               TooManyReports, ValidationFailed)
 from chalicelib.intake import submit_report
 from chalicelib.reports import parse_submission_id
 from chalicelib.storage import StorageUnavailable
 from chalicelib.tallying import current_totals
-from chalicelib.web import FORM, read_body, report_from_form
+from chalicelib.web import FORM, read_body, report_from_form, source_ip
 
 _FIELD_LABELS = {"target": "Who did you contact", "actions": "What did you do", "country": "Country",
                  "name": "Name", "contact_email": "Email address", "consent": "Consent"}
@@ -32,12 +32,12 @@ def _field_id(field: str, campaign: Campaign) -> str:
     return field if field in _FIELD_LABELS else _GENERAL
 
 
-def _human_errors(fields: dict, campaign: Campaign) -> dict:
-    errors = {}
+def _human_errors(fields: dict, campaign: Campaign, general_message=None) -> dict:
+    errors = {_GENERAL: general_message} if general_message else {}
     for field, message in fields.items():
         field_id = _field_id(field, campaign)
         if field_id == _GENERAL:
-            errors[field_id] = _GENERAL_MESSAGE
+            errors.setdefault(field_id, _GENERAL_MESSAGE)
             continue
         label = _ACTION_LABELS.get(field_id.removeprefix("action_")) or _FIELD_LABELS[field_id]
         errors.setdefault(field_id, f"{label}: {message}")
@@ -49,7 +49,7 @@ def _deadline_facts(campaign):
             "deadline_text": campaign.deadline.strftime("%d %B %Y, %H:%M UTC")}
 
 
-def _context(campaign: Campaign, settings, values=None, errors=None):
+def _context(campaign: Campaign, settings, values=None, errors=None, general_message=None):
     values = values or {}
     return {
         "campaign": campaign, "action_labels": _ACTION_LABELS, "max_count": settings.max_count_per_action,
@@ -60,7 +60,7 @@ def _context(campaign: Campaign, settings, values=None, errors=None):
         "values": {"targets": values.get("targets", []), "actions": values.get("actions", {}),
                    "country": values.get("country", ""), "name": values.get("name", ""),
                    "contact_email": values.get("contact_email", ""), "consent": values.get("consent")},
-        "errors": _human_errors(errors or {}, campaign),
+        "errors": _human_errors(errors or {}, campaign, general_message),
         "general_error": _GENERAL,
         **_deadline_facts(campaign),
     }
@@ -69,6 +69,27 @@ def _context(campaign: Campaign, settings, values=None, errors=None):
 def form(campaign, settings, values=None, errors=None, status=200):
     html = pages.render("form.html", **_context(campaign, settings, values, errors))
     return pages.html_response(html, status, campaign.allowed_origins)
+
+
+_BUSY_MESSAGE = ("We could not confirm that your report was recorded: the service is busy. "
+                 "Please send it again in a few seconds; it will be counted only once.")
+
+
+def _rate_limited_message(error: TooManyReports):
+    return (f"Many reports have come from your network in the last minute. Nothing was recorded yet: "
+            f"please send this again in {error.retry_after_seconds} seconds.")
+
+
+def send_again(campaign, settings, values, error: ApiError, message: str):
+    """The form as it was sent, with the same submission id, and why to send it again.
+
+    Used when the report was refused for now (rate limit) or not confirmed
+    (DynamoDB busy): a resend of the same id is counted at most once.
+    """
+    html = pages.render("form.html", **_context(campaign, settings, values, general_message=message))
+    response = pages.html_response(html, error.status, campaign.allowed_origins)
+    response.headers.update(error.headers)
+    return response
 
 
 def thanks(receipt, totals_view, status):
@@ -100,7 +121,8 @@ def post_form(store, settings, campaign_id, request):
     try:
         _, fields = read_body(request, settings.max_body_bytes, accepted=(FORM,))
         values = report_from_form(fields)
-        receipt = submit_report(store, settings, campaign_id, values, strict_fields=False)
+        receipt = submit_report(store, settings, campaign_id, values, strict_fields=False,
+                                client_ip=source_ip(request))
     except CampaignNotFound:
         return not_found(campaign_id)
     except CampaignClosed:
@@ -108,9 +130,25 @@ def post_form(store, settings, campaign_id, request):
         return closed(campaign, current_totals(store, campaign).public_view(campaign))
     except ValidationFailed as error:
         return form(store.get_campaign(campaign_id), settings, values, error.fields, error.status)
+    except TooManyReports as error:
+        return send_again(store.get_campaign(campaign_id), settings, values, error,
+                          _rate_limited_message(error))
     except StorageUnavailable:
-        return problem(ServiceUnavailable())
+        return _busy(store, settings, campaign_id, values)
     except ApiError as error:
         return problem(error)
-    totals = current_totals(store, receipt.campaign).public_view(receipt.campaign)
+    try:
+        totals = current_totals(store, receipt.campaign).public_view(receipt.campaign)
+    except StorageUnavailable:
+        totals = {"as_of": None}   # the report is recorded; only the running total is missing
     return thanks(receipt, totals, 201 if receipt.created else 200)
+
+
+def _busy(store, settings, campaign_id, values):
+    try:
+        campaign = store.get_campaign(campaign_id)
+    except StorageUnavailable:
+        campaign = None
+    if campaign is None or not values:
+        return problem(ServiceUnavailable())
+    return send_again(campaign, settings, values, ServiceUnavailable(), _BUSY_MESSAGE)

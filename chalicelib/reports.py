@@ -48,6 +48,24 @@ def shard_for(submission_id: str, shards: int) -> int:
     return int.from_bytes(digest[:4], "big") % shards
 
 
+def contact_email_key(email: str) -> str:
+    """The index key of a supporter's email: a SHA-256 of its normalised form.
+
+    Not a secret: anyone who knows the address can compute it, so it is
+    personal data too, and is erased with the address. It exists so that an
+    erasure finds every report of one person without a scan.
+    """
+    normalised = email.strip().lower()
+    return hashlib.sha256(f"contact_email:{normalised}".encode("utf-8")).hexdigest()
+
+
+def parse_contact_email(value) -> str | None:
+    """A stripped email address, or None if ``value`` is not one."""
+    if not isinstance(value, str) or len(value.strip()) > 254 or not _EMAIL.match(value.strip()):
+        return None
+    return value.strip()
+
+
 def parse_report(data, campaign: Campaign, max_count: int, *, strict_fields=True) -> ReportInput:
     """Validate a report body against ``campaign``; raise ValidationFailed naming each bad field."""
     errors = FieldErrors()

@@ -7,6 +7,7 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.config import Settings, load_settings
+from chalicelib.privacy import keep_personal_data_out_of_library_logs
 from chalicelib.storage import TallyStore
 
 _SETTINGS: Settings | None = None
@@ -27,6 +28,7 @@ def settings() -> Settings:
 def store() -> TallyStore:
     global _STORE
     if _STORE is None:
+        keep_personal_data_out_of_library_logs()
         current = settings()
         resource = boto3.resource("dynamodb", region_name=current.region, config=BOTO_CONFIG,
                                   endpoint_url=current.dynamodb_endpoint_url)

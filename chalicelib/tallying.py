@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from chalicelib import clock
+from chalicelib import clock, privacy
 from chalicelib.campaigns import CLOSED, OPEN, Campaign
 from chalicelib.config import Settings
 from chalicelib.storage import ProvisionalState, StorageUnavailable, TallyStore
@@ -38,10 +38,12 @@ class RunSummary:
     folded: list = field(default_factory=list)
     closed: list = field(default_factory=list)
     failed: list = field(default_factory=list)
+    erased: list = field(default_factory=list)   # campaigns whose personal data was erased
 
 
 def run_tally(store: TallyStore, settings: Settings, now) -> RunSummary:
-    """One run of the scheduled job over every open campaign.
+    """One run of the scheduled job over every open campaign, then the
+    erasure of personal data past its retention period.
 
     A campaign that fails (DynamoDB busy) does not stop the others; the run
     then raises so the failure is visible and the next run picks it up.
@@ -59,6 +61,11 @@ def run_tally(store: TallyStore, settings: Settings, now) -> RunSummary:
         except StorageUnavailable:
             log.warning("tally failed for campaign %s; the next run retries", campaign.campaign_id)
             summary.failed.append(campaign.campaign_id)
+    try:
+        summary.erased = privacy.erase_expired(store, settings, now).campaigns
+    except StorageUnavailable:
+        log.warning("erasing expired personal data failed; the next run retries")
+        summary.failed.append("personal data retention")
     if summary.failed:
         raise StorageUnavailable(f"tally incomplete for {', '.join(summary.failed)}")
     return summary

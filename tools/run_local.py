@@ -9,6 +9,7 @@ import functools
 import json
 import os
 import signal
+import sys
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +24,8 @@ def _parse_args(argv=None):
         description="Run Action Tally locally on an embedded DynamoDB Local.",
         epilog="Environment: PORT (8000), DYNAMODB_PORT (8001), CLOSE_INTERVAL_SECONDS (60), "
                "SEED_DEADLINE_DAYS (30), STAFF_TOKEN (made and printed if unset), "
-               "LOCAL_DATA_DIR (.local).")
+               "LOCAL_DATA_DIR (.local), and the app's own settings such as "
+               "RATE_LIMIT_PER_MINUTE (120; 0 turns the limit off).")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--dynamodb-port", type=int, default=int(os.environ.get("DYNAMODB_PORT", 8001)))
     parser.add_argument("--data-dir", default=os.environ.get("LOCAL_DATA_DIR", str(ROOT / ".local")))
@@ -103,7 +105,14 @@ def _serve(app_module, port, lock):
         # one request per process; the threaded local server must do the same.
         def _generic_handle(self):
             with lock:
+                # The peer's address, as API Gateway would report it (Chalice
+                # says 127.0.0.1 always), so each local client has its own limit.
+                self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
                 super()._generic_handle()
+
+        def log_message(self, format, *args):
+            # The default line starts with the client's address; keep IPs out of logs.
+            print(f"[{self.log_date_time_string()}] {format % args}", file=sys.stderr, flush=True)
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
@@ -140,6 +149,9 @@ def main(argv=None):
         print(f"Campaign:       {campaign.reference}, open until {campaign.deadline.isoformat()}")
         print(f"Form:           {base}/campaigns/ua-47-22/form")
         print(f"Totals:         {base}/campaigns/ua-47-22/totals (tally every {args.interval:g} s)")
+        limit = runtime.settings().rate_limit_per_minute
+        print(f"Rate limit:     {f'{limit} reports per minute per client and campaign' if limit else 'off'}"
+              " (RATE_LIMIT_PER_MINUTE)")
         print("Ctrl-C stops everything.", flush=True)
         scheduler.start()
         try:
