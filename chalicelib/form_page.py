@@ -1,5 +1,6 @@
 """The supporter's HTML pages: the form, its errors, thank-you, closed and problem pages,
 and the form post that leads from one to the other (for browsers without JavaScript)."""
+import logging
 import uuid
 
 from chalicelib import clock, pages
@@ -12,6 +13,7 @@ from chalicelib.storage import StorageUnavailable
 from chalicelib.tallying import current_totals
 from chalicelib.web import FORM, read_body, report_from_form, source_ip
 
+log = logging.getLogger(__name__)
 _FIELD_LABELS = {"target": "Who did you contact", "actions": "What did you do", "country": "Country",
                  "name": "Name", "contact_email": "Email address", "consent": "Consent"}
 _ACTION_LABELS = {"letter": "Letters", "email": "Emails", "fax": "Faxes", "call": "Phone calls",
@@ -134,6 +136,7 @@ def post_form(store, settings, campaign_id, request):
         return send_again(store.get_campaign(campaign_id), settings, values, error,
                           _rate_limited_message(error))
     except StorageUnavailable:
+        log.warning("storage unavailable", exc_info=True)
         return _busy(store, settings, campaign_id, values)
     except ApiError as error:
         return problem(error)

@@ -84,8 +84,9 @@ def erase_expired(store: TallyStore, settings: Settings, now: datetime) -> Reten
 
 
 def keep_personal_data_out_of_library_logs() -> None:
-    """Never let boto3 and friends log request bodies, whatever the root level."""
+    """Never let boto3 and friends log request bodies, whatever the root level
+    is set to now or later: their own level is pinned to WARNING."""
     for name in _CHATTY_LOGGERS:
         logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < logging.INFO:
-            logger.setLevel(logging.INFO)
+        if logger.level < logging.WARNING:   # NOTSET (0) would follow the root down to DEBUG
+            logger.setLevel(logging.WARNING)

@@ -13,8 +13,9 @@ from chalicelib.storage import TallyStore
 _SETTINGS: Settings | None = None
 _STORE: TallyStore | None = None
 # Bounded retries and timeouts: an API call must finish well inside the
-# function timeout, which the tally job's settle time depends on.
-BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3},
+# function timeout, which the tally job's settle time depends on. Three
+# attempts in all ("max_attempts" would count retries: four attempts).
+BOTO_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3},
                      connect_timeout=2, read_timeout=3)
 
 
