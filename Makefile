@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean package
+.PHONY: run test lint audit load install clean package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,20 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m tools.run_local
 
-test: $(STAMP)
+# ruff (pyflakes, pycodestyle, bandit's S rules; see ruff.toml), then pytest.
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Known vulnerabilities in requirements*.txt (needs PyPI; see tools/audit.py).
+audit: $(STAMP)
+	$(BIN)/python -m tools.audit
+
+# A bounded load run against its own `make run` on loopback (see tools/load.py).
+load: $(STAMP)
+	$(BIN)/python -m tools.load
 
 clean:
 	rm -rf $(VENV) .local tools/node_modules test-artifacts .pytest_cache

@@ -400,7 +400,8 @@ class TallyStore:
             with _TranslateErrors():
                 self._table.update_item(
                     Key={"pk": key_item["pk"], "sk": key_item["sk"]},
-                    UpdateExpression="REMOVE #name, contact_email, contact_email_hash SET personal_data_erased_at = :at",
+                    UpdateExpression=("REMOVE #name, contact_email, contact_email_hash "
+                                      "SET personal_data_erased_at = :at"),
                     ConditionExpression=Attr("pk").exists() & condition,
                     ExpressionAttributeNames={"#name": "name"},
                     ExpressionAttributeValues={":at": clock.format_timestamp(erased_at)})

@@ -115,6 +115,7 @@ def _serve(app_module, port, lock):
             print(f"[{self.log_date_time_string()}] {format % args}", file=sys.stderr, flush=True)
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+        do_TRACE = do_QUERY = _generic_handle   # Chalice answers 405, as for any undeclared method
 
     config = Config.create(chalice_stage="dev", app_name="action-tally", project_dir=str(ROOT),
                            config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
