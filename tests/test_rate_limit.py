@@ -87,6 +87,15 @@ def test_the_window_slides_across_the_minute(client, campaign, limit, fake_clock
     assert all(send(client).status_code == 201 for _ in range(10))
 
 
+def test_the_window_slides_across_midnight_when_the_key_changes(client, campaign, limit, fake_clock):
+    """The previous minute is looked up under the previous day's key."""
+    limit(5)
+    fake_clock.set(START.replace(hour=23, minute=59, second=50))
+    assert all(send(client).status_code == 201 for _ in range(5))
+    fake_clock.advance(seconds=15)          # 00:00:05 the next day: 55/60 of them still count
+    assert send(client).status_code == 429
+
+
 def test_each_client_and_each_campaign_has_its_own_limit(client, campaign, staff_headers, limit, from_ip):
     limit(2)
     client.http.put("/staff/campaigns/ua-99-22", headers=staff_headers, body=json.dumps(campaign_body()))

@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CAMPAIGN = ROOT / "campaigns" / "ua-47-22.json"
 LOCAL_TABLE = "action-tally-local"
+MAX_CHUNKED_BODY = 1024 * 1024   # far above MAX_BODY_BYTES; the app answers 413 above that
 
 
 def _parse_args(argv=None):
@@ -115,6 +116,16 @@ def _serve(app_module, port, lock):
                 self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
                 super()._generic_handle()
 
+        def _parse_payload(self):
+            # API Gateway accepts chunked bodies; http.server would leave the
+            # chunks unread and take them for the next request on the connection.
+            if "chunked" not in (self.headers.get("transfer-encoding") or "").lower():
+                return super()._parse_payload()
+            body, complete = read_chunked(self.rfile, MAX_CHUNKED_BODY)
+            self.close_connection = self.close_connection or not complete
+            headers = {name: value for name, value in self.headers.items() if name.lower() != "transfer-encoding"}
+            return headers, body or None
+
         def log_message(self, format, *args):
             # The default line starts with the client's address; keep IPs out of logs.
             print(f"[{self.log_date_time_string()}] {format % args}", file=sys.stderr, flush=True)
@@ -128,6 +139,29 @@ def _serve(app_module, port, lock):
     server.server.RequestHandlerClass = functools.partial(
         OneAtATimeHandler, app_object=app_module.app, config=config)
     return server
+
+
+def read_chunked(stream, limit):
+    """A chunked request body, and whether it was read to its end.
+
+    Past ``limit`` bytes it stops, returning ``limit + 1`` bytes (so the app
+    answers 413) and False (so the connection is closed).
+    """
+    body = bytearray()
+    while True:
+        try:
+            size = int(stream.readline(1024).split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            return bytes(body), False
+        if size == 0:
+            while stream.readline(1024).strip():   # trailers, up to the blank line
+                pass
+            return bytes(body), True
+        if len(body) + size > limit:
+            body += stream.read(limit + 1 - len(body))
+            return bytes(body), False
+        body += stream.read(size)
+        stream.readline(1024)   # the CRLF after each chunk
 
 
 def _stop_on_sigterm(signum, frame):
