@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.config import Settings
-from chalicelib.reports import contact_email_key, parse_contact_email
+from chalicelib.reports import contact_email, contact_email_key
 from chalicelib.storage import ErasureRecord, TallyStore
 from chalicelib.validation import FieldErrors, reject_unknown
 
@@ -36,9 +36,7 @@ def parse_erasure_request(data) -> str:
         errors.add("body", "must be a JSON object")
         errors.raise_if_any()
     reject_unknown(errors, data, ("contact_email",))
-    email = parse_contact_email(data.get("contact_email"))
-    if email is None:
-        errors.add("contact_email", "is required: the supporter's email address, such as name@example.org")
+    email = contact_email(errors, data, required=True)
     errors.raise_if_any()
     return email
 

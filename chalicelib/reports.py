@@ -59,11 +59,13 @@ def contact_email_key(email: str) -> str:
     return hashlib.sha256(f"contact_email:{normalised}".encode("utf-8")).hexdigest()
 
 
-def parse_contact_email(value) -> str | None:
-    """A stripped email address, or None if ``value`` is not one."""
-    if not isinstance(value, str) or len(value.strip()) > 254 or not _EMAIL.match(value.strip()):
+def contact_email(errors: FieldErrors, data: dict, *, required=False) -> str | None:
+    """The stripped address in ``data["contact_email"]``, or None (and an error if it is not one)."""
+    value = text(errors, data, "contact_email", max_length=254, required=required)
+    if value is not None and not _EMAIL.match(value):
+        errors.add("contact_email", "must be an email address such as name@example.org")
         return None
-    return value.strip()
+    return value
 
 
 def parse_report(data, campaign: Campaign, max_count: int, *, strict_fields=True) -> ReportInput:
@@ -80,14 +82,12 @@ def parse_report(data, campaign: Campaign, max_count: int, *, strict_fields=True
     country = _country(errors, data.get("country"))
     consent = _consent(errors, data.get("consent", False))
     name = text(errors, data, "name", max_length=100, required=False)
-    contact_email = text(errors, data, "contact_email", max_length=254, required=False)
-    if contact_email is not None and not _EMAIL.match(contact_email):
-        errors.add("contact_email", "must be an email address such as name@example.org")
-    for field, value in (("contact_email", contact_email), ("name", name)):
+    email = contact_email(errors, data)
+    for field, value in (("contact_email", email), ("name", name)):
         if value is not None and consent is False and field not in errors:
             errors.add(field, "can only be kept if you tick the consent box; tick it or leave this blank")
     errors.raise_if_any()
-    return ReportInput(submission_id, actions, targets, country, name, contact_email, consent)
+    return ReportInput(submission_id, actions, targets, country, name, email, consent)
 
 
 def parse_submission_id(value) -> str | None:

@@ -54,3 +54,20 @@ def test_every_error_answer_uses_the_error_shape():
                     continue
                 schema = response["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+
+
+def test_patterns_match_whole_values_as_the_document_says():
+    """Python's ``$`` also matches before a final newline; the document's patterns do not."""
+    from chalicelib.campaigns import parse_campaign, validate_campaign_id
+    from chalicelib.errors import ValidationFailed
+    from tests.conftest import START, campaign_body
+
+    assert "campaign_id" in validate_campaign_id("ua-47-22\n").errors
+    for field, value in (("languages", ["en\n"]), ("letter_language", "es\n"),
+                         ("targets", [{"id": "governor\n", "name": "A"}])):
+        try:
+            parse_campaign("ua-47-22", campaign_body(**{field: value}), START)
+        except ValidationFailed as error:
+            assert any(name.startswith(field) for name in error.fields), error.fields
+        else:
+            raise AssertionError(f"{field}={value!r} was accepted")
