@@ -1,6 +1,5 @@
 """Shared fixtures: a moto-backed table, a movable clock, the Chalice test client."""
 import json
-import os
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
