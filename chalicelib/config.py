@@ -45,7 +45,8 @@ def _int(environ, name, default, minimum=0):
 def _topic_arn(environ):
     arn = environ.get("TOTALS_TOPIC_ARN") or None
     if arn and not (arn.startswith("arn:") and len(arn.split(":")) == 6):
-        raise ValueError(f"TOTALS_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got {arn}")
+        raise ValueError("TOTALS_TOPIC_ARN must be an SNS topic ARN "
+                         f"(arn:aws:sns:<region>:<account>:<name>), got {arn}")
     return arn
 
 

@@ -84,7 +84,7 @@ def test_both_formats_ship_the_same_zip(packaged):
 @pytest.mark.parametrize("stage", STAGES)
 def test_cfn_lint_passes_on_the_sam_template(packaged, stage):
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    result = subprocess.run([str(cfn_lint), str(packaged[stage]["sam"] / "sam.json")],
+    result = subprocess.run([str(cfn_lint), str(packaged[stage]["sam"] / "sam.json")],  # noqa: S603
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -184,7 +184,8 @@ def test_both_formats_put_the_gateway_responses_on_the_rest_api(packaged, stage)
         assert in_terraform[kind]["statusCode"] == str(response["StatusCode"])
         assert in_terraform[kind]["responseTemplates"] == response["ResponseTemplates"]
         assert in_terraform[kind]["responseParameters"] == {
-            f"gatewayresponse.header.{name}": value for name, value in response["ResponseParameters"]["Headers"].items()}
+            f"gatewayresponse.header.{name}": value
+            for name, value in response["ResponseParameters"]["Headers"].items()}
         # Terraform would read these as its own template syntax inside the body
         assert "${" not in json.dumps(in_terraform[kind]) and "%{" not in json.dumps(in_terraform[kind])
     # a changed body is deployed: Chalice's deployment is keyed on the body the override replaces

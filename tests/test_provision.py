@@ -22,7 +22,8 @@ def test_resources_are_made_complete_and_a_second_run_changes_nothing(aws_enviro
         assert table["SSEDescription"]["SSEType"] == "KMS"
         assert table["BillingModeSummary"]["BillingMode"] == TABLE_DEFINITION["BillingMode"]
         assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"] + table["LocalSecondaryIndexes"]} == {
-            i["IndexName"] for i in TABLE_DEFINITION["GlobalSecondaryIndexes"] + TABLE_DEFINITION["LocalSecondaryIndexes"]}
+            i["IndexName"]
+            for i in TABLE_DEFINITION["GlobalSecondaryIndexes"] + TABLE_DEFINITION["LocalSecondaryIndexes"]}
         backups = dynamodb.describe_continuous_backups(TableName="action-tally-prod")
         assert backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
             "PointInTimeRecoveryStatus"] == "ENABLED"

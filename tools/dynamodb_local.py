@@ -262,7 +262,8 @@ class DynamoDBLocal:
         self.startup_seconds = time.monotonic() - started
 
     def _command(self, jar: Path, port: int) -> list[str]:
-        assert self._tmp_dir is not None
+        if self._tmp_dir is None:
+            raise DynamoDBLocalError("no temporary directory: start() sets it up")
         if self.db_path is None:
             storage = ["-inMemory"]
         else:
