@@ -5,6 +5,7 @@ import yaml
 from openapi_spec_validator import validate
 
 import app as application
+from chalicelib import staff_sessions
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
@@ -29,15 +30,33 @@ def test_every_route_is_documented_and_every_documented_route_exists():
     assert documented - routes == set(), "openapi.yaml names routes the app does not have"
 
 
-def test_staff_routes_require_the_staff_token_and_public_ones_do_not():
-    for path, item in document()["paths"].items():
+SCHEMES = {"staff_token": "staffToken", "staff_session": "staffSession"}   # app.py's authorizers
+
+
+def _scheme(path):
+    """What the document must ask for: the dashboard a session cookie, the staff API a token."""
+    if path == "/staff/login":
+        return None
+    if path == "/staff/logout" or path == "/staff/dashboard" or path.startswith("/staff/dashboard/"):
+        return "staffSession"
+    return "staffToken" if path.startswith("/staff/") else None
+
+
+def test_staff_routes_require_the_staff_token_or_session_and_public_ones_do_not():
+    spec = document()
+    for path, item in spec["paths"].items():
         for method, operation in item.items():
             if method not in METHODS:
                 continue
-            secured = operation.get("security") == [{"staffToken": []}]
-            assert secured == path.startswith("/staff/"), (method, path)
-            if secured:
+            scheme = _scheme(path)
+            assert operation.get("security") == ([{scheme: []}] if scheme else None), (method, path)
+            if scheme:
                 assert "401" in operation["responses"], (method, path)
+            authorizer = application.app.routes[path][method.upper()].authorizer
+            if authorizer is not None:
+                assert SCHEMES[authorizer.name] == scheme, (method, path)
+    session = spec["components"]["securitySchemes"]["staffSession"]
+    assert session == {**session, "type": "apiKey", "in": "cookie", "name": staff_sessions.COOKIE}
 
 
 def test_every_error_answer_uses_the_error_shape():
