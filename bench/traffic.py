@@ -1,0 +1,98 @@
+"""Supporters' requests as they arrive: new reports, replays (double clicks, retries) and
+mistakes, as JSON or as the HTML form posts them. Seeded, so every run sends the same."""
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from chalicelib.reports import ReportInput
+
+JSON = {"Content-Type": "application/json"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_ACTIONS = (("letter", 5), ("email", 4), ("tweet", 3), ("call", 1), ("fax", 1))
+_COUNTRIES = ("MX", "VE", "ES", "AR", "CO", "US", "GB", "FR", "DE", "CL", "PE", "BR", "CA", "IT",
+              "NL", "BE", "CH", "SE", "AU", "JP")
+_NAMES = ("Ana", "Luis", "María José", "Kwame", "Siobhán", "Mehmet", "Olga", "Chen Wei")
+
+
+@dataclass(frozen=True)
+class Request:
+    kind: str        # "json new", "form replay", "json invalid", ...
+    path: str
+    headers: dict
+    body: str
+
+
+class Supporters:
+    """Makes report bodies like real supporters send them, reproducibly."""
+
+    def __init__(self, seed=47):
+        self.rng = random.Random(seed)
+
+    def submission_id(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def report(self) -> dict:
+        rng = self.rng
+        kinds = rng.sample([a for a, _ in _ACTIONS], k=rng.choice((1, 1, 2, 2, 3)),
+                           counts=[w for _, w in _ACTIONS])
+        body = {"submission_id": self.submission_id(),
+                "actions": {action: rng.randint(1, 4) for action in kinds},
+                "targets": rng.choice((["governor"], ["ambassador"], ["governor", "ambassador"])),
+                "country": rng.choice(_COUNTRIES) if rng.random() < 0.9 else ""}
+        if rng.random() < 0.15:
+            name = rng.choice(_NAMES)
+            body.update(name=name, contact_email=f"{name.split()[0].lower()}@example.org", consent=True)
+        return body
+
+    def report_input(self) -> ReportInput:
+        """A validated report, for seeding the table straight through the storage layer."""
+        body = self.report()
+        return ReportInput(body["submission_id"], body["actions"], tuple(sorted(set(body["targets"]))),
+                           body["country"] or "ZZ", body.get("name"), body.get("contact_email"),
+                           body.get("consent", False))
+
+
+def encode(body: dict, form: bool) -> str:
+    """The request body as the JSON API or the HTML form sends it."""
+    if not form:
+        return json.dumps(body)
+    fields = [("submission_id", body["submission_id"])]
+    fields += [(f"action_{action}", str(count)) for action, count in body["actions"].items()]
+    fields += [("target", target) for target in body["targets"]]
+    fields += [("country", body["country"])]
+    fields += [(name, body[name]) for name in ("name", "contact_email") if name in body]
+    if body.get("consent"):
+        fields.append(("consent", "yes"))
+    return urlencode(fields)
+
+
+def stream(campaign_id, accepted, *, replay_share=0.07, invalid_share=0.02, form_share=0.3, seed=47):
+    """Requests until ``accepted`` new reports have been sent, with replays and mistakes mixed in.
+
+    A replay resends an earlier report exactly as it was first sent (same id,
+    same body, same channel), as a double click or a client retry does.
+    """
+    supporters = Supporters(seed)
+    rng = supporters.rng
+    path = f"/campaigns/{campaign_id}/reports"
+    sent, new = [], 0
+    while new < accepted:
+        roll = rng.random()
+        if roll < replay_share and sent:
+            first = rng.choice(sent)
+            yield Request(first.kind.replace("new", "replay"), path, first.headers, first.body)
+        elif roll < replay_share + invalid_share:
+            body = supporters.report()
+            body["actions"] = {"letter": 99}   # over the cap: 422, nothing stored
+            form = rng.random() < form_share
+            yield Request(("form" if form else "json") + " invalid", path, FORM if form else JSON,
+                          encode(body, form))
+        else:
+            form = rng.random() < form_share
+            request = Request(("form" if form else "json") + " new", path, FORM if form else JSON,
+                              encode(supporters.report(), form))
+            sent.append(request)
+            new += 1
+            yield request

@@ -1,0 +1,206 @@
+"""Sections 1, 2 and 6: request units per report through the whole app, the scheduler's and
+readers' units, and the form page, on one campaign in moto.
+
+Every request goes through the real path: ``chalice.test.Client`` builds an API
+Gateway event, the app parses, validates, checks idempotency, stores and
+answers. Time is synthetic (reports arrive at ``rate`` per second) so that the
+scheduled tally runs once a minute as it would, and the campaign closes at its
+real deadline; nothing else is faked.
+"""
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from chalice.test import Client
+
+from bench import page_weight, traffic
+from bench.meter import RequestUnitMeter
+from bench.world import CAMPAIGN, moto_world, open_seed_campaign
+from chalicelib import clock, runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+START = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
+INTAKE = ("json new", "form new", "json replay", "form replay", "json invalid", "form invalid")
+FLOOR_WRU = 1.0   # one item, written once
+
+
+class SyntheticClock:
+    """``chalicelib.clock.now`` for the run: moved by hand, never by the wall clock."""
+
+    def __init__(self, moment=START):
+        self.moment = moment
+
+    def __call__(self):
+        return self.moment
+
+    def advance(self, seconds):
+        self.moment += timedelta(seconds=seconds)
+
+
+@contextmanager
+def synthetic_time(moment=START):
+    real, fake = clock.now, SyntheticClock(moment)
+    clock.now = fake
+    try:
+        yield fake
+    finally:
+        clock.now = real
+
+
+def run(accepted=10_000, rate=20.0):
+    """All figures of sections 1, 2 and 6 from one campaign that receives ``accepted`` reports."""
+    with moto_world() as world, synthetic_time() as now:
+        meter = RequestUnitMeter(peek=world.client())
+        world.instrument(meter)
+        with meter.measuring("setup"):
+            open_seed_campaign(now=now())
+        with Client(_app(), stage_name="dev", project_dir=str(ROOT)) as client:
+            observed = {"wall": Counter(), "bytes": Counter()}
+            statuses, runs = _send(client, meter, now, accepted, rate, observed)
+            runs += _settle(client, meter, now)
+            reads = _reads(client, meter)
+            page = page_weight.measure(client, f"/campaigns/{CAMPAIGN}/form")
+            views = _views(client, meter, observed)
+            final = _close(client, meter, now)
+        return _summary(meter, accepted, statuses, runs, reads, page, final, observed, views)
+
+
+def _app():
+    import app
+
+    return app.app
+
+
+def _tally(client):
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
+                                            resources=["arn:aws:events:us-east-1:1:rule/tally"])
+    client.lambda_.invoke("tally", event)
+
+
+def _timed(client, meter, observed, bucket, method, path, **kwargs):
+    with meter.measuring(bucket):
+        started = time.perf_counter()
+        response = getattr(client.http, method)(path, **kwargs)
+        observed["wall"][bucket] += time.perf_counter() - started
+    observed["bytes"][bucket] += len(response.body)
+    return response
+
+
+def _send(client, meter, now, accepted, rate, observed):
+    """The stream of supporters' requests, with the scheduled tally once a synthetic minute."""
+    statuses, runs = {}, 0
+    minute = now().replace(second=0, microsecond=0)
+    for request in traffic.stream(CAMPAIGN, accepted):
+        now.advance(1 / rate)
+        if now() - minute >= timedelta(minutes=1):
+            minute += timedelta(minutes=1)
+            with meter.measuring("tally"):
+                _tally(client)
+            runs += 1
+        response = _timed(client, meter, observed, request.kind, "post", request.path,
+                          headers=request.headers, body=request.body)
+        statuses.setdefault(request.kind, {}).setdefault(response.status_code, 0)
+        statuses[request.kind][response.status_code] += 1
+    return statuses, runs
+
+
+def _settle(client, meter, now):
+    """Runs after the last report: one that folds what is left, then an idle one (the fixed cost)."""
+    now.advance(runtime.settings().settle_seconds + 1)
+    with meter.measuring("tally"):
+        _tally(client)
+    now.advance(runtime.settings().tally_interval_seconds)
+    with meter.measuring("tally idle"):
+        _tally(client)
+    return 1
+
+
+def _reads(client, meter, repeats=10):
+    with meter.measuring("totals read"):
+        for _ in range(repeats):
+            client.http.get(f"/campaigns/{CAMPAIGN}/totals")
+    return repeats
+
+
+def _views(client, meter, observed, repeats=20):
+    for _ in range(repeats):
+        _timed(client, meter, observed, "form page", "get", f"/campaigns/{CAMPAIGN}/form")
+    return repeats
+
+
+def _close(client, meter, now):
+    campaign = runtime.store().get_campaign(CAMPAIGN)
+    now.moment = campaign.closes_at + timedelta(seconds=runtime.settings().settle_seconds + 1)
+    with meter.measuring("close"):
+        _tally(client)
+    return client.http.get(f"/campaigns/{CAMPAIGN}/totals").json_body
+
+
+def _per(totals, n):
+    return {key: (value / n if isinstance(value, (int, float)) else {k: v / n for k, v in value.items()})
+            for key, value in totals.items() if not key.endswith("_seconds")}
+
+
+def _client_ms(meter, observed, bucket, n):
+    """Milliseconds per request this process spent (the meter's own work and moto's taken out)."""
+    return (observed["wall"][bucket] - meter.backend[bucket] - meter.overhead[bucket]) / n * 1000
+
+
+def _summary(meter, accepted, statuses, runs, reads, page, final, observed, views):
+    requests = {kind: sum(codes.values()) for kind, codes in statuses.items()}
+    per_kind = {kind: {"requests": n, "statuses": statuses[kind], **_per(meter.totals(kind), n),
+                       "client_ms": _client_ms(meter, observed, kind, n),
+                       "response_bytes": observed["bytes"][kind] / n}
+                for kind, n in requests.items()}
+    intake = _sum_totals(meter, [kind for kind in INTAKE if kind in requests])
+    lines = _lines(meter, [kind for kind in INTAKE if kind in requests], accepted)
+    tally, idle = meter.totals("tally"), meter.totals("tally idle")
+    variable_rru = (tally["rru"] - runs * idle["rru"]) / accepted
+    close = meter.totals("close")
+    report_sizes = meter.sizes.get("PutItem REPORTS/*", [0])
+    return {
+        "reports_accepted": accepted,
+        "requests": requests,
+        "replays": sum(n for kind, n in requests.items() if "replay" in kind),
+        "per_kind": per_kind,
+        "per_accepted_report": {**_per(intake, accepted), "floor_wru": FLOOR_WRU, "lines": lines},
+        "report_item_bytes_mean": sum(report_sizes) / len(report_sizes),
+        "report_item_bytes_max": max(report_sizes),
+        "stored_bytes_per_report": sum(meter.totals(k)["stored_bytes"] for k in ("json new", "form new"))
+        / accepted,
+        "scheduler": {
+            "runs": runs, "fixed_per_run": _per(idle, 1), "operations_per_idle_run": meter.operations("tally idle"),
+            "variable_rru_per_report": variable_rru, "wru_per_run": tally["wru_with_indexes"] / runs,
+        },
+        "totals_read": {**_per(meter.totals("totals read"), reads), "lines": _lines(meter, ["totals read"], reads)},
+        "form_page_view": {**_per(meter.totals("form page"), views),
+                           "client_ms": _client_ms(meter, observed, "form page", views),
+                           "response_bytes": observed["bytes"]["form page"] / views},
+        "close": {**_per(close, accepted), "lines": _lines(meter, ["close"], accepted),
+                  "final_reports": final.get("reports"), "final": final.get("final"),
+                  "exact": final.get("reports") == accepted and final.get("final") is True},
+        "page": page,
+    }
+
+
+def _sum_totals(meter, buckets):
+    total = {"calls": 0, "wru_table": 0, "wru_indexes": {}, "wru_with_indexes": 0, "rru": 0, "stored_bytes": 0}
+    for bucket in buckets:
+        part = meter.totals(bucket)
+        for key in ("calls", "wru_table", "wru_with_indexes", "rru", "stored_bytes"):
+            total[key] += part[key]
+        for name, value in part["wru_indexes"].items():
+            total["wru_indexes"][name] = total["wru_indexes"].get(name, 0) + value
+    return total
+
+
+def _lines(meter, buckets, n):
+    """Units per line, summed over ``buckets`` and divided by ``n``: what each kind of call costs."""
+    summed = {}
+    for bucket in buckets:
+        for unit, line, value in meter.lines(bucket):
+            summed[(unit, line)] = summed.get((unit, line), 0) + value
+    return [{"unit": unit, "line": line, "per": value / n}
+            for (unit, line), value in sorted(summed.items(), key=lambda kv: (kv[0][0], -kv[1]))]
