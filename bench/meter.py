@@ -22,7 +22,9 @@ from bench import billing
 
 _SEGMENT = re.compile(r"^[A-Z][A-Z_]*$")
 _PLACEHOLDER = re.compile(r"[:#][A-Za-z0-9_]+")
+_CREATE_ONLY = re.compile(r"^\s*attribute_not_exists\s*\(\s*([#\w]+)\s*\)\s*$")
 _STATE = "bench.meter"
+_UNSEEN = object()
 
 
 def item_kind(item: dict, keys=("pk", "sk")) -> str:
@@ -153,6 +155,8 @@ class RequestUnitMeter:
 
     def _items_before(self, operation, request):
         if operation == "PutItem":
+            if self._creates_only(request):
+                return _UNSEEN   # no item before if it succeeds; DynamoDB or a peek says which if not
             return self._peek_item(request["TableName"], self._shape(request["TableName"]).key_of(request["Item"]))
         if operation in ("UpdateItem", "DeleteItem"):
             return self._peek_item(request["TableName"], request["Key"])
@@ -162,6 +166,14 @@ class RequestUnitMeter:
         if operation == "TransactWriteItems":
             return [self._peek_item(*self._action_key(action)) for action in request["TransactItems"]]
         return None
+
+    def _creates_only(self, request):
+        """True if the put's condition is ``attribute_not_exists`` on a key attribute."""
+        match = _CREATE_ONLY.match(request.get("ConditionExpression", ""))
+        if not match:
+            return False
+        name = request.get("ExpressionAttributeNames", {}).get(match.group(1), match.group(1))
+        return name in self._shape(request["TableName"]).keys
 
     def _write_key(self, table, write):
         if "PutRequest" in write:
@@ -194,10 +206,13 @@ class RequestUnitMeter:
         if after is not None and after != before:
             self.sizes.setdefault(line, []).append(billing.item_size(after))
 
-    def _bill_PutItem(self, bucket, request, _body, error, before):
+    def _bill_PutItem(self, bucket, request, body, error, before):
         if error not in (None, "ConditionalCheckFailedException"):
             return   # throttled or invalid: not billed
         item = request["Item"]
+        if before is _UNSEEN:   # a create-only put: nothing was there, or the condition failed unchanged
+            before = None if error is None else body.get("Item") or self._peek_item(
+                request["TableName"], self._shape(request["TableName"]).key_of(item))
         after = item if error is None else before
         self._write(bucket, request["TableName"], "PutItem", before, after, attempted=item)
 

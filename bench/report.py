@@ -65,7 +65,7 @@ def _overhead(overhead):
 
 
 def _close(close):
-    rows = [(f"close {_n(r['reports'])} reports", f"{_n(r['seconds'])} s",
+    rows = [(f"close {_n(r['reports'])} reports ({close['backend']})", f"{_n(r['seconds'])} s",
              f"{_n(r['rru'])} RRU ({_n(r['rru_per_report'], 3)}/report), {_n(r['client_us_per_report'], 0)} us/report "
              f"here, exact: {r['exact']}") for r in close["sizes"]]
     rows.append(("fitted growth (log-log slope)",

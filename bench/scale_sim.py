@@ -157,9 +157,47 @@ def run(results: dict | None = None, rate=10_000) -> dict:
     }
 
 
+def _markdown(headers, rows):
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def markdown(figures: dict) -> str:
+    """The tables of docs/scale.md."""
+    inputs = figures["inputs"]
+    shard_rows = [(r["shards"], f"{r['mean_wru_per_shard_second']:,.0f}", f"{r['simulated_peak_wru']:,.0f}",
+                   f"{r['p_shard_second_over_limit']:.1e}", f"{r['throttled_shard_seconds_per_hour']:.2g}")
+                  for r in figures["shard_load"]]
+    hot_rows = [(r["item"], r["cache_seconds"] or "none", "strong" if r["consistent"] else "eventual",
+                 f"{r['reads_per_second']:,.0f}", f"{r['rru_per_second']:,.0f}", f"{r['share_of_partition']:.0%}")
+                for r in figures["hot_items"]["rows"]]
+    setups = [k for k in figures["recount"][0] if k != "reports"]
+    recount_rows = [(f"{r['reports']:,}", *(_seconds(r[k]) for k in setups)) for r in figures["recount"]]
+    fold = figures["fold_per_run"]
+    return "\n\n".join([
+        "Inputs: " + ", ".join(f"{k} = {v:,.4g}" if isinstance(v, float) else f"{k} = {v}"
+                                for k, v in inputs.items()),
+        f"Write units per shard at {figures['rate']:,} reports/s:",
+        _markdown(["shards", "mean WRU/s per shard", "simulated peak WRU/s (30 s)", "P(shard-second > 1,000)",
+                   "throttled shard-seconds per hour"], shard_rows),
+        "Shards needed: " + ", ".join(f"{float(rate):,.0f}/s → {n}" for rate, n in figures["shards_needed"].items()),
+        f"Hot items at {figures['rate']:,} reports/s (Lambda concurrency {figures['hot_items']['concurrency']:,.0f}):",
+        _markdown(["item", "cache (s)", "read", "reads/s", "RRU/s", "of one partition"], hot_rows),
+        "Close (recount) time:",
+        _markdown(["reports", *setups], recount_rows),
+        f"One provisional tally run at {figures['rate']:,}/s reads {fold['items_read']:,} items: "
+        + ", ".join(f"{k}: {_seconds(v)}" for k, v in fold.items() if k != "items_read"),
+    ])
+
+
+def _seconds(value):
+    return f"{value:,.1f} s" if value < 10 else f"{value:,.0f} s"
+
+
 def main():
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else None
-    print(json.dumps(run(results), indent=1))
+    print(markdown(run(results)))
 
 
 if __name__ == "__main__":
