@@ -76,7 +76,8 @@ def _close(close):
 
 def _cold(cold, package):
     rows = [("import app (median)", f"{_n(cold['app_import_ms'], 0)} ms",
-             f"bare 'import chalice, boto3': {_n(cold['bare_import_ms'], 0)} ms; +{_n(cold['extra_import_ms'], 0)} ms"),
+             f"bare 'import chalice, boto3': {_n(cold['bare_import_ms'], 0)} ms; +{_n(cold['extra_import_ms'], 0)} ms "
+             f"(fastest: {_n(cold['app_import_ms_min'], 0)} vs {_n(cold['bare_import_ms_min'], 0)} ms)"),
             ("fresh process, import app", f"{_n(cold['app_process_ms'], 0)} ms",
              f"bare {_n(cold['bare_process_ms'], 0)} ms, empty {_n(cold['empty_process_ms'], 0)} ms, {cold['runs']} runs"),
             ("own time by package", ", ".join(f"{k} {v}" for k, v in list(cold["app_ms_by_package"].items())[:5]), "ms")]

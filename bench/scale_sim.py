@@ -44,7 +44,7 @@ def poisson_tail(mean: float, limit: float) -> float:
 
 
 def shard_load(rate=10_000, shard_counts=(4, 8, 16, 20, 24, 32, 48, 64), wru_per_report=2.0,
-               seconds=30, seed=10):
+               seconds=10, seed=10):
     """Write units per shard per second at ``rate`` reports a second.
 
     Simulated: ``seconds`` of real submission ids (random UUIDs) hashed by the
@@ -179,7 +179,7 @@ def markdown(figures: dict) -> str:
         "Inputs: " + ", ".join(f"{k} = {v:,.4g}" if isinstance(v, float) else f"{k} = {v}"
                                 for k, v in inputs.items()),
         f"Write units per shard at {figures['rate']:,} reports/s:",
-        _markdown(["shards", "mean WRU/s per shard", "simulated peak WRU/s (30 s)", "P(shard-second > 1,000)",
+        _markdown(["shards", "mean WRU/s per shard", "simulated peak WRU/s (10 s)", "P(shard-second > 1,000)",
                    "throttled shard-seconds per hour"], shard_rows),
         "Shards needed: " + ", ".join(f"{float(rate):,.0f}/s → {n}" for rate, n in figures["shards_needed"].items()),
         f"Hot items at {figures['rate']:,} reports/s (Lambda concurrency {figures['hot_items']['concurrency']:,.0f}):",

@@ -49,9 +49,9 @@ def synthetic_time(moment=START):
         clock.now = real
 
 
-def run(accepted=10_000, rate=20.0):
+def run(accepted=10_000, rate=20.0, world=moto_world):
     """All figures of sections 1, 2 and 6 from one campaign that receives ``accepted`` reports."""
-    with moto_world() as world, synthetic_time() as now:
+    with world() as world, synthetic_time() as now:
         meter = RequestUnitMeter(peek=world.client())
         world.instrument(meter)
         with meter.measuring("setup"):
