@@ -51,9 +51,9 @@ def synthetic_time(moment=START):
 
 def run(accepted=10_000, rate=20.0, world=moto_world):
     """All figures of sections 1, 2 and 6 from one campaign that receives ``accepted`` reports."""
-    with world() as world, synthetic_time() as now:
-        meter = RequestUnitMeter(peek=world.client())
-        world.instrument(meter)
+    with world() as place, synthetic_time() as now:
+        meter = RequestUnitMeter(peek=place.client())
+        place.instrument(meter)
         with meter.measuring("setup"):
             open_seed_campaign(now=now())
         with Client(_app(), stage_name="dev", project_dir=str(ROOT)) as client:
