@@ -12,14 +12,17 @@ Local) answering, which on AWS is a network round trip instead.
 import json
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from chalice.test import Client
 
 from bench import bare_app
 from bench.meter import RequestUnitMeter
-from bench.traffic import JSON, Supporters
+from bench.traffic import JSON, Supporters, from_address
+from bench.units import FILL_SECONDS
 from bench.world import CAMPAIGN, moto_world, open_seed_campaign
+from chalicelib import abuse, clock, runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 _PATH = f"/campaigns/{CAMPAIGN}/reports"
@@ -40,12 +43,12 @@ def run(requests=2000, block=100, warmup=50, world=moto_world):
             sides = {"app": app_client, "bare": bare_client}
             for name, client in sides.items():
                 with timer.measuring(f"warm-up {name}"):
-                    _post_all(client, [json.dumps(supporters.report()) for _ in range(warmup)])
+                    _post_all(client, _bodies(supporters, warmup))
             elapsed, sent, failed = Counter(), Counter(), Counter()
             for round_number in range(max(1, requests // block)):
                 order = ("app", "bare") if round_number % 2 == 0 else ("bare", "app")
                 for name in order:
-                    bodies = [json.dumps(supporters.report()) for _ in range(block)]
+                    bodies = _bodies(supporters, block)
                     with timer.measuring(name):
                         started = time.perf_counter()
                         failed[name] += _post_all(sides[name], bodies)
@@ -54,11 +57,18 @@ def run(requests=2000, block=100, warmup=50, world=moto_world):
         return _summary(place.backend, timer, elapsed, sent, failed)
 
 
+def _bodies(supporters, n):
+    """New reports as supporters send them: the form token their page carried, their own address."""
+    token = abuse.issue_form_token(runtime.settings(), CAMPAIGN, clock.now() - timedelta(seconds=FILL_SECONDS))
+    return [(json.dumps({**supporters.report(), "form_token": token}), supporters.address()) for _ in range(n)]
+
+
 def _post_all(client, bodies):
     failures = 0
-    for body in bodies:
-        if client.http.post(_PATH, headers=JSON, body=body).status_code != 201:
-            failures += 1
+    for body, address in bodies:
+        with from_address(address):
+            if client.http.post(_PATH, headers=JSON, body=body).status_code != 201:
+                failures += 1
     return failures
 
 

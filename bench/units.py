@@ -18,11 +18,13 @@ from chalice.test import Client
 from bench import page_weight, traffic
 from bench.meter import RequestUnitMeter
 from bench.world import CAMPAIGN, moto_world, open_seed_campaign
-from chalicelib import clock, runtime
+from chalicelib import abuse, clock, runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
-INTAKE = ("json new", "form new", "json replay", "form replay", "json invalid", "form invalid")
+INTAKE = ("json new", "form new", "json replay", "form replay", "json invalid", "form invalid",
+          "json flagged", "form flagged")
+FILL_SECONDS = 45   # how long a supporter takes between the page and sending it
 FLOOR_WRU = 1.0   # one item, written once
 
 
@@ -79,8 +81,8 @@ def _tally(client):
     client.lambda_.invoke("tally", event)
 
 
-def _timed(client, meter, observed, bucket, method, path, **kwargs):
-    with meter.measuring(bucket):
+def _timed(client, meter, observed, bucket, method, path, source_ip="127.0.0.1", **kwargs):
+    with meter.measuring(bucket), traffic.from_address(source_ip):
         started = time.perf_counter()
         response = getattr(client.http, method)(path, **kwargs)
         observed["wall"][bucket] += time.perf_counter() - started
@@ -92,14 +94,17 @@ def _send(client, meter, now, accepted, rate, observed):
     """The stream of supporters' requests, with the scheduled tally once a synthetic minute."""
     statuses, runs = {}, 0
     minute = now().replace(second=0, microsecond=0)
-    for request in traffic.stream(CAMPAIGN, accepted):
+    def token():   # what the supporter's form page carried, served FILL_SECONDS ago
+        return abuse.issue_form_token(runtime.settings(), CAMPAIGN, now() - timedelta(seconds=FILL_SECONDS))
+
+    for request in traffic.stream(CAMPAIGN, accepted, token=token):
         now.advance(1 / rate)
         if now() - minute >= timedelta(minutes=1):
             minute += timedelta(minutes=1)
             with meter.measuring("tally"):
                 _tally(client)
             runs += 1
-        response = _timed(client, meter, observed, request.kind, "post", request.path,
+        response = _timed(client, meter, observed, request.kind, "post", request.path, request.source_ip,
                           headers=request.headers, body=request.body)
         statuses.setdefault(request.kind, {}).setdefault(response.status_code, 0)
         statuses[request.kind][response.status_code] += 1
@@ -164,6 +169,7 @@ def _summary(meter, accepted, statuses, runs, reads, page, final, observed, view
         "reports_accepted": accepted,
         "requests": requests,
         "replays": sum(n for kind, n in requests.items() if "replay" in kind),
+        "flagged": sum(n for kind, n in requests.items() if "flagged" in kind),
         "per_kind": per_kind,
         "per_accepted_report": {**_per(intake, accepted), "floor_wru": FLOOR_WRU, "lines": lines},
         "report_item_bytes_mean": sum(report_sizes) / len(report_sizes),

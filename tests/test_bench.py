@@ -95,9 +95,10 @@ def test_a_tiny_intake_run_counts_every_request_and_closes_exactly():
     lines = {(line["unit"], line["line"]): line["per"] for line in per["lines"]}
     assert results["reports_accepted"] == 50 and results["close"]["exact"]
     assert sum(results["requests"].values()) == sum(k["requests"] for k in results["per_kind"].values())
-    # Every accepted report is one item (at least the floor) and one LSI entry; replays add writes, not entries.
+    # Every stored report (accepted or flagged) is one item and one LSI entry; replays add writes, not entries.
     assert lines[("WRU", "PutItem REPORTS/*")] >= per["floor_wru"]
-    assert lines[("WRU index", "reports_by_received (LSI) <- PutItem REPORTS/*")] == 1.0
+    entries = lines[("WRU index", "reports_by_received (LSI) <- PutItem REPORTS/*")] * 50
+    assert entries == pytest.approx(50 + results["flagged"])
     assert all(kind["wru_table"] >= 1 for name, kind in results["per_kind"].items() if "replay" in name)
     assert results["page"]["status"] == 200 and results["page"]["requests"] >= 1
     figures = cost.per_million_reports(results)
