@@ -24,8 +24,8 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 def _arguments(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--reports", type=int, default=10_000, help="accepted reports for sections 1-2 (10,000)")
-    parser.add_argument("--overhead-reports", type=int, default=1_500,
-                        help="reports through each of the app and the bare route (1,500)")
+    parser.add_argument("--overhead-reports", type=int, default=1_000,
+                        help="reports through each of the app and the bare route (1,000)")
     parser.add_argument("--close-sizes", default="1000,10000,100000", help="campaign sizes to close")
     parser.add_argument("--import-runs", type=int, default=7, help="fresh interpreters per import measurement")
     parser.add_argument("--skip-package", action="store_true", help="do not run chalice package")

@@ -7,11 +7,13 @@ which fresh ids pass anyway. The close itself is
 :func:`chalicelib.tallying.close_campaign`, metered, and timed minus the
 meter's own work.
 """
+import io
 import math
 import shutil
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stdout
 from datetime import timedelta
 
 from bench.meter import RequestUnitMeter
@@ -43,7 +45,7 @@ def default_world():
 
 def run(sizes=(1_000, 10_000, 100_000), world=None):
     """Seconds, units and exactness of closing a campaign of each size."""
-    with (world or default_world())() as place, synthetic_time() as now:
+    with (world or default_world())() as place, synthetic_time() as now, redirect_stdout(io.StringIO()):
         meter = RequestUnitMeter(peek=place.client())
         place.instrument(meter)
         store = TallyStore(place.table())

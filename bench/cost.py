@@ -30,6 +30,7 @@ def per_million_reports(units: dict) -> dict:
     gb_seconds = sum(kind["requests"] * lambda_ms(kind["client_ms"], kind["calls"]) / 1000
                      for kind in kinds.values()) / accepted * prices.LAMBDA_MEMORY_MB / 1024
     sent_bytes = sum(kind["requests"] * kind["response_bytes"] for kind in kinds.values()) / accepted
+    logged_bytes = sum(kind["requests"] * kind.get("log_bytes", 0) for kind in kinds.values()) / accepted
     intake = units["per_accepted_report"]
     rru = intake["rru"] + units["scheduler"]["variable_rru_per_report"] + units["close"]["rru"]
     view = units["form_page_view"]
@@ -42,6 +43,7 @@ def per_million_reports(units: dict) -> dict:
         "DynamoDB reads (intake, tally, close)": rru * p["dynamodb_per_million_rru"],
         "DynamoDB storage, per month kept": intake["stored_bytes"] * MILLION / GB * p["dynamodb_per_gb_month"],
         "Data transfer out, report answers": sent_bytes * MILLION / GB * p["data_transfer_out_per_gb"],
+        "CloudWatch Logs, the app's log lines": logged_bytes * MILLION / GB * p["cloudwatch_logs_per_gb_ingested"],
     }
     views = {
         "API Gateway REST, form page": p["api_gateway_rest_per_million_requests"],
@@ -49,6 +51,7 @@ def per_million_reports(units: dict) -> dict:
                                                   * prices.LAMBDA_MEMORY_MB / 1024 * MILLION * p["lambda_per_gb_second"]),
         "DynamoDB reads, form page": view["rru"] * p["dynamodb_per_million_rru"],
         "Data transfer out, form page": view["response_bytes"] * MILLION / GB * p["data_transfer_out_per_gb"],
+        "CloudWatch Logs, form page": view.get("log_bytes", 0) * MILLION / GB * p["cloudwatch_logs_per_gb_ingested"],
     }
     posts_total = sum(lines.values())
     rest_to_http = (p["api_gateway_rest_per_million_requests"] - p["api_gateway_http_per_million_requests"])
@@ -57,7 +60,7 @@ def per_million_reports(units: dict) -> dict:
         "form_view_lines": views, "form_view_total": sum(views.values()),
         "total_with_one_form_view": posts_total + sum(views.values()),
         "total_with_http_api": posts_total + sum(views.values()) - rest_to_http * (requests + 1),
-        "assumptions": {"requests_per_accepted_report": requests,
+        "assumptions": {"requests_per_accepted_report": requests, "log_bytes_per_accepted_report": logged_bytes,
                         "lambda_billed_ms_per_json_post": lambda_ms(kinds["json new"]["client_ms"],
                                                                     kinds["json new"]["calls"]),
                         "lambda_billed_ms_per_form_view": view_ms,

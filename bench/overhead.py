@@ -9,9 +9,11 @@ this process does that Lambda would do too (Chalice's routing, the app, boto3
 building requests and parsing answers); "backend" time is moto (or DynamoDB
 Local) answering, which on AWS is a network round trip instead.
 """
+import io
 import json
 import time
 from collections import Counter
+from contextlib import redirect_stdout
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,8 +40,10 @@ def run(requests=2000, block=100, warmup=50, world=moto_world):
         bare_app.reset()
         open_seed_campaign()
         supporters = Supporters(seed=6)
+        # The app's log lines are written (as on Lambda) but not kept.
         with Client(app.app, stage_name="dev", project_dir=str(ROOT)) as app_client, \
-                Client(bare_app.bare, stage_name="dev", project_dir=str(ROOT)) as bare_client:
+                Client(bare_app.bare, stage_name="dev", project_dir=str(ROOT)) as bare_client, \
+                redirect_stdout(_Discard()):
             sides = {"app": app_client, "bare": bare_client}
             for name, client in sides.items():
                 with timer.measuring(f"warm-up {name}"):
@@ -55,6 +59,11 @@ def run(requests=2000, block=100, warmup=50, world=moto_world):
                         elapsed[name] += time.perf_counter() - started
                     sent[name] += len(bodies)
         return _summary(place.backend, timer, elapsed, sent, failed)
+
+
+class _Discard(io.TextIOBase):
+    def write(self, text):
+        return len(text)
 
 
 def _bodies(supporters, n):

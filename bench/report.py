@@ -16,7 +16,7 @@ def _intake(units):
     requests = units["requests"]
     total = sum(requests.values())
     rows = [(f"accepted reports ({_n(total)} requests: {_n(units['replays'])} replays, "
-             f"{_n(sum(n for k, n in requests.items() if 'invalid' in k))} invalid, "
+             f"{_n(sum(n for k, n in requests.items() if 'invalid' in k))} invalid, {_n(units.get('flagged', 0))} bots, "
              f"{_n(sum(n for k, n in requests.items() if k.startswith('form')))} form posts)",
              _n(units["reports_accepted"]), ""),
             ("WRU per accepted report, table only", _n(per["wru_table"]), f"floor {_n(per['floor_wru'])}"),

@@ -9,7 +9,7 @@ real deadline; nothing else is faked.
 """
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -26,6 +26,22 @@ INTAKE = ("json new", "form new", "json replay", "form replay", "json invalid", 
           "json flagged", "form flagged")
 FILL_SECONDS = 45   # how long a supporter takes between the page and sending it
 FLOOR_WRU = 1.0   # one item, written once
+
+
+class LogSink:
+    """Stands in for stdout, where the app writes its JSON log and metric lines as Lambda's
+    would go to CloudWatch Logs: counts their bytes per bucket of the meter, keeps nothing."""
+
+    def __init__(self, meter):
+        self.meter = meter
+        self.bytes = Counter()
+
+    def write(self, text):
+        self.bytes[self.meter.bucket] += len(text.encode("utf-8"))
+        return len(text)
+
+    def flush(self):
+        pass
 
 
 class SyntheticClock:
@@ -56,9 +72,10 @@ def run(accepted=10_000, rate=20.0, world=moto_world):
     with world() as place, synthetic_time() as now:
         meter = RequestUnitMeter(peek=place.client())
         place.instrument(meter)
+        logs = LogSink(meter)
         with meter.measuring("setup"):
             open_seed_campaign(now=now())
-        with Client(_app(), stage_name="dev", project_dir=str(ROOT)) as client:
+        with Client(_app(), stage_name="dev", project_dir=str(ROOT)) as client, redirect_stdout(logs):
             observed = {"wall": Counter(), "bytes": Counter()}
             statuses, runs = _send(client, meter, now, accepted, rate, observed)
             runs += _settle(client, meter, now)
@@ -66,6 +83,7 @@ def run(accepted=10_000, rate=20.0, world=moto_world):
             page = page_weight.measure(client, f"/campaigns/{CAMPAIGN}/form")
             views = _views(client, meter, observed)
             final = _close(client, meter, now)
+        observed["log_bytes"] = logs.bytes
         return _summary(meter, accepted, statuses, runs, reads, page, final, observed, views)
 
 
@@ -157,7 +175,8 @@ def _summary(meter, accepted, statuses, runs, reads, page, final, observed, view
     requests = {kind: sum(codes.values()) for kind, codes in statuses.items()}
     per_kind = {kind: {"requests": n, "statuses": statuses[kind], **_per(meter.totals(kind), n),
                        "client_ms": _client_ms(meter, observed, kind, n),
-                       "response_bytes": observed["bytes"][kind] / n}
+                       "response_bytes": observed["bytes"][kind] / n,
+                       "log_bytes": observed["log_bytes"][kind] / n}
                 for kind, n in requests.items()}
     intake = _sum_totals(meter, [kind for kind in INTAKE if kind in requests])
     lines = _lines(meter, [kind for kind in INTAKE if kind in requests], accepted)
@@ -183,7 +202,8 @@ def _summary(meter, accepted, statuses, runs, reads, page, final, observed, view
         "totals_read": {**_per(meter.totals("totals read"), reads), "lines": _lines(meter, ["totals read"], reads)},
         "form_page_view": {**_per(meter.totals("form page"), views),
                            "client_ms": _client_ms(meter, observed, "form page", views),
-                           "response_bytes": observed["bytes"]["form page"] / views},
+                           "response_bytes": observed["bytes"]["form page"] / views,
+                           "log_bytes": observed["log_bytes"]["form page"] / views},
         "close": {**_per(close, accepted), "lines": _lines(meter, ["close"], accepted),
                   "final_reports": final.get("reports"), "final": final.get("final"),
                   "exact": final.get("reports") == accepted and final.get("final") is True},
