@@ -38,8 +38,9 @@ def import_times(stderr: str) -> dict:
 def _run(statement):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], cwd=ROOT, env=environment,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(  # noqa: S603 - this interpreter, with one of our fixed statements
+        [sys.executable, "-X", "importtime", "-c", statement], cwd=ROOT, env=environment,
+        capture_output=True, text=True, check=True)
     wall = time.perf_counter() - started
     return wall, import_times(result.stderr)
 
@@ -74,8 +75,9 @@ def package(stage="prod") -> dict:
     with tempfile.TemporaryDirectory() as out:
         environment = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
         started = time.perf_counter()
-        result = subprocess.run([str(chalice), "package", "--stage", stage, out], cwd=ROOT, env=environment,
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(  # noqa: S603 - the virtualenv's own chalice, fixed arguments
+            [str(chalice), "package", "--stage", stage, out], cwd=ROOT, env=environment,
+            capture_output=True, text=True, timeout=600)
         if result.returncode != 0:
             return {"error": (result.stdout + result.stderr)[-2000:]}
         path = Path(out) / "deployment.zip"

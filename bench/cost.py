@@ -47,8 +47,9 @@ def per_million_reports(units: dict) -> dict:
     }
     views = {
         "API Gateway REST, form page": p["api_gateway_rest_per_million_requests"],
-        "Lambda requests + duration, form page": (p["lambda_per_million_requests"] + view_ms / 1000
-                                                  * prices.LAMBDA_MEMORY_MB / 1024 * MILLION * p["lambda_per_gb_second"]),
+        "Lambda requests + duration, form page": (
+            p["lambda_per_million_requests"]
+            + view_ms / 1000 * prices.LAMBDA_MEMORY_MB / 1024 * MILLION * p["lambda_per_gb_second"]),
         "DynamoDB reads, form page": view["rru"] * p["dynamodb_per_million_rru"],
         "Data transfer out, form page": view["response_bytes"] * MILLION / GB * p["data_transfer_out_per_gb"],
         "CloudWatch Logs, form page": view.get("log_bytes", 0) * MILLION / GB * p["cloudwatch_logs_per_gb_ingested"],
@@ -77,5 +78,6 @@ def _scheduler_day(fixed: dict) -> float:
     duration not included: it is dominated by the reports it reads, which are counted above)."""
     p = prices.PRICES
     runs = 24 * 60
-    return runs * (fixed["rru"] * p["dynamodb_per_million_rru"] + fixed["wru_with_indexes"] * p["dynamodb_per_million_wru"]
-                   + p["lambda_per_million_requests"]) / MILLION
+    per_run = (fixed["rru"] * p["dynamodb_per_million_rru"] + fixed["wru_with_indexes"] * p["dynamodb_per_million_wru"]
+               + p["lambda_per_million_requests"])
+    return runs * per_run / MILLION

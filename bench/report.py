@@ -16,11 +16,13 @@ def _intake(units):
     requests = units["requests"]
     total = sum(requests.values())
     rows = [(f"accepted reports ({_n(total)} requests: {_n(units['replays'])} replays, "
-             f"{_n(sum(n for k, n in requests.items() if 'invalid' in k))} invalid, {_n(units.get('flagged', 0))} bots, "
+             f"{_n(sum(n for k, n in requests.items() if 'invalid' in k))} invalid, "
+             f"{_n(units.get('flagged', 0))} bots, "
              f"{_n(sum(n for k, n in requests.items() if k.startswith('form')))} form posts)",
              _n(units["reports_accepted"]), ""),
             ("WRU per accepted report, table only", _n(per["wru_table"]), f"floor {_n(per['floor_wru'])}"),
-            ("WRU per accepted report, with index writes", _n(per["wru_with_indexes"]), f"floor {_n(per['floor_wru'])}")]
+            ("WRU per accepted report, with index writes", _n(per["wru_with_indexes"]),
+             f"floor {_n(per['floor_wru'])}")]
     rows += [(f"  {line['unit']}: {line['line']}", _n(line["per"], 3), "per accepted report") for line in per["lines"]]
     for kind, figures in units["per_kind"].items():
         rows.append((f"  one '{kind}' request", f"{_n(figures['wru_with_indexes'])} WRU, {_n(figures['rru'])} RRU",
@@ -79,8 +81,10 @@ def _cold(cold, package):
              f"bare 'import chalice, boto3': {_n(cold['bare_import_ms'], 0)} ms; +{_n(cold['extra_import_ms'], 0)} ms "
              f"(fastest: {_n(cold['app_import_ms_min'], 0)} vs {_n(cold['bare_import_ms_min'], 0)} ms)"),
             ("fresh process, import app", f"{_n(cold['app_process_ms'], 0)} ms",
-             f"bare {_n(cold['bare_process_ms'], 0)} ms, empty {_n(cold['empty_process_ms'], 0)} ms, {cold['runs']} runs"),
-            ("own time by package", ", ".join(f"{k} {v}" for k, v in list(cold["app_ms_by_package"].items())[:5]), "ms")]
+             f"bare {_n(cold['bare_process_ms'], 0)} ms, empty {_n(cold['empty_process_ms'], 0)} ms, "
+             f"{cold['runs']} runs"),
+            ("own time by package", ", ".join(f"{k} {v}" for k, v in list(cold["app_ms_by_package"].items())[:5]),
+             "ms")]
     if package and "zip_bytes" in package:
         rows.append(("deployment.zip (chalice package)", f"{_n(package['zip_bytes'] / 1024, 0)} KiB",
                      f"{package['files']} files; " + ", ".join(f"{k} {_n(v / 1024, 0)} KiB"
@@ -107,7 +111,8 @@ def _cost(cost):
              ("assumed", f"{a['lambda_billed_ms_per_json_post']} ms billed per JSON post",
               f"{a['lambda_memory_mb']} MB = {a['lambda_memory_mb'] / a['full_vcpu_mb']:.2f} vCPU, "
               f"{a['dynamodb_round_trip_ms']} ms per DynamoDB call"),
-             ("prices", f"{cost['region']}, as of {cost['prices_as_of']}", "list prices, see bench/prices.py; re-check")]
+             ("prices", f"{cost['region']}, as of {cost['prices_as_of']}",
+              "list prices, see bench/prices.py; re-check")]
     return rows
 
 
@@ -120,14 +125,16 @@ def _scale(scale):
             (f"tally run at {_n(scale['rate'])}/s ({_n(fold['items_read'])} items)",
              ", ".join(f"{k}: {_n(v, 0)} s" for k, v in fold.items() if k != "items_read"), "interval is 60 s"),
             (f"close of {_n(big['reports'])} reports",
-             ", ".join(f"{k}: {_n(v, 0)} s" for k, v in big.items() if k != "reports"), "tally timeout 300 s, max 900 s")]
+             ", ".join(f"{k}: {_n(v, 0)} s" for k, v in big.items() if k != "reports"),
+             "tally timeout 300 s, max 900 s")]
 
 
 def table(results: dict) -> str:
     sections = [("1. Write units per report", _intake, "units"), ("2. Read units", _reads, "units"),
                 ("3. Intake overhead", _overhead, "overhead"), ("4. Close cost as it grows", _close, "close"),
                 ("6. Form page weight", lambda u: _page(u["page"]), "units"),
-                ("7. Cost per million reports (USD)", _cost, "cost"), ("Scale on paper (docs/scale.md)", _scale, "scale")]
+                ("7. Cost per million reports (USD)", _cost, "cost"),
+                ("Scale on paper (docs/scale.md)", _scale, "scale")]
     out = []
     for title, build, key in sections:
         if results.get(key):
