@@ -77,6 +77,23 @@ class RequestUnitMeter:
 
     # -- summaries ---------------------------------------------------------
 
+    _COUNTERS = ("units", "calls", "seconds", "backend", "overhead", "stored")
+
+    def export(self) -> dict:
+        """What was counted, as plain data (to send from another process)."""
+        return {**{name: getattr(self, name) for name in self._COUNTERS}, "sizes": self.sizes}
+
+    @classmethod
+    def merged(cls, exports) -> "RequestUnitMeter":
+        """A meter (counting nothing further) holding the sum of several :meth:`export` results."""
+        meter = cls()
+        for counts in exports:
+            for name in cls._COUNTERS:
+                getattr(meter, name).update(counts[name])
+            for line, sizes in counts["sizes"].items():
+                meter.sizes.setdefault(line, []).extend(sizes)
+        return meter
+
     def totals(self, bucket: str) -> dict:
         lines = {(unit, line): value for (b, unit, line), value in self.units.items() if b == bucket}
         indexes = Counter()
