@@ -29,7 +29,7 @@ from chalicelib.intake import submit_report
 from chalicelib.schema import create_table
 from chalicelib.storage import TallyStore
 from chalicelib.totals import Tally
-from tests.conftest import FORM_TOKEN_SECRET, START, FakeClock, campaign_body
+from tests.conftest import FORM_TOKEN_SECRET, START, FakeClock, campaign_body, form_token
 
 CAMPAIGN = "ua-47-22"
 CLOSING_STEPS = ("latest_final", "all_reports", "publish_final", "mark_closed")
@@ -98,7 +98,7 @@ class TallyMachine(RuleBasedStateMachine):
 
     @rule(target=submitted, body=reports)
     def submit(self, body):
-        body = {**body, "submission_id": str(uuid.uuid4())}
+        body = {**body, "submission_id": str(uuid.uuid4()), "form_token": form_token()}
         try:
             receipt = submit_report(self.store, self.settings, CAMPAIGN, body)
         except CampaignClosed:
