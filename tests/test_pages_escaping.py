@@ -97,9 +97,14 @@ def test_autoescape_is_on_and_never_switched_off():
     for path in (ROOT / "templates").glob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert "|safe" not in text.replace(" ", "") and "autoescape false" not in text, path.name
+    # The only Markup in the code, each safe by construction: our own static files
+    # inlined; literal format strings whose arguments Markup's % and .format escape
+    # (the <time> tag, the summary's joins and subject); the summary's wording,
+    # escaped before it is marked safe. A new use must be looked at and listed here.
+    allowed = {"pages.py": 1, "form_page.py": 1, "summary.py": 6}
     for path in [*(ROOT / "chalicelib").glob("*.py"), ROOT / "app.py"]:
         text = path.read_text(encoding="utf-8")
-        assert "Markup(" not in text, path.name
+        assert text.count("Markup(") == allowed.get(path.name, 0), path.name
         if path.name != "pages.py":
             assert "Environment(" not in text and "Template(" not in text, path.name
 
@@ -110,4 +115,5 @@ def test_a_hostile_name_posted_in_the_form_comes_back_escaped(client, staff_head
     response = post_form(client, form_fields(name=SCRIPT, contact_email='"><script>x</script>@a.org'))
     assert response.status_code == 422   # no consent ticked: shown again, escaped
     page = html_of(response)
-    assert "<script" not in page.lower() and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert_escaped(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
