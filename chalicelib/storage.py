@@ -541,13 +541,12 @@ class TallyStore:
 
     def campaigns_due_for_erasure(self, closed_before: datetime) -> list[Campaign]:
         """Closed campaigns whose deadline is before ``closed_before`` and whose
-        reports still may hold personal data."""
-        items = self._query_all(
+        reports still may hold personal data (totals still to publish do not delay it)."""
+        return [_campaign_from_item(item) for state in (CLOSED, _PUBLICATION_DUE) for item in self._query_all(
             IndexName=CAMPAIGNS_BY_STATE,
-            KeyConditionExpression=(Key("campaign_state").eq(CLOSED)
+            KeyConditionExpression=(Key("campaign_state").eq(state)
                                     & Key("deadline").lt(clock.format_timestamp(closed_before))),
-            FilterExpression=Attr("personal_data_erased_at").not_exists())
-        return [_campaign_from_item(item) for item in items]
+            FilterExpression=Attr("personal_data_erased_at").not_exists())]
 
     def mark_personal_data_erased(self, campaign_id: str, erased_at: datetime) -> None:
         with _TranslateErrors():

@@ -223,6 +223,10 @@ def _tf_table(names: StageNames) -> dict:
     def index_keys(index):
         return {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]}
 
+    def global_index_keys(index):   # a global index may have a hash key only
+        keys = index_keys(index)
+        return {"hash_key": keys["HASH"], **({"range_key": keys["RANGE"]} if "RANGE" in keys else {})}
+
     return {
         "name": names.table,
         "billing_mode": definition["BillingMode"],
@@ -234,8 +238,7 @@ def _tf_table(names: StageNames) -> dict:
             {"name": index["IndexName"], "range_key": index_keys(index)["RANGE"], **projection(index)}
             for index in definition.get("LocalSecondaryIndexes", [])],
         "global_secondary_index": [
-            {"name": index["IndexName"], "hash_key": index_keys(index)["HASH"],
-             "range_key": index_keys(index)["RANGE"], **projection(index)}
+            {"name": index["IndexName"], **global_index_keys(index), **projection(index)}
             for index in definition.get("GlobalSecondaryIndexes", [])],
         "point_in_time_recovery": {"enabled": True},
         "server_side_encryption": {"enabled": True},

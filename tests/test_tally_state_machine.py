@@ -29,7 +29,7 @@ from chalicelib.intake import submit_report
 from chalicelib.schema import create_table
 from chalicelib.storage import TallyStore
 from chalicelib.totals import Tally
-from tests.conftest import START, FakeClock, campaign_body
+from tests.conftest import FORM_TOKEN_SECRET, START, FakeClock, campaign_body, form_token
 
 CAMPAIGN = "ua-47-22"
 CLOSING_STEPS = ("latest_final", "all_reports", "publish_final", "mark_closed")
@@ -83,7 +83,8 @@ class TallyMachine(RuleBasedStateMachine):
         name = f"tally-{uuid.uuid4().hex[:8]}"
         create_table(boto3.client("dynamodb", region_name="us-east-1"), name)
         self.store = TallyStore(boto3.resource("dynamodb", region_name="us-east-1").Table(name))
-        self.settings = replace(load_settings({"TABLE_NAME": name}), rate_limit_per_minute=0)
+        self.settings = replace(load_settings({"TABLE_NAME": name, "FORM_TOKEN_SECRET": FORM_TOKEN_SECRET}),
+                                rate_limit_per_minute=0)
         self.clock = FakeClock(START)
         self._real_now, clock.now = clock.now, self.clock
         self.campaign, _ = save_campaign(self.store, CAMPAIGN, campaign_body(), self.clock(), 2)
@@ -97,7 +98,7 @@ class TallyMachine(RuleBasedStateMachine):
 
     @rule(target=submitted, body=reports)
     def submit(self, body):
-        body = {**body, "submission_id": str(uuid.uuid4())}
+        body = {**body, "submission_id": str(uuid.uuid4()), "form_token": form_token()}
         try:
             receipt = submit_report(self.store, self.settings, CAMPAIGN, body)
         except CampaignClosed:
