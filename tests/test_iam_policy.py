@@ -81,6 +81,9 @@ def every_aws_path(totals_topic, client, campaign, staff_headers, fake_clock):
     session = {"Cookie": signed_in.headers["Set-Cookie"].split(";")[0]}
     assert client.http.get("/staff/dashboard", headers=session).status_code == 200
     assert client.http.post("/staff/logout", headers=session).status_code == 303
+    erasure = client.http.post("/staff/erasures", headers=staff_headers,
+                               body=json.dumps({"contact_email": "nobody@example.org"}))
+    assert erasure.status_code == 201, erasure.body
     run_scheduled(client)
     fake_clock.set(fake_clock() + timedelta(days=30))
     run_scheduled(client)
