@@ -122,8 +122,14 @@ def test_staff_token_round_trip(backend):
     assert backend.get_staff_token("cd" * 32) is None
 
 
-def test_concurrent_submissions_with_replays_store_each_once(backend, campaign):
-    """8 threads send 40 submissions each, half of them shared: every id stored once."""
+def test_concurrent_submissions_with_replays_store_each_once(request, backend, campaign):
+    """8 threads send 40 submissions each, half of them shared: every id stored once.
+
+    Only on DynamoDB Local: moto's conditional writes are not atomic across threads
+    (seen: two threads both told "created" for one id under load), so moto cannot judge this.
+    """
+    if request.node.callspec.params["backend"] == "moto":
+        pytest.skip("moto's conditional writes are not atomic across threads")
     shared = [a_report(campaign) for _ in range(20)]
     created_counts = []
 
