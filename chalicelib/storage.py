@@ -378,13 +378,23 @@ class TallyStore:
 
     def save_provisional(self, campaign_id: str, state: ProvisionalState,
                          previous: ProvisionalState | None) -> bool:
-        """Replace ``previous`` with ``state``; False if another run got there first."""
-        as_of = clock.format_timestamp(state.as_of)
+        """Replace ``previous`` with ``state``; False if another run wrote since ``previous`` was read.
+
+        The condition is the whole identity of the state read, not "newer than":
+        a run at the same instant as the last one (a void in between) must still
+        be able to rebuild the totals.
+        """
         item = {"pk": f"CAMPAIGN#{campaign_id}", "sk": _PROVISIONAL, "watermark": state.watermark,
-                "settled": state.settled.as_dict(), "tail": state.tail.as_dict(), "as_of": as_of,
-                "void_count": state.void_count}
-        condition = (Attr("pk").not_exists() if previous is None else
-                     Attr("watermark").eq(previous.watermark) & Attr("as_of").lt(as_of))
+                "settled": state.settled.as_dict(), "tail": state.tail.as_dict(),
+                "as_of": clock.format_timestamp(state.as_of), "void_count": state.void_count}
+        if previous is None:
+            condition = Attr("pk").not_exists()
+        else:
+            same_voids = Attr("void_count").eq(previous.void_count)
+            if not previous.void_count:
+                same_voids = same_voids | Attr("void_count").not_exists()
+            condition = (Attr("watermark").eq(previous.watermark)
+                         & Attr("as_of").eq(clock.format_timestamp(previous.as_of)) & same_voids)
         try:
             self._put(item, condition)
             return True

@@ -103,6 +103,15 @@ def test_provisional_state_is_replaced_only_from_the_state_read(backend, campaig
     assert backend.get_provisional("ua-47-22") == second
 
 
+def test_provisional_state_is_rebuilt_at_the_same_instant_after_a_void(backend, campaign):
+    before = ProvisionalState(Tally(reports=2), "2026-01-10T12:00:00.000000Z", Tally(), START)
+    assert backend.save_provisional("ua-47-22", before, None)
+    rebuilt = replace(before, settled=Tally(reports=1), void_count=1)
+    assert backend.save_provisional("ua-47-22", rebuilt, before)
+    assert not backend.save_provisional("ua-47-22", replace(rebuilt, void_count=2), before)
+    assert backend.get_provisional("ua-47-22") == rebuilt
+
+
 def test_published_versions_are_never_overwritten(backend, campaign):
     one = Totals("ua-47-22", Tally(reports=3), True, START, version=1)
     other = Totals("ua-47-22", Tally(reports=99), True, START, version=1)

@@ -1,16 +1,17 @@
-"""A Hypothesis state machine: reports, replays, scheduled runs, the close and
-crashes in random orders, checked against a plain model of what was accepted.
+"""A Hypothesis state machine: reports, replays, scheduled runs, the close, voids
+and crashes in random orders, checked against a plain model of what was accepted.
 
 Published totals (provisional after every scheduled run, final once closed)
-must always equal the model's, and the final totals never change.
+must always equal the model's. A published final version never changes: a void
+after the close publishes the next version, and only a void does.
 
-To add a rule (voiding, say): drive the system in a new ``@rule`` and record
-the effect in ``self.model`` (``Model.exclude`` takes a report out of the
-count); every check below compares against ``Model.tally`` and so applies to
-it unchanged.
+To add a rule: drive the system in a new ``@rule`` and record the effect in
+``self.model``; every check below compares against ``Model.tally`` and so
+applies to it unchanged.
 """
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -21,13 +22,13 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
     run_state_machine_as_test
 from moto import mock_aws
 
-from chalicelib import clock, tallying
+from chalicelib import clock, tallying, voiding
 from chalicelib.campaign_admin import save_campaign
 from chalicelib.config import load_settings
 from chalicelib.errors import CampaignClosed
 from chalicelib.intake import submit_report
 from chalicelib.schema import create_table
-from chalicelib.storage import TallyStore
+from chalicelib.storage import AlreadyExcluded, TallyStore
 from chalicelib.totals import Tally
 from tests.conftest import FORM_TOKEN_SECRET, START, FakeClock, campaign_body, form_token
 
@@ -45,13 +46,14 @@ class Model:
     """What was accepted, in the simplest terms: one entry per submission id."""
     accepted: dict = field(default_factory=dict)   # submission id -> (report_id, body, day)
     excluded: set = field(default_factory=set)     # submission ids no longer counted
-    final: Tally | None = None
+    finals: list = field(default_factory=list)     # each published final version's tally, in order
 
     def accept(self, submission_id, report_id, body, day):
         assert submission_id not in self.accepted
         self.accepted[submission_id] = (report_id, body, day)
 
     def exclude(self, submission_id):
+        assert submission_id in self.accepted and submission_id not in self.excluded
         self.excluded.add(submission_id)
 
     def tally(self) -> Tally:
@@ -136,7 +138,7 @@ class TallyMachine(RuleBasedStateMachine):
         self._run_and_check()
         assert self.store.get_campaign(CAMPAIGN).state == "closed"
 
-    @precondition(lambda self: self.model.final is None)
+    @precondition(lambda self: not self.model.finals)
     @rule(step=st.sampled_from(CLOSING_STEPS + FOLDING_STEPS), after=st.booleans())
     def crash_and_rerun(self, step, after):
         """A run dies before or after one storage step; the next run finishes the job."""
@@ -144,6 +146,48 @@ class TallyMachine(RuleBasedStateMachine):
             self._move_to(self.campaign.closes_at + self.settle)
         else:
             self.clock.advance(seconds=5)
+        with self._crashing(step, after):
+            tallying.run_tally(self.store, self.settings, self.clock())
+        self.clock.advance(seconds=60)
+        self._run_and_check()
+
+    # -- staff ---------------------------------------------------------------------------
+
+    @rule(body=submitted, by_report_id=st.booleans())
+    def void(self, body, by_report_id):
+        """Staff void a report, open or closed; voiding it twice is refused and changes nothing."""
+        self._void(body, by_report_id)
+        self._run_and_check()
+
+    @precondition(lambda self: self.model.finals)
+    @rule(body=submitted, step=st.sampled_from(("publish_final", "record_published", "mark_published")),
+          after=st.booleans())
+    def void_after_close_and_crash(self, body, step, after):
+        """A void after the close whose re-publication dies half-way; the next scheduled run publishes."""
+        with self._crashing(step, after):
+            self._void(body, by_report_id=False)
+        self.clock.advance(seconds=60)
+        self._run_and_check()
+
+    def _void(self, body, by_report_id):
+        submission_id = body["submission_id"]
+        reference = self.model.accepted[submission_id][0] if by_report_id else submission_id
+        try:
+            voiding.void_report(self.store, CAMPAIGN, reference, reason="counted twice", by="staff",
+                                now=self.clock())
+        except AlreadyExcluded:
+            assert submission_id in self.model.excluded
+            return
+        except Crash:   # the crashing steps all come after the void's own transaction
+            self.model.exclude(submission_id)
+            raise
+        self.model.exclude(submission_id)
+
+    # -- checks -------------------------------------------------------------------------
+
+    @contextmanager
+    def _crashing(self, step, after):
+        """Within the block, the store's ``step`` dies before or after doing its work."""
         real = getattr(self.store, step)
 
         def crashing(*args, **kwargs):
@@ -156,15 +200,11 @@ class TallyMachine(RuleBasedStateMachine):
 
         setattr(self.store, step, crashing)
         try:
-            tallying.run_tally(self.store, self.settings, self.clock())
+            yield
         except Crash:
             pass
         finally:
             delattr(self.store, step)
-        self.clock.advance(seconds=60)
-        self._run_and_check()
-
-    # -- checks -------------------------------------------------------------------------
 
     def _move_to(self, moment: datetime):
         if moment > self.clock():
@@ -175,19 +215,23 @@ class TallyMachine(RuleBasedStateMachine):
         campaign = self.store.get_campaign(CAMPAIGN)
         published = tallying.current_totals(self.store, campaign)
         assert published.tally == self.model.tally(), (published.tally, self.model.tally())
-        if published.final:
-            self.model.final = self.model.final or published.tally
+        if published.final and (not self.model.finals or self.model.finals[-1] != published.tally):
+            self.model.finals.append(published.tally)
+            assert published.version == len(self.model.finals)
 
     @invariant()
-    def the_table_holds_each_accepted_report_once(self):
-        stored = Counter(report.submission_id for report in self.store.all_reports(self.campaign))
+    def the_table_holds_each_accepted_report_once_voided_or_not(self):
+        reports = list(self.store.stored_reports(self.campaign))
+        stored = Counter(report.submission_id for report in reports)
         assert set(stored) == set(self.model.accepted) and set(stored.values()) <= {1}
+        assert {report.submission_id for report in reports if report.excluded} == self.model.excluded
 
     @invariant()
-    def final_totals_never_change(self):
-        if self.model.final is not None:
-            assert self.store.latest_final(CAMPAIGN).tally == self.model.final
-            assert self.store.latest_final(CAMPAIGN).version == 1
+    def published_final_versions_never_change(self):
+        versions = self.store.final_versions(CAMPAIGN)
+        assert [totals.version for totals in versions] == list(range(1, len(versions) + 1))
+        assert [totals.tally for totals in versions][:len(self.model.finals)] == self.model.finals
+        assert len(versions) <= len(self.model.finals) + 1   # one may be out, not yet seen by a run
 
 
 def test_published_totals_always_equal_the_model(aws_environment):
