@@ -83,3 +83,13 @@ class ServiceUnavailable(ApiError):
             "The service is busy; nothing was recorded. Please retry shortly.",
             headers={"Retry-After": str(retry_after_seconds)},
         )
+
+
+class ServiceMisconfigured(ApiError):
+    """The deployment lacks a setting it cannot work without; logged for whoever deployed it."""
+
+    status, code = 503, "service_misconfigured"
+
+    def __init__(self):
+        super().__init__("The form is not available right now: the service is not fully set up. "
+                         "Nothing was recorded; please try again later.")
