@@ -22,7 +22,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m tools.run_local
 
-test: $(STAMP)
+# ruff (pyflakes, pycodestyle, bandit's S rules; see ruff.toml), then pytest.
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # out/sam-<stage>/ and out/tf-<stage>/ for each of $(STAGES), checked by cfn-lint.
@@ -41,6 +42,17 @@ resources: $(STAMP)
 # compiled files are committed (Chalice packages files as they are); tests check them.
 locales: $(STAMP)
 	$(BIN)/python -m tools.locales
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Known vulnerabilities in requirements*.txt (needs PyPI; see tools/audit.py).
+audit: $(STAMP)
+	$(BIN)/python -m tools.audit
+
+# A bounded load run against its own `make run` on loopback (see tools/load.py).
+load: $(STAMP)
+	$(BIN)/python -m tools.load
 
 clean:
 	rm -rf $(VENV) .local tools/node_modules test-artifacts .pytest_cache out

@@ -9,9 +9,10 @@ from chalicelib.errors import CampaignNotFound
 from chalicelib.exports import reports_response, totals_response
 from chalicelib.intake import submit_report
 from chalicelib.observability import observe
+from chalicelib.privacy import erase_supporter, parse_erasure_request
 from chalicelib.runtime import notifier, settings, store
 from chalicelib.tallying import current_totals, run_tally
-from chalicelib.web import FORM, JSON, json_errors, json_response, read_body
+from chalicelib.web import FORM, JSON, json_errors, json_response, read_body, source_ip
 
 app = Chalice(app_name="action-tally")
 observe(app)   # JSON logs and EMF metrics for every request and scheduled run
@@ -39,7 +40,7 @@ def staff_session(auth_request):
 
 
 def _require_staff():
-    authenticate(store(), app.current_request.headers.get("authorization"), clock.now())
+    return authenticate(store(), app.current_request.headers.get("authorization"), clock.now())
 
 
 def _require_session():
@@ -77,7 +78,7 @@ def post_report(campaign_id):
     if form_page.wants_page(request):
         return form_page.post_form(store(), settings(), campaign_id, request)
     _, data = read_body(request, settings().max_body_bytes, accepted=(JSON, FORM))
-    receipt = submit_report(store(), settings(), campaign_id, data)
+    receipt = submit_report(store(), settings(), campaign_id, data, client_ip=source_ip(request))
     return json_response(receipt.body(), 201 if receipt.created else 200)
 
 
@@ -180,8 +181,19 @@ def get_dashboard_reports(campaign_id):
     return reports_response(store(), _campaign(campaign_id), app.current_request)
 
 
+@app.route("/staff/erasures", methods=["POST"], content_types=ANY_BODY)
+@json_errors
+def post_erasure():
+    staff = _require_staff()
+    _, data = read_body(app.current_request, settings().max_body_bytes)
+    record = erase_supporter(store(), parse_erasure_request(data), staff.label, clock.now())
+    return json_response({"request_id": record.request_id, "reports_erased": record.reports_erased,
+                          "erased_at": clock.format_public(record.erased_at)}, 201)
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def tally(event):
     """Fold new reports into provisional totals; close campaigns past their deadline."""
     summary = run_tally(store(), settings(), clock.now(), notifier())
-    return {"folded": summary.folded, "closed": summary.closed, "published": summary.published}
+    return {"folded": summary.folded, "closed": summary.closed, "published": summary.published,
+            "erased": summary.erased}

@@ -99,7 +99,7 @@ def _public_or_none(moment):
 
 def validate_campaign_id(campaign_id: str) -> FieldErrors:
     errors = FieldErrors()
-    if not CAMPAIGN_ID.match(campaign_id or ""):
+    if not CAMPAIGN_ID.fullmatch(campaign_id or ""):
         errors.add("campaign_id", "must be 3 to 64 lowercase letters, digits or hyphens, "
                                   "starting with a letter or digit")
     return errors
@@ -121,12 +121,12 @@ def parse_campaign(campaign_id: str, data, now: datetime, report_shards: int = 4
         unknown = ", ".join(sorted(set(actions) - set(ACTION_TYPES)))
         errors.add("actions", f"unknown action type(s): {unknown}; use {', '.join(ACTION_TYPES)}")
     languages = string_list(errors, data, "languages", max_items=20)
-    if languages is not None and not all(LANGUAGE.match(code) for code in languages):
+    if languages is not None and not all(LANGUAGE.fullmatch(code) for code in languages):
         errors.add("languages", "must be language codes such as 'en', 'es' or 'pt-BR'")
     letter_language = data.get("letter_language")
     if letter_language is None and languages:
         letter_language = languages[0]
-    elif not (isinstance(letter_language, str) and LANGUAGE.match(letter_language)):
+    elif not (isinstance(letter_language, str) and LANGUAGE.fullmatch(letter_language)):
         errors.add("letter_language", "must be a language code such as 'es'")
     origins = _origins(errors, data.get("allowed_origins", []))
     errors.raise_if_any()
@@ -176,7 +176,7 @@ def _targets(errors, value):
         item_errors = FieldErrors()
         reject_unknown(item_errors, item, ("id", "name", "role"))
         target_id = item.get("id")
-        if not (isinstance(target_id, str) and SLUG.match(target_id)):
+        if not (isinstance(target_id, str) and SLUG.fullmatch(target_id)):
             item_errors.add("id", "must be 1 to 40 lowercase letters, digits or hyphens")
         target_name = text(item_errors, item, "name", max_length=200)
         role = text(item_errors, item, "role", max_length=200, required=False) or ""

@@ -25,6 +25,11 @@ class Settings:
     form_token_secret: str | None = None
     form_token_ttl_seconds: int = 24 * 3600
     min_fill_seconds: int = 3
+    # Reports one client (a keyed hash of its IP) may send to one campaign per
+    # minute; 0 turns the limit off. See chalicelib/ratelimit.py.
+    rate_limit_per_minute: int = 120
+    rate_limit_secret: str | None = None
+    personal_data_retention_days: int = 90
 
 
 def _int(environ, name, default, minimum=0):
@@ -40,7 +45,8 @@ def _int(environ, name, default, minimum=0):
 def _topic_arn(environ):
     arn = environ.get("TOTALS_TOPIC_ARN") or None
     if arn and not (arn.startswith("arn:") and len(arn.split(":")) == 6):
-        raise ValueError(f"TOTALS_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got {arn}")
+        raise ValueError("TOTALS_TOPIC_ARN must be an SNS topic ARN "
+                         f"(arn:aws:sns:<region>:<account>:<name>), got {arn}")
     return arn
 
 
@@ -60,4 +66,7 @@ def load_settings(environ=None) -> Settings:
         form_token_secret=environ.get("FORM_TOKEN_SECRET") or None,
         form_token_ttl_seconds=_int(environ, "FORM_TOKEN_TTL_SECONDS", 24 * 3600, minimum=60),
         min_fill_seconds=_int(environ, "MIN_FILL_SECONDS", 3),
+        rate_limit_per_minute=_int(environ, "RATE_LIMIT_PER_MINUTE", 120),
+        rate_limit_secret=environ.get("RATE_LIMIT_SECRET") or None,
+        personal_data_retention_days=_int(environ, "PERSONAL_DATA_RETENTION_DAYS", 90),
     )

@@ -75,12 +75,30 @@ class ValidationFailed(ApiError):
         super().__init__(message or f"Some fields are not valid: {names}.", fields=fields)
 
 
+class TooManyReports(ApiError):
+    """One client sent more reports to one campaign than the rate limit allows."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, retry_after_seconds: int):
+        super().__init__(
+            "Too many reports from your network for this campaign in the last minute; nothing was "
+            f"recorded. Send it again in {retry_after_seconds} seconds.",
+            headers={"Retry-After": str(retry_after_seconds)},
+        )
+        self.retry_after_seconds = retry_after_seconds
+
+
 class ServiceUnavailable(ApiError):
     status, code = 503, "service_unavailable"
 
+    # DynamoDB may have applied a write whose answer was lost, so the message
+    # cannot promise that nothing was recorded; a resend with the same
+    # submission_id is what makes the outcome exactly once.
     def __init__(self, retry_after_seconds=2):
         super().__init__(
-            "The service is busy; nothing was recorded. Please retry shortly.",
+            "The service is busy and could not confirm the request. Retry shortly: a report sent "
+            "again with the same submission_id is counted once.",
             headers={"Retry-After": str(retry_after_seconds)},
         )
 

@@ -4,6 +4,7 @@ and the form post that leads from one to the other.
 Each page is a whole document (no JavaScript needed; also what the iframe shows)
 or, with ``?embed=1``, a fragment that ``embed.js`` puts into the partner's page.
 """
+import logging
 import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -13,15 +14,17 @@ from markupsafe import Markup
 from chalicelib import abuse, clock, i18n, pages
 from chalicelib.campaigns import Campaign, normalise_origin
 from chalicelib.errors import (ApiError, CampaignClosed, CampaignNotFound, ServiceUnavailable,
-                               ValidationFailed)
+                               TooManyReports, ValidationFailed)
 from chalicelib.form_errors import ACTION_LABELS, FIELD_LABELS, GENERAL, anchor, supporter_errors
 from chalicelib.i18n import N_, Language
 from chalicelib.intake import submit_report
 from chalicelib.reports import parse_submission_id
 from chalicelib.storage import StorageUnavailable
 from chalicelib.tallying import current_totals
-from chalicelib.totals import Totals
-from chalicelib.web import FORM, JSON, media_type, read_body, report_from_form
+from chalicelib.totals import Tally, Totals
+from chalicelib.web import FORM, JSON, media_type, read_body, report_from_form, source_ip
+
+log = logging.getLogger(__name__)
 
 _PROBLEMS = {
     "body_too_large": N_("The form was too long to send. Shorten your answers and try again."),
@@ -30,6 +33,12 @@ _PROBLEMS = {
     "service_misconfigured": N_("The form is not available right now. Nothing was sent; please try again later."),
 }
 _PROBLEM = N_("Something went wrong with the form.")
+# Reports refused for now (rate limit) or not confirmed (DynamoDB busy): the form
+# comes back as it was sent, same submission id, so a resend counts at most once.
+_RATE_LIMITED = N_("Many reports have come from your network in the last minute. Nothing was "
+                   "recorded yet: please send this again in %(seconds)s seconds.")
+_BUSY = N_("We could not confirm that your report was recorded: the service is busy. Please send "
+           "it again in a few seconds; it will be counted only once.")
 _SHARE_SUBJECT = N_("Take action: %(title)s")
 _SHARE_BODY = N_("I took action for %(reference)s. Will you join me? %(url)s")
 
@@ -99,8 +108,10 @@ def _deadline_facts(campaign: Campaign, language: Language) -> dict:
         clock.format_public(campaign.deadline), text)}
 
 
-def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=None, status=200):
-    """The form, fresh or (with ``values`` and API ``errors``) shown again to be corrected."""
+def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=None, status=200,
+         general_message=None):
+    """The form, fresh or (with ``values`` and API ``errors``) shown again to be corrected;
+    ``general_message`` (already in the page's language) heads the errors when given."""
     values = values or {}
     language = page.language
     now = clock.now()
@@ -111,6 +122,8 @@ def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=No
     except abuse.FormTokenSecretMissing as error:
         return problem(error, page)
     shown_errors = supporter_errors(errors or {}, campaign, language, settings.max_count_per_action)
+    if general_message:
+        shown_errors = {GENERAL: general_message, **shown_errors}
     return _render("form.html", page, campaign, status,
                    max_count=settings.max_count_per_action,
                    letter_language=language.language_name(campaign.letter_language),
@@ -151,6 +164,13 @@ def thanks(receipt, totals: Totals, page: PageRequest, status):
                    share_body=language.gettext(_SHARE_BODY) % share)
 
 
+def send_again(campaign, settings, page: PageRequest, values, error: ApiError, message: str):
+    """The form as it was sent, with the same submission id, and why to send it again."""
+    response = form(campaign, settings, page, values, status=error.status, general_message=message)
+    response.headers.update(error.headers)
+    return response
+
+
 def closed(campaign: Campaign, totals_view, page: PageRequest, status=410):
     return _render("closed.html", page, campaign, status, totals=totals_view,
                    **_deadline_facts(campaign, page.language))
@@ -183,7 +203,8 @@ def post_form(store, settings, campaign_id, request):
         values = report_from_form(body) if kind == FORM else body
         if kind == FORM and values["country"]:
             values["country"] = i18n.country_code(values["country"])
-        receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON)
+        receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON,
+                                client_ip=source_ip(request))
     except CampaignNotFound:
         return not_found(campaign_id, page)
     except CampaignClosed:
@@ -195,8 +216,26 @@ def post_form(store, settings, campaign_id, request):
             values["actions"] = {key[len("action_"):]: typed[0] for key, typed in body.items()
                                  if key.startswith("action_")}
         return form(campaign, settings, page, values, error.fields, error.status)
+    except TooManyReports as error:
+        message = page.language.gettext(_RATE_LIMITED) % {"seconds": error.retry_after_seconds}
+        return send_again(store.get_campaign(campaign_id), settings, page, values, error, message)
     except StorageUnavailable:
-        return problem(ServiceUnavailable(), page)
+        log.warning("storage unavailable", exc_info=True)
+        return _busy(store, settings, campaign_id, page, values)
     except ApiError as error:
         return problem(error, page)
-    return thanks(receipt, current_totals(store, receipt.campaign), page, 201 if receipt.created else 200)
+    try:
+        totals = current_totals(store, receipt.campaign)
+    except StorageUnavailable:   # the report is recorded; only the running total is missing
+        totals = Totals(receipt.campaign.campaign_id, Tally(), False, None)
+    return thanks(receipt, totals, page, 201 if receipt.created else 200)
+
+
+def _busy(store, settings, campaign_id, page, values):
+    try:
+        campaign = store.get_campaign(campaign_id)
+    except StorageUnavailable:
+        campaign = None
+    if campaign is None or not isinstance(values, dict) or not values:
+        return problem(ServiceUnavailable(), page)
+    return send_again(campaign, settings, page, values, ServiceUnavailable(), page.language.gettext(_BUSY))

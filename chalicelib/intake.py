@@ -2,10 +2,10 @@
 import uuid
 from dataclasses import dataclass
 
-from chalicelib import abuse, clock
+from chalicelib import abuse, clock, ratelimit
 from chalicelib.campaigns import Campaign
 from chalicelib.config import Settings
-from chalicelib.errors import CampaignClosed, CampaignNotFound
+from chalicelib.errors import CampaignClosed, CampaignNotFound, TooManyReports
 from chalicelib.reports import Report, parse_report, parse_submission_id
 from chalicelib.storage import TallyStore
 
@@ -32,13 +32,18 @@ def open_campaign(store: TallyStore, campaign_id: str, now) -> Campaign:
 
 
 def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data: dict,
-                  *, strict_fields=True) -> Receipt:
+                  *, strict_fields=True, client_ip: str | None = None) -> Receipt:
     """Validate and record one report, at most once per submission id.
 
     The clock is read once: the same instant decides "before the deadline"
     and stamps the report, which is what lets the closing job wait out
     in-flight writes (see :mod:`chalicelib.tallying`). A valid report that
     fails an abuse check is recorded flagged and answered the same way.
+
+    With ``client_ip``, the report counts against that client's rate limit
+    (see :mod:`chalicelib.ratelimit`); over it, nothing is recorded. A replay
+    is never refused: it records nothing new, and a supporter whose report
+    is counted must not be told otherwise.
     """
     received_at = clock.now()
     try:
@@ -49,6 +54,13 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
             raise
         return earlier
     report = parse_report(data, campaign, settings.max_count_per_action, strict_fields=strict_fields)
+    try:
+        ratelimit.admit_report(store, settings, campaign_id, client_ip, received_at)
+    except TooManyReports:
+        stored = store.get_report(campaign, report.submission_id)
+        if stored is None:
+            raise
+        return Receipt(campaign, stored, created=False)
     flag = abuse.flag_reason(settings, campaign_id, data, received_at)
     stored, created = store.record_report(campaign, report, uuid.uuid4().hex, received_at, flag)
     return Receipt(campaign, stored, created)

@@ -63,6 +63,26 @@ def shard_for(submission_id: str, shards: int) -> int:
     return int.from_bytes(digest[:4], "big") % shards
 
 
+def contact_email_key(email: str) -> str:
+    """The index key of a supporter's email: a SHA-256 of its normalised form.
+
+    Not a secret: anyone who knows the address can compute it, so it is
+    personal data too, and is erased with the address. It exists so that an
+    erasure finds every report of one person without a scan.
+    """
+    normalised = email.strip().lower()
+    return hashlib.sha256(f"contact_email:{normalised}".encode("utf-8")).hexdigest()
+
+
+def contact_email(errors: FieldErrors, data: dict, *, required=False) -> str | None:
+    """The stripped address in ``data["contact_email"]``, or None (and an error if it is not one)."""
+    value = text(errors, data, "contact_email", max_length=254, required=required)
+    if value is not None and not _EMAIL.match(value):
+        errors.add("contact_email", "must be an email address such as name@example.org")
+        return None
+    return value
+
+
 def parse_report(data, campaign: Campaign, max_count: int, *, strict_fields=True) -> ReportInput:
     """Validate a report body against ``campaign``; raise ValidationFailed naming each bad field."""
     errors = FieldErrors()
@@ -77,14 +97,12 @@ def parse_report(data, campaign: Campaign, max_count: int, *, strict_fields=True
     country = _country(errors, data.get("country"))
     consent = _consent(errors, data.get("consent", False))
     name = text(errors, data, "name", max_length=100, required=False)
-    contact_email = text(errors, data, "contact_email", max_length=254, required=False)
-    if contact_email is not None and not _EMAIL.match(contact_email):
-        errors.add("contact_email", "must be an email address such as name@example.org")
-    for field, value in (("contact_email", contact_email), ("name", name)):
+    email = contact_email(errors, data)
+    for field, value in (("contact_email", email), ("name", name)):
         if value is not None and consent is False and field not in errors:
             errors.add(field, NEEDS_CONSENT)
     errors.raise_if_any()
-    return ReportInput(submission_id, actions, targets, country, name, contact_email, consent)
+    return ReportInput(submission_id, actions, targets, country, name, email, consent)
 
 
 def parse_submission_id(value) -> str | None:

@@ -8,14 +8,16 @@ from botocore.config import Config
 
 from chalicelib.config import Settings, load_settings
 from chalicelib.notify import TotalsNotifier
+from chalicelib.privacy import keep_personal_data_out_of_library_logs
 from chalicelib.storage import TallyStore
 
 _SETTINGS: Settings | None = None
 _STORE: TallyStore | None = None
 _NOTIFIER: TotalsNotifier | None = None
 # Bounded retries and timeouts: an API call must finish well inside the
-# function timeout, which the tally job's settle time depends on.
-BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3},
+# function timeout, which the tally job's settle time depends on. Three
+# attempts in all ("max_attempts" would count retries: four attempts).
+BOTO_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3},
                      connect_timeout=2, read_timeout=3)
 
 
@@ -29,6 +31,7 @@ def settings() -> Settings:
 def store() -> TallyStore:
     global _STORE
     if _STORE is None:
+        keep_personal_data_out_of_library_logs()
         current = settings()
         resource = boto3.resource("dynamodb", region_name=current.region, config=BOTO_CONFIG,
                                   endpoint_url=current.dynamodb_endpoint_url)

@@ -5,6 +5,9 @@ See README, "Data model", for the items and access patterns behind these keys.
 
 REPORTS_BY_RECEIVED = "reports_by_received"   # LSI: a campaign shard's reports in arrival order
 CAMPAIGNS_BY_STATE = "campaigns_by_state"     # GSI: open (or closed) campaigns by deadline
+# Sparse GSI: only reports kept with consent carry ``contact_email_hash``, so
+# staff can erase one supporter's reports without a scan. Keys only.
+REPORTS_BY_EMAIL = "reports_by_email"
 # Attributes the counting job reads from the index; personal data is not projected.
 _COUNTED_ATTRIBUTES = ["report_id", "actions", "targets", "country", "excluded"]
 
@@ -15,6 +18,7 @@ TABLE_DEFINITION = {
         {"AttributeName": "received_at", "AttributeType": "S"},
         {"AttributeName": "campaign_state", "AttributeType": "S"},
         {"AttributeName": "deadline", "AttributeType": "S"},
+        {"AttributeName": "contact_email_hash", "AttributeType": "S"},
     ],
     "KeySchema": [
         {"AttributeName": "pk", "KeyType": "HASH"},
@@ -35,18 +39,42 @@ TABLE_DEFINITION = {
             {"AttributeName": "deadline", "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "ALL"},
+    }, {
+        "IndexName": REPORTS_BY_EMAIL,
+        "KeySchema": [{"AttributeName": "contact_email_hash", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
     }],
     "BillingMode": "PAY_PER_REQUEST",
 }
-TTL_ATTRIBUTE = "expires_at"
+TTL_ATTRIBUTE = "expires_at"   # epoch seconds; DynamoDB deletes the item some time after
 
 
 def create_table(client, table_name: str, **options) -> None:
-    """Create the table if it does not exist and wait until it is usable.
+    """Create the table if it does not exist, add any index it lacks, turn on
+    TTL, and wait until it is usable. Safe to run again on every start.
 
     ``options`` go to ``CreateTable`` as they are (``SSESpecification``, say).
     """
     existing = client.list_tables().get("TableNames", [])
     if table_name not in existing:
         client.create_table(TableName=table_name, **TABLE_DEFINITION, **options)
-    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
+    waiter = client.get_waiter("table_exists")
+    waiter.wait(TableName=table_name, WaiterConfig={"Delay": 1})
+    _add_missing_indexes(client, table_name)
+    ttl = client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        client.update_time_to_live(TableName=table_name, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+
+
+def _add_missing_indexes(client, table_name):
+    """A table made by an older version gains the global indexes added since."""
+    table = client.describe_table(TableName=table_name)["Table"]
+    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+    attributes = {a["AttributeName"]: a for a in TABLE_DEFINITION["AttributeDefinitions"]}
+    for index in TABLE_DEFINITION["GlobalSecondaryIndexes"]:
+        if index["IndexName"] in present:
+            continue
+        keys = [attributes[key["AttributeName"]] for key in index["KeySchema"]]
+        client.update_table(TableName=table_name, AttributeDefinitions=keys,
+                            GlobalSecondaryIndexUpdates=[{"Create": index}])

@@ -13,6 +13,8 @@ pk                             sk                       what
 ``STAFF_TOKENS``               ``<sha256 of token>``    a staff token's hash and metadata
 ``STAFF_SESSIONS``             ``<sha256 of session>``  a dashboard sign-in (expires with TTL)
 ``AUDIT#<id>``                 ``<timestamp>#<uuid>``   one staff action on the campaign (a void)
+``RATE#<id>#<client key>``     ``<window start>``       reports one client sent in a minute
+``ERASURES``                   ``<at>#<request id>``    an erasure's audit record
 =============================  =======================  ==================================
 
 A closed campaign whose newest totals are not yet published or announced waits in
@@ -29,8 +31,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import clock
 from chalicelib.campaigns import CLOSED, OPEN, Campaign, Target
-from chalicelib.reports import Report, ReportInput, Void, shard_for
-from chalicelib.schema import CAMPAIGNS_BY_STATE, REPORTS_BY_RECEIVED, TTL_ATTRIBUTE
+from chalicelib.reports import Report, ReportInput, Void, contact_email_key, shard_for
+from chalicelib.schema import CAMPAIGNS_BY_STATE, REPORTS_BY_EMAIL, REPORTS_BY_RECEIVED, TTL_ATTRIBUTE
 from chalicelib.totals import Tally, Totals
 
 _PROVISIONAL = "TOTALS#PROVISIONAL"
@@ -103,6 +105,18 @@ class AuditEntry:
     by: str
     reason: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class ErasureRecord:
+    """The audit record of an erasure: what kind, how many reports, who, when.
+    It holds no personal data, not even the hash of the address."""
+    request_id: str
+    kind: str               # "supporter" (by email, on request) or "retention" (after close)
+    reports_erased: int
+    requested_by: str       # a staff token's label, or "scheduler"
+    erased_at: datetime
+    campaign_id: str | None = None
 
 
 def _campaign_key(campaign_id):
@@ -465,7 +479,118 @@ class TallyStore:
         self._update({"pk": "STAFF_SESSIONS", "sk": session_hash}, "SET expires_at_iso = :now",
                      Attr("pk").exists(), {":now": clock.format_timestamp(now)})
 
+    # -- rate limits ---------------------------------------------------------
+
+    def reports_in_window(self, campaign_id: str, client_key: str, window_start: datetime,
+                          now: datetime) -> int:
+        """Reports counted for one client in the window that starts at ``window_start``.
+
+        Expired counters read as 0: DynamoDB's TTL deletes late (and moto never).
+        """
+        with _TranslateErrors():
+            item = self._table.get_item(Key=_rate_key(campaign_id, client_key, window_start)).get("Item")
+        if not item or int(item[TTL_ATTRIBUTE]) <= now.timestamp():
+            return 0
+        return int(item["reports_counted"])
+
+    def count_report_in_window(self, campaign_id: str, client_key: str, window_start: datetime,
+                               below: int, expires_at: datetime) -> bool:
+        """Count one more report in the window if fewer than ``below`` are counted.
+
+        One conditional UpdateItem, so concurrent requests cannot overshoot;
+        False (and nothing written) when the window is full.
+        """
+        try:
+            with _TranslateErrors():
+                self._table.update_item(
+                    Key=_rate_key(campaign_id, client_key, window_start),
+                    UpdateExpression=f"ADD reports_counted :one SET {TTL_ATTRIBUTE} = :expires",
+                    ConditionExpression=(Attr("reports_counted").not_exists()
+                                         | Attr("reports_counted").lt(below)),
+                    ExpressionAttributeValues={":one": 1, ":expires": int(expires_at.timestamp())})
+            return True
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+
+    # -- personal data ---------------------------------------------------------
+
+    def erase_supporter_reports(self, email_key: str, erased_at: datetime) -> int:
+        """Remove name and email from every report filed under ``email_key``
+        (see :func:`chalicelib.reports.contact_email_key`); returns how many.
+
+        The index is eventually consistent: a report stored a moment ago may
+        be missed, and erasing again later finds it.
+        """
+        keys = self._query_all(IndexName=REPORTS_BY_EMAIL,
+                               KeyConditionExpression=Key("contact_email_hash").eq(email_key))
+        return sum(self._erase_personal_fields(item, erased_at, Attr("contact_email_hash").eq(email_key))
+                   for item in list(keys))
+
+    def erase_campaign_personal_data(self, campaign: Campaign, erased_at: datetime) -> int:
+        """Remove names and emails from every report of ``campaign``; returns how many."""
+        with_personal_data = Attr("name").exists() | Attr("contact_email").exists()
+        erased = 0
+        for shard in range(campaign.report_shards):
+            keys = list(self._query_all(
+                ConsistentRead=True, ProjectionExpression="pk, sk", FilterExpression=with_personal_data,
+                KeyConditionExpression=Key("pk").eq(_report_partition(campaign.campaign_id, shard))))
+            erased += sum(self._erase_personal_fields(item, erased_at, with_personal_data) for item in keys)
+        return erased
+
+    def campaigns_due_for_erasure(self, closed_before: datetime) -> list[Campaign]:
+        """Closed campaigns whose deadline is before ``closed_before`` and whose
+        reports still may hold personal data."""
+        items = self._query_all(
+            IndexName=CAMPAIGNS_BY_STATE,
+            KeyConditionExpression=(Key("campaign_state").eq(CLOSED)
+                                    & Key("deadline").lt(clock.format_timestamp(closed_before))),
+            FilterExpression=Attr("personal_data_erased_at").not_exists())
+        return [_campaign_from_item(item) for item in items]
+
+    def mark_personal_data_erased(self, campaign_id: str, erased_at: datetime) -> None:
+        with _TranslateErrors():
+            self._table.update_item(
+                Key=_campaign_key(campaign_id),
+                UpdateExpression="SET personal_data_erased_at = if_not_exists(personal_data_erased_at, :at)",
+                ConditionExpression=Attr("pk").exists(),
+                ExpressionAttributeValues={":at": clock.format_timestamp(erased_at)})
+
+    def record_erasure(self, record: ErasureRecord) -> None:
+        """Keep the audit record of an erasure (create-only)."""
+        at = clock.format_timestamp(record.erased_at)
+        item = {"pk": "ERASURES", "sk": f"{at}#{record.request_id}", "request_id": record.request_id,
+                "kind": record.kind, "reports_erased": record.reports_erased,
+                "requested_by": record.requested_by, "erased_at": at}
+        if record.campaign_id:
+            item["campaign_id"] = record.campaign_id
+        self._put(item, Attr("pk").not_exists())
+
+    def erasure_records(self) -> list[ErasureRecord]:
+        """Every erasure's audit record, oldest first."""
+        return [ErasureRecord(item["request_id"], item["kind"], int(item["reports_erased"]),
+                              item["requested_by"], clock.parse_timestamp(item["erased_at"]),
+                              item.get("campaign_id"))
+                for item in self._query_all(KeyConditionExpression=Key("pk").eq("ERASURES"))]
+
     # -- helpers -------------------------------------------------------------
+
+    def _erase_personal_fields(self, key_item, erased_at, condition) -> bool:
+        try:
+            with _TranslateErrors():
+                self._table.update_item(
+                    Key={"pk": key_item["pk"], "sk": key_item["sk"]},
+                    UpdateExpression=("REMOVE #name, contact_email, contact_email_hash "
+                                      "SET personal_data_erased_at = :at"),
+                    ConditionExpression=Attr("pk").exists() & condition,
+                    ExpressionAttributeNames={"#name": "name"},
+                    ExpressionAttributeValues={":at": clock.format_timestamp(erased_at)})
+            return True
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False   # erased meanwhile by another run or request
+            raise
 
     def _put(self, item, condition):
         try:
@@ -517,6 +642,10 @@ class TallyStore:
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _rate_key(campaign_id, client_key, window_start):
+    return {"pk": f"RATE#{campaign_id}#{client_key}", "sk": clock.format_timestamp(window_start)}
 
 
 def _optional_timestamp(text):
@@ -597,6 +726,7 @@ def _report_to_item(campaign, report: ReportInput, report_id, received_at, flag_
         item["name"] = report.name
     if report.contact_email:
         item["contact_email"] = report.contact_email
+        item["contact_email_hash"] = contact_email_key(report.contact_email)
     if flag_reason:
         item["excluded"], item["flag_reason"] = _FLAGGED, flag_reason
     return item

@@ -23,11 +23,11 @@ class Wording:
         self.language = language
 
     def gettext(self, message: str, **values) -> Markup:
-        return Markup(escape(self.language.gettext(message))) % _escaped(values)
+        return Markup(escape(self.language.gettext(message))) % _escaped(values)  # noqa: S704 - escaped first
 
     def ngettext(self, singular: str, plural: str, n: int, **values) -> Markup:
         text = self.language.ngettext(singular, plural, n)
-        return Markup(escape(text)) % _escaped(dict(values, num=self.language.number(n)))
+        return Markup(escape(text)) % _escaped(dict(values, num=self.language.number(n)))  # noqa: S704 - escaped first
 
     def list(self, items) -> Markup:
         items = [escape(item) for item in items]

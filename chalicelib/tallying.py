@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from chalicelib import clock, observability
+from chalicelib import clock, observability, privacy
 from chalicelib.campaigns import CLOSED, OPEN, Campaign
 from chalicelib.config import Settings
 from chalicelib.notify import NotificationFailed, TotalsNotifier
@@ -45,11 +45,13 @@ class RunSummary:
     closed: list = field(default_factory=list)
     published: list = field(default_factory=list)
     failed: list = field(default_factory=list)
+    erased: list = field(default_factory=list)   # campaigns whose personal data was erased
 
 
 def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifier | None = None) -> RunSummary:
     """One run of the scheduled job over every open campaign, and every closed one
-    whose totals wait to be re-published or announced.
+    whose totals wait to be re-published or announced; then the erasure of
+    personal data past its retention period.
 
     A campaign that fails (DynamoDB busy, SNS down) does not stop the others;
     the run then raises so the failure is visible and the next run picks it up.
@@ -78,6 +80,11 @@ def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifi
             log.warning("publication failed for campaign %s; the next run retries", campaign.campaign_id,
                         exc_info=True, extra={"campaign_id": campaign.campaign_id})
             summary.failed.append(campaign.campaign_id)
+    try:
+        summary.erased = privacy.erase_expired(store, settings, now).campaigns
+    except StorageUnavailable:
+        log.warning("erasing expired personal data failed; the next run retries")
+        summary.failed.append("personal data retention")
     if summary.failed:
         raise StorageUnavailable(f"tally incomplete for {', '.join(summary.failed)}")
     return summary

@@ -60,6 +60,15 @@ def media_type(request) -> str:
     return raw.split(";")[0].strip().lower()
 
 
+def source_ip(request) -> str | None:
+    """The client's address as API Gateway saw it (not a header a client can forge).
+
+    Used only within the request, for the rate limit; never stored or logged.
+    """
+    identity = (request.context or {}).get("identity") or {}
+    return identity.get("sourceIp") or None
+
+
 def read_body(request, max_bytes: int, accepted=(JSON,)):
     """The request body as ``(media type, data)``: a dict for JSON, a dict of lists for forms."""
     raw = request.raw_body or b""

@@ -1,6 +1,5 @@
 """Shared fixtures: a moto-backed table, a movable clock, the Chalice test client."""
 import json
-import os
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,7 +20,7 @@ pytest_plugins = ["tests.aws_calls", "tests.figures"]
 
 START = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
 TABLE = "action-tally-dev"   # the dev stage's table, as in .chalice/config.json
-FORM_TOKEN_SECRET = "test-form-token-secret-0123456789abcdef"
+FORM_TOKEN_SECRET = "test-form-token-secret-0123456789abcdef"  # noqa: S105 - a test-only key
 # Normal test reports were "filled in" this long ago: past the minimum fill time, not expired.
 FILL_TIME = timedelta(minutes=2)
 CHROMIUM = "/usr/bin/chromium"
@@ -210,3 +209,12 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def ua(store, settings, fake_clock):
+    """UA 47.22, created through the storage layer (no HTTP)."""
+    from chalicelib.campaign_admin import save_campaign
+
+    campaign, _ = save_campaign(store, "ua-47-22", campaign_body(), fake_clock(), settings.report_shards)
+    return campaign

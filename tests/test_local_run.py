@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.dynamodb_local, pytest.mark.slow]
-TOKEN = "local-test-token-0123456789abcdef"
+TOKEN = "local-test-token-0123456789abcdef"  # noqa: S105 - a throwaway token for a local test server
 
 
 def _free_port():
@@ -50,7 +50,7 @@ class LocalRun:
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
                                      headers={"Content-Type": "application/json", **(headers or {})})
         try:
-            with urllib.request.urlopen(req, timeout=10) as response:
+            with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 - http://127.0.0.1 only
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()
@@ -67,7 +67,8 @@ class LocalRun:
 
 
 def _java_on(port):
-    listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    listing = subprocess.run(["ps", "-eo", "args"],  # noqa: S603, S607 - procps' ps from PATH, fixed argv
+                             capture_output=True, text=True).stdout
     return any("DynamoDBLocal" in line and f"-port {port}" in line for line in listing.splitlines())
 
 

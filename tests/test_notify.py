@@ -11,7 +11,7 @@ from chalicelib import tallying, voiding
 from chalicelib.intake import submit_report
 from chalicelib.notify import TotalsNotifier
 from tests.conftest import report_body
-from tests.test_tallying import CAMPAIGN, ua  # noqa: F401 (ua is a fixture)
+from tests.test_tallying import CAMPAIGN
 
 
 @pytest.fixture

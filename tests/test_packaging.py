@@ -93,7 +93,7 @@ def test_both_formats_ship_the_same_zip(packaged):
 @pytest.mark.parametrize("stage", STAGES)
 def test_cfn_lint_passes_on_the_sam_template(packaged, stage):
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    result = subprocess.run([str(cfn_lint), str(packaged[stage]["sam"] / "sam.json")],
+    result = subprocess.run([str(cfn_lint), str(packaged[stage]["sam"] / "sam.json")],  # noqa: S603
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -193,7 +193,8 @@ def test_both_formats_put_the_gateway_responses_on_the_rest_api(packaged, stage)
         assert in_terraform[kind]["statusCode"] == str(response["StatusCode"])
         assert in_terraform[kind]["responseTemplates"] == response["ResponseTemplates"]
         assert in_terraform[kind]["responseParameters"] == {
-            f"gatewayresponse.header.{name}": value for name, value in response["ResponseParameters"]["Headers"].items()}
+            f"gatewayresponse.header.{name}": value
+            for name, value in response["ResponseParameters"]["Headers"].items()}
         # Terraform would read these as its own template syntax inside the body
         assert "${" not in json.dumps(in_terraform[kind]) and "%{" not in json.dumps(in_terraform[kind])
     # a changed body is deployed: Chalice's deployment is keyed on the body the override replaces
@@ -292,10 +293,11 @@ def test_sam_generates_the_secrets_and_resolves_them_into_the_api_handler_only(p
             assert told == dict.fromkeys(told), logical_id
             continue
         # resolved by CloudFormation at deploy time, from the secret this stack made
-        assert told == {secret.variable: {"Fn::Sub": f"{{{{resolve:secretsmanager:${{{secret.sam_id}}}:SecretString}}}}"}
+        assert told == {secret.variable: {"Fn::Sub": "{{resolve:secretsmanager:${%s}:SecretString}}" % secret.sam_id}
                         for secret in SECRETS}
     for name in chalice_functions():    # so no role needs to read Secrets Manager
-        assert not [a for a in _granted_actions(load_policy(policy_file(stage, name))) if a.startswith("secretsmanager:")]
+        granted = _granted_actions(load_policy(policy_file(stage, name)))
+        assert not [action for action in granted if action.startswith("secretsmanager:")], name
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -305,7 +307,8 @@ def test_terraform_generates_the_secrets_and_gives_them_to_the_api_handler_only(
     names = {secret.tf_name for secret in SECRETS}
     assert set(resources["random_password"]) == set(resources["aws_secretsmanager_secret"]) == names
     for name in names:
-        assert resources["random_password"][name]["length"] >= 48 and resources["random_password"][name]["special"] is False
+        password = resources["random_password"][name]
+        assert password["length"] >= 48 and password["special"] is False
         assert resources["aws_secretsmanager_secret"][name]["name_prefix"].startswith(f"{StageNames(stage).api}-")
         version = resources["aws_secretsmanager_secret_version"][name]
         assert version == {"secret_id": f"${{aws_secretsmanager_secret.{name}.id}}",
@@ -360,5 +363,5 @@ def test_importing_the_app_touches_no_aws_and_reads_no_settings():
     code = ("import app; from chalicelib import runtime; "
             "assert runtime._STORE is None and runtime._SETTINGS is None; print('lazy')")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603 - our own snippet
     assert result.returncode == 0 and "lazy" in result.stdout, result.stderr

@@ -23,7 +23,8 @@ def test_resources_are_made_complete_and_a_second_run_changes_nothing(aws_enviro
         assert table["SSEDescription"]["SSEType"] == "KMS"
         assert table["BillingModeSummary"]["BillingMode"] == TABLE_DEFINITION["BillingMode"]
         assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"] + table["LocalSecondaryIndexes"]} == {
-            i["IndexName"] for i in TABLE_DEFINITION["GlobalSecondaryIndexes"] + TABLE_DEFINITION["LocalSecondaryIndexes"]}
+            i["IndexName"]
+            for i in TABLE_DEFINITION["GlobalSecondaryIndexes"] + TABLE_DEFINITION["LocalSecondaryIndexes"]}
         backups = dynamodb.describe_continuous_backups(TableName="action-tally-prod")
         assert backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
             "PointInTimeRecoveryStatus"] == "ENABLED"
@@ -90,7 +91,8 @@ def test_the_deploy_copy_holds_the_secrets_for_the_api_handler_only_and_the_repo
         for name in ("api_handler", "staff_token", "staff_session", "tally"):
             variables = _chalice_environment(config, "prod", name)
             assert {v: variables.get(v) for v in values} == (values if name == "api_handler" else dict.fromkeys(values))
-        assert (copy / "app.py").is_file() and (copy / "vendor" / "templates").resolve() == (copy / "templates").resolve()
+        assert (copy / "app.py").is_file()
+        assert (copy / "vendor" / "templates").resolve() == (copy / "templates").resolve()
 
         # a refresh keeps Chalice's record of what it deployed, and the same secrets
         record.parent.mkdir()

@@ -229,3 +229,45 @@ def test_staff_sessions_and_token_listing(backend):
     backend.end_staff_session("cd" * 32, START + timedelta(hours=1))
     assert backend.get_staff_session("cd" * 32).expires_at == START + timedelta(hours=1)
     assert backend.get_staff_session("ef" * 32) is None
+
+# -- rate limits and personal data (issue 5) ---------------------------------------
+
+def test_rate_window_counts_below_the_limit_and_expires(backend, campaign):
+    window = START.replace(second=0)
+    expires = window + timedelta(minutes=2)
+    admitted = [backend.count_report_in_window("ua-47-22", "client", window, below=2, expires_at=expires)
+                for _ in range(3)]
+    assert admitted == [True, True, False]
+    assert backend.reports_in_window("ua-47-22", "client", window, now=window) == 2
+    assert backend.reports_in_window("ua-47-22", "client", window, now=expires) == 0      # expired
+    assert backend.reports_in_window("ua-47-22", "other", window, now=window) == 0
+
+
+def test_erasing_a_supporter_finds_their_reports_through_the_sparse_index(backend, campaign):
+    from chalicelib.reports import contact_email_key
+
+    ana = dict(name="Ana", contact_email="Ana@Example.org", consent=True)
+    for report in (a_report(campaign, **ana), a_report(campaign, **ana), a_report(campaign)):
+        backend.record_report(campaign, report, uuid.uuid4().hex, START)
+    assert backend.erase_supporter_reports(contact_email_key("ana@example.org"), START) == 2
+    assert backend.erase_supporter_reports(contact_email_key("ana@example.org"), START) == 0
+    stored = list(backend.all_reports(campaign))
+    assert len(stored) == 3 and all(r.name is None and r.contact_email is None for r in stored)
+
+
+def test_erasing_a_closed_campaign_and_its_audit_record(backend, campaign):
+    from chalicelib.storage import ErasureRecord
+
+    backend.record_report(campaign, a_report(campaign, name="Bea", consent=True), "r1", START)
+    backend.record_report(campaign, a_report(campaign), "r2", START)
+    assert backend.campaigns_due_for_erasure(campaign.deadline + timedelta(days=1)) == []   # still open
+    backend.mark_closed("ua-47-22", 1, campaign.deadline + timedelta(minutes=1))
+    assert backend.campaigns_due_for_erasure(campaign.deadline) == []                       # deadline not before
+    (due,) = backend.campaigns_due_for_erasure(campaign.deadline + timedelta(days=1))
+    assert backend.erase_campaign_personal_data(due, START) == 1
+    backend.mark_personal_data_erased("ua-47-22", START)
+    assert backend.campaigns_due_for_erasure(campaign.deadline + timedelta(days=1)) == []
+    record = ErasureRecord("req", "retention", 1, "scheduler", START, "ua-47-22")
+    backend.record_erasure(record)
+    assert backend.erasure_records() == [record]
+    assert all(r.name is None for r in backend.all_reports(campaign))

@@ -6,20 +6,13 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import tallying
-from chalicelib.campaign_admin import save_campaign
 from chalicelib.errors import CampaignClosed
 from chalicelib.intake import submit_report
 from chalicelib.reports import parse_report
 from chalicelib.totals import Tally
-from tests.conftest import campaign_body, report_body
+from tests.conftest import report_body
 
 CAMPAIGN = "ua-47-22"
-
-
-@pytest.fixture
-def ua(store, settings, fake_clock):
-    campaign, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), settings.report_shards)
-    return campaign
 
 
 def submit(store, settings, **overrides):

@@ -9,7 +9,7 @@ from chalicelib.errors import CampaignNotFound, ValidationFailed
 from chalicelib.intake import submit_report
 from chalicelib.storage import AlreadyExcluded, ReportNotFound
 from tests.conftest import report_body
-from tests.test_tallying import CAMPAIGN, recount, ua  # noqa: F401 (ua is a fixture)
+from tests.test_tallying import CAMPAIGN, recount
 
 
 def submit(store, settings, **overrides):

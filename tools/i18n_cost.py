@@ -36,7 +36,7 @@ print((time.perf_counter() - t) * 1000)
 
 
 def _median_ms(code: str) -> float:
-    times = [float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+    times = [float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,  # noqa: S603
                                   check=True).stdout) for _ in range(RUNS)]
     return statistics.median(times)
 

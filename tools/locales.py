@@ -4,9 +4,9 @@
 
 One catalog per gettext domain of ``chalicelib.i18n.DOMAINS``: ``messages`` (the supporter
 pages) and ``staff`` (the printable summary for officials). Translators edit
-``locales/<lang>/LC_MESSAGES/<domain>.po``; this writes everything else under ``locales/``. The compiled files are committed, so that ``chalice
-package``/``deploy`` from a clean checkout ships them; ``tests/test_i18n.py``
-fails when they are out of date with the .po files or the code.
+``locales/<lang>/LC_MESSAGES/<domain>.po``; this writes everything else under ``locales/``.
+The compiled files are committed, so that ``chalice package``/``deploy`` from a clean checkout
+ships them; ``tests/test_i18n.py`` fails when they are out of date with the .po files or the code.
 """
 import io
 import re

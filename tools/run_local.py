@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import signal
+import sys
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CAMPAIGN = ROOT / "campaigns" / "ua-47-22.json"
 LOCAL_TABLE = "action-tally-local"
+MAX_CHUNKED_BODY = 1024 * 1024   # far above MAX_BODY_BYTES; the app answers 413 above that
 
 
 def _parse_args(argv=None):
@@ -25,7 +27,8 @@ def _parse_args(argv=None):
         epilog="Environment: PORT (8000), DYNAMODB_PORT (8001), CLOSE_INTERVAL_SECONDS (60), "
                "SEED_DEADLINE_DAYS (30), STAFF_TOKEN (made and printed if unset), "
                "LOCAL_DATA_DIR (.local), FORM_TOKEN_SECRET (made once per data dir if unset), "
-               "MIN_FILL_SECONDS (3).")
+               "MIN_FILL_SECONDS (3), and the app's own settings such as "
+               "RATE_LIMIT_PER_MINUTE (120; 0 turns the limit off).")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--dynamodb-port", type=int, default=int(os.environ.get("DYNAMODB_PORT", 8001)))
     parser.add_argument("--data-dir", default=os.environ.get("LOCAL_DATA_DIR", str(ROOT / ".local")))
@@ -121,13 +124,36 @@ def _serve(app_module, port, lock):
             self.local_gateway = GatewayWithResponses(app_object, config)
             BaseHTTPRequestHandler.__init__(self, request, client_address, server)
 
+        # Headers and body go out in two writes; with Nagle's algorithm the body
+        # waits for the client's delayed ACK (40 ms on Linux) on a kept-alive
+        # connection, which API Gateway never adds.
+        disable_nagle_algorithm = True
+
         # Chalice keeps the current request on the app object, as Lambda runs
         # one request per process; the threaded local server must do the same.
         def _generic_handle(self):
             with lock:
+                # The peer's address, as API Gateway would report it (Chalice
+                # says 127.0.0.1 always), so each local client has its own limit.
+                self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
                 super()._generic_handle()
 
+        def _parse_payload(self):
+            # API Gateway accepts chunked bodies; http.server would leave the
+            # chunks unread and take them for the next request on the connection.
+            if "chunked" not in (self.headers.get("transfer-encoding") or "").lower():
+                return super()._parse_payload()
+            body, complete = read_chunked(self.rfile, MAX_CHUNKED_BODY)
+            self.close_connection = self.close_connection or not complete
+            headers = {name: value for name, value in self.headers.items() if name.lower() != "transfer-encoding"}
+            return headers, body or None
+
+        def log_message(self, format, *args):
+            # The default line starts with the client's address; keep IPs out of logs.
+            print(f"[{self.log_date_time_string()}] {format % args}", file=sys.stderr, flush=True)
+
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+        do_TRACE = do_QUERY = _generic_handle   # Chalice answers 405, as for any undeclared method
 
     config = Config.create(chalice_stage="dev", app_name="action-tally", project_dir=str(ROOT),
                            config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
@@ -135,6 +161,29 @@ def _serve(app_module, port, lock):
     server.server.RequestHandlerClass = functools.partial(
         OneAtATimeHandler, app_object=app_module.app, config=config)
     return server
+
+
+def read_chunked(stream, limit):
+    """A chunked request body, and whether it was read to its end.
+
+    Past ``limit`` bytes it stops, returning ``limit + 1`` bytes (so the app
+    answers 413) and False (so the connection is closed).
+    """
+    body = bytearray()
+    while True:
+        try:
+            size = int(stream.readline(1024).split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            return bytes(body), False
+        if size == 0:
+            while stream.readline(1024).strip():   # trailers, up to the blank line
+                pass
+            return bytes(body), True
+        if len(body) + size > limit:
+            body += stream.read(limit + 1 - len(body))
+            return bytes(body), False
+        body += stream.read(size)
+        stream.readline(1024)   # the CRLF after each chunk
 
 
 def _stop_on_sigterm(signum, frame):
@@ -165,6 +214,10 @@ def main(argv=None):
         print(f"Dashboard:      {base}/staff/login (sign in with the staff token)")
         print(f"Staff CLI:      .venv/bin/action-tally --endpoint-url {dynamodb.endpoint_url} "
               f"--table {LOCAL_TABLE} campaign list")
+
+        limit = runtime.settings().rate_limit_per_minute
+        print(f"Rate limit:     {f'{limit} reports per minute per client and campaign' if limit else 'off'}"
+              " (RATE_LIMIT_PER_MINUTE)")
         print("Ctrl-C stops everything.", flush=True)
         scheduler.start()
         try:

@@ -1,0 +1,232 @@
+"""DynamoDB faults: throttling, timeouts, cancelled transactions, lost answers.
+
+Intake either records a report or answers 503 with Retry-After; the scheduled
+job converges to the exact totals on its next run. Faults are injected below
+botocore's retries (see tests/faults.py), with the runtime's own retry policy.
+"""
+import json
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from chalicelib import runtime, tallying
+from chalicelib.campaign_admin import save_campaign
+from chalicelib.intake import submit_report
+from chalicelib.storage import StorageUnavailable, TallyStore
+from chalicelib.totals import Tally
+from tests.conftest import TABLE, campaign_body, post_report, report_body
+from tests.faults import ALWAYS, KINDS, DynamoFaults, no_backoff
+from tests.test_report_intake_api import assert_error, form_fields, html_of, post_form
+
+CAMPAIGN = "ua-47-22"
+RETRIED = {"throttle", "provisioned", "internal", "read_timeout", "connect_timeout"}
+MAX_ATTEMPTS = runtime.BOTO_CONFIG.retries["total_max_attempts"]
+
+
+def stored_reports(table):
+    return [item for item in table.scan()["Items"] if item["pk"].startswith("REPORTS#")]
+
+
+# -- intake ---------------------------------------------------------------------
+
+@pytest.fixture
+def faults(client, monkeypatch):
+    """Faults on the app's own DynamoDB client (built with BOTO_CONFIG)."""
+    no_backoff(monkeypatch)
+    with DynamoFaults(runtime.store()._table.meta.client) as injected:
+        yield injected
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_failing_report_write_is_503_with_retry_after_and_nothing_stored(client, campaign, faults, moto_table,
+                                                                           kind):
+    faults.fail("PutItem", kind)
+    response = post_report(client, CAMPAIGN, report_body())
+
+    assert_error(response, 503, "service_unavailable")
+    assert int(response.headers["Retry-After"]) >= 1
+    assert stored_reports(moto_table) == []
+    # Bounded: botocore retries what is worth retrying, MAX_ATTEMPTS times in all.
+    assert faults.attempts["PutItem"] == (MAX_ATTEMPTS if kind in RETRIED else 1)
+
+
+@pytest.mark.parametrize("operation", ["GetItem", "UpdateItem"])
+@pytest.mark.parametrize("kind", ["throttle", "read_timeout", "transaction_canceled"])
+def test_a_failing_read_or_rate_count_is_503_and_nothing_stored(client, campaign, faults, moto_table,
+                                                                 operation, kind):
+    faults.fail(operation, kind)
+    assert_error(post_report(client, CAMPAIGN, report_body()), 503, "service_unavailable")
+    assert stored_reports(moto_table) == []
+
+
+@pytest.mark.parametrize("kind", sorted(RETRIED))
+def test_a_fault_that_clears_within_the_retries_records_the_report_once(client, campaign, faults, moto_table,
+                                                                        kind):
+    faults.fail("PutItem", kind, times=MAX_ATTEMPTS - 1)
+    response = post_report(client, CAMPAIGN, report_body())
+    assert response.status_code == 201, response.body
+    assert len(stored_reports(moto_table)) == 1
+
+
+def test_a_lost_answer_to_an_applied_write_is_retried_into_a_replay(client, campaign, faults, moto_table):
+    """DynamoDB stored the report but its answer timed out: botocore retries, the
+    create-only condition fails, and the intake returns the stored report."""
+    faults.fail("PutItem", "read_timeout", times=1, applied=True)
+    response = post_report(client, CAMPAIGN, report_body())
+
+    assert response.status_code == 200, response.body
+    items = stored_reports(moto_table)
+    assert len(items) == 1 and json.loads(response.body)["report_id"] == items[0]["report_id"]
+
+
+def test_a_503_after_an_applied_write_is_still_exactly_once(client, campaign, staff_headers, faults,
+                                                            moto_table, fake_clock):
+    """The write landed, every answer was lost, the client heard 503. Its retry
+    with the same submission_id gets 200 and the report is counted once."""
+    body = report_body()
+    faults.fail("PutItem", "read_timeout", times=1, applied=True)
+    faults.fail("PutItem", "read_timeout")
+    assert post_report(client, CAMPAIGN, body).status_code == 503
+    assert len(stored_reports(moto_table)) == 1            # 503, and yet recorded
+
+    faults.clear()
+    retry = post_report(client, CAMPAIGN, body)
+    assert retry.status_code == 200
+    assert json.loads(retry.body)["report_id"] == stored_reports(moto_table)[0]["report_id"]
+
+    fake_clock.advance(minutes=2)
+    from tests.conftest import run_scheduled
+    run_scheduled(client)
+    totals = json.loads(client.http.get(f"/campaigns/{CAMPAIGN}/totals").body)
+    assert totals["reports"] == 1 and totals["actions_total"] == 3
+
+
+def test_a_busy_form_post_gets_the_form_back_with_the_same_submission_id(client, campaign, faults, moto_table):
+    fields = form_fields(action_letter="3")
+    faults.fail("PutItem", "throttle")
+    response = post_form(client, fields)
+
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) >= 1
+    page = html_of(response)
+    assert "could not confirm" in page
+    assert f'name="submission_id" value="{fields["submission_id"]}"' in page
+    faults.clear()
+    assert post_form(client, fields).status_code == 201
+    assert post_form(client, fields).status_code == 200
+    assert len(stored_reports(moto_table)) == 1
+
+
+def test_a_form_post_recorded_while_totals_cannot_be_read_still_thanks(client, campaign, faults):
+    faults.fail("GetItem", "throttle", skip=4)   # campaign, rate window, ... then the totals
+    response = post_form(client, form_fields())
+    assert response.status_code == 201
+    assert "your report is recorded" in html_of(response)
+
+
+# -- the scheduled job ------------------------------------------------------------
+
+@pytest.fixture
+def configured_store(moto_table, monkeypatch):
+    """A store on a client built like the runtime's, with bounded retries."""
+    no_backoff(monkeypatch)
+    resource = boto3.resource("dynamodb", region_name="us-east-1", config=runtime.BOTO_CONFIG)
+    return TallyStore(resource.Table(TABLE))
+
+
+@pytest.fixture
+def ua(configured_store, settings, fake_clock):
+    # Two shards, not four: fewer calls per run to fail at, the same paths.
+    campaign, _ = save_campaign(configured_store, CAMPAIGN, campaign_body(), fake_clock(), 2)
+    for index in range(9):
+        submit_report(configured_store, settings, CAMPAIGN,
+                      report_body(actions={"letter": index % 4 + 1}, country=("MX", "ES", "FR")[index % 3]))
+    return campaign
+
+
+def recount(store):
+    return Tally.of(store.all_reports(store.get_campaign(CAMPAIGN)))
+
+
+def _calls_in_a_clean_run(store, settings, moment):
+    with DynamoFaults(store._table.meta.client) as counting:
+        tallying.run_tally(store, settings, moment)
+    return sum(counting.attempts.values())
+
+
+def _snapshot(table):
+    """Every item, in DynamoDB's own typed form, so it can be put back exactly."""
+    return boto3.client("dynamodb", region_name="us-east-1").scan(TableName=table.name)["Items"]
+
+
+def _restore(table, snapshot):
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    for item in _snapshot(table):
+        client.delete_item(TableName=table.name, Key={"pk": item["pk"], "sk": item["sk"]})
+    for item in snapshot:
+        client.put_item(TableName=table.name, Item=item)
+
+
+def _moment(phase, ua, settings, fake_clock):
+    if phase == "fold":
+        return fake_clock.advance(minutes=2)
+    return ua.closes_at + timedelta(seconds=settings.settle_seconds)
+
+
+def _fail_then_rerun(store, settings, moment, kind, failing_call):
+    """A run whose DynamoDB fails from its n-th call on, then a clean run a minute later."""
+    with DynamoFaults(store._table.meta.client) as faults:
+        faults.fail("*", kind, skip=failing_call, times=ALWAYS)
+        with pytest.raises(StorageUnavailable):
+            tallying.run_tally(store, settings, moment)
+    tallying.run_tally(store, settings, moment + timedelta(minutes=1))
+
+
+@pytest.mark.parametrize("phase", ["fold", "close"])
+def test_a_run_throttled_from_any_call_on_is_made_exact_by_the_next(configured_store, settings, fake_clock,
+                                                                     ua, moto_table, phase):
+    moment = _moment(phase, ua, settings, fake_clock)
+    before = _snapshot(moto_table)
+    calls = _calls_in_a_clean_run(configured_store, settings, moment)
+    assert calls > 3
+    for failing_call in range(calls):
+        _restore(moto_table, before)    # the same starting table every time
+        _fail_then_rerun(configured_store, settings, moment, "throttle", failing_call)
+        _assert_exact(configured_store, phase)
+
+
+@pytest.mark.parametrize("kind", ["read_timeout", "connect_timeout", "transaction_canceled", "internal"])
+@pytest.mark.parametrize("phase", ["fold", "close"])
+def test_a_run_failing_midway_is_made_exact_by_the_next(configured_store, settings, fake_clock, ua,
+                                                        moto_table, kind, phase):
+    moment = _moment(phase, ua, settings, fake_clock)
+    before = _snapshot(moto_table)
+    calls = _calls_in_a_clean_run(configured_store, settings, moment)
+    _restore(moto_table, before)
+    _fail_then_rerun(configured_store, settings, moment, kind, calls // 2)
+    _assert_exact(configured_store, phase)
+
+
+def test_a_lost_answer_to_the_publication_publishes_one_version(configured_store, settings, fake_clock, ua):
+    with DynamoFaults(configured_store._table.meta.client) as faults:
+        faults.fail("PutItem", "read_timeout", times=1, applied=True)
+        tallying.run_tally(configured_store, settings, ua.closes_at + timedelta(seconds=settings.settle_seconds))
+        assert faults.injected["PutItem"] == 1
+    _assert_exact(configured_store, "close")
+
+
+def test_a_lost_answer_to_marking_closed_is_harmless(configured_store, settings, fake_clock, ua):
+    with DynamoFaults(configured_store._table.meta.client) as faults:
+        faults.fail("UpdateItem", "read_timeout", times=1, applied=True)
+        tallying.run_tally(configured_store, settings, ua.closes_at + timedelta(seconds=settings.settle_seconds))
+    _assert_exact(configured_store, "close")
+
+
+def _assert_exact(store, phase):
+    expected = recount(store)
+    assert expected.reports == 9
+    campaign = store.get_campaign(CAMPAIGN)
+    totals = tallying.current_totals(store, campaign)
+    assert totals.tally == expected
+    if phase == "close":
+        assert campaign.state == "closed" and totals.final and totals.version == 1
