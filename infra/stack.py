@@ -282,7 +282,8 @@ def _tf_table(names: StageNames) -> dict:
             for index in definition.get("LocalSecondaryIndexes", [])],
         "global_secondary_index": [
             {"name": index["IndexName"], "hash_key": index_keys(index)["HASH"],
-             "range_key": index_keys(index)["RANGE"], **projection(index)}
+             **({"range_key": index_keys(index)["RANGE"]} if "RANGE" in index_keys(index) else {}),
+             **projection(index)}
             for index in definition.get("GlobalSecondaryIndexes", [])],
         "point_in_time_recovery": {"enabled": True},
         "server_side_encryption": {"enabled": True},

@@ -210,8 +210,9 @@ def test_the_terraform_table_is_the_schema_table(packaged, stage):
     table = terraform(packaged, stage)["resource"]["aws_dynamodb_table"]["tally"]
     attributes = {a["name"]: a["type"] for a in table["attribute"]}
 
-    def key_schema(hash_key, range_key):
-        return [{"AttributeName": hash_key, "KeyType": "HASH"}, {"AttributeName": range_key, "KeyType": "RANGE"}]
+    def key_schema(hash_key, range_key=None):
+        return [{"AttributeName": hash_key, "KeyType": "HASH"}] + (
+            [{"AttributeName": range_key, "KeyType": "RANGE"}] if range_key else [])
 
     def projection(index):
         out = {"ProjectionType": index["projection_type"]}
@@ -224,7 +225,7 @@ def test_the_terraform_table_is_the_schema_table(packaged, stage):
         "KeySchema": key_schema(table["hash_key"], table["range_key"]),
         "LocalSecondaryIndexes": [{"IndexName": i["name"], "KeySchema": key_schema(table["hash_key"], i["range_key"]),
                                    "Projection": projection(i)} for i in table["local_secondary_index"]],
-        "GlobalSecondaryIndexes": [{"IndexName": i["name"], "KeySchema": key_schema(i["hash_key"], i["range_key"]),
+        "GlobalSecondaryIndexes": [{"IndexName": i["name"], "KeySchema": key_schema(i["hash_key"], i.get("range_key")),
                                     "Projection": projection(i)} for i in table["global_secondary_index"]],
         "BillingMode": table["billing_mode"],
     }
