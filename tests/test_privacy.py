@@ -14,7 +14,7 @@ from chalicelib.config import load_settings
 from chalicelib.reports import contact_email_key
 from chalicelib.storage import StorageUnavailable
 from chalicelib.schema import REPORTS_BY_EMAIL, REPORTS_BY_RECEIVED, TABLE_DEFINITION, create_table
-from tests.conftest import TABLE, post_report, report_body, run_scheduled
+from tests.conftest import FORM_TOKEN_SECRET, TABLE, post_report, report_body, run_scheduled
 from tests.faults import DynamoFaults, no_backoff
 from tests.test_report_intake_api import assert_error, form_fields, post_form
 
@@ -22,6 +22,7 @@ CAMPAIGN = "ua-47-22"
 ANA = {"name": "Ana Pérez", "contact_email": "ana.perez@example.org", "consent": True}
 BEA = {"name": "Bea Ortiz", "contact_email": "bea@example.net", "consent": True}
 DEADLINE_CLOSE = timedelta(seconds=31)   # past the deadline second and the settle time
+_WITH_SECRET = {"TABLE_NAME": TABLE, "FORM_TOKEN_SECRET": FORM_TOKEN_SECRET}
 
 
 def reports(table):
@@ -250,7 +251,7 @@ def test_a_full_run_logs_no_name_email_or_ip(client, campaign, deadline, staff_h
     throttled report; tallies; the close; erasure on request and by retention."""
     ip = "203.0.113.198"
     monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", ip)
-    monkeypatch.setattr(runtime, "_SETTINGS", replace(load_settings({"TABLE_NAME": TABLE}),
+    monkeypatch.setattr(runtime, "_SETTINGS", replace(load_settings(_WITH_SECRET),
                                                       rate_limit_per_minute=3,
                                                       rate_limit_secret="s"))  # noqa: S106 - a test key
     caplog.set_level(logging.DEBUG)

@@ -12,18 +12,19 @@ from chalice.local import LambdaEventConverter
 from chalicelib import ratelimit, runtime
 from chalicelib.config import load_settings
 from chalicelib.schema import TTL_ATTRIBUTE
-from tests.conftest import START, TABLE, campaign_body, post_report, report_body
+from tests.conftest import FORM_TOKEN_SECRET, START, TABLE, campaign_body, post_report, report_body
 from tests.test_report_intake_api import assert_error, form_fields, html_of, post_form
 
 CAMPAIGN = "ua-47-22"
 SCHOOL = "198.51.100.23"
+_WITH_SECRET = {"TABLE_NAME": TABLE, "FORM_TOKEN_SECRET": FORM_TOKEN_SECRET}
 
 
 @pytest.fixture
 def limit(monkeypatch):
     """Run the app with a small limit (the test client re-applies config.json's env on each call)."""
     def set_limit(per_minute):
-        settings = replace(load_settings({"TABLE_NAME": TABLE}), rate_limit_per_minute=per_minute,
+        settings = replace(load_settings(_WITH_SECRET), rate_limit_per_minute=per_minute,
                            rate_limit_secret="test-secret")  # noqa: S106 - a test key
         monkeypatch.setattr(runtime, "_SETTINGS", settings)
     return set_limit
