@@ -32,9 +32,12 @@ package: $(STAMP)
 	$(BIN)/python -m infra.package $(STAGES)
 	$(BIN)/cfn-lint $(foreach s,$(STAGES),out/sam-$(s)/sam.json)
 
-# The table and totals topic of $(STAGE), for `chalice deploy` (needs AWS credentials).
+# The table, totals topic and secrets of $(STAGE), for `chalice deploy` (needs AWS
+# credentials), and .deploy/$(STAGE)/: an untracked copy of the committed project whose
+# config holds the secrets, to deploy from. Not removed by `make clean`: it keeps
+# Chalice's record of what it deployed.
 resources: $(STAMP)
-	$(BIN)/python -m infra.provision --stage $(STAGE)
+	$(BIN)/python -m infra.provision --stage $(STAGE) --deploy-dir .deploy/$(STAGE)
 
 # After changing a translatable string or a .po file: extract, update, compile. The
 # compiled files are committed (Chalice packages files as they are); tests check them.

@@ -11,8 +11,13 @@ moment the form was served, from which the fill time is measured.
 import base64
 import hashlib
 import hmac
+import logging
 import re
 from datetime import datetime, timezone
+
+from chalicelib.errors import ServiceMisconfigured
+
+log = logging.getLogger(__name__)
 
 HONEYPOT_FIELD = "website"   # a field people never see and bots like to fill
 HONEYPOT, TOO_FAST, BAD_TOKEN, EXPIRED_TOKEN = "honeypot", "too_fast", "bad_token", "expired_token"
@@ -21,15 +26,24 @@ _TOKEN = re.compile(r"^(\d{1,15})\.([A-Za-z0-9_-]{43})$")
 _CLOCK_SKEW_SECONDS = 60   # a token "from the future" by more than this is forged
 
 
-class FormTokenSecretMissing(RuntimeError):
-    """The deployment has no usable FORM_TOKEN_SECRET; see README, Configuration."""
+_missing_logged = False
+
+
+class FormTokenSecretMissing(ServiceMisconfigured):
+    """The deployment has no usable FORM_TOKEN_SECRET (see README, Deploy): the form and
+    report routes answer 503 ``service_misconfigured`` rather than sign with a weak key."""
 
 
 def _secret(settings) -> bytes:
+    global _missing_logged
     secret = settings.form_token_secret or ""
     if len(secret) < MIN_SECRET_LENGTH:
-        raise FormTokenSecretMissing(
-            f"FORM_TOKEN_SECRET must be set to at least {MIN_SECRET_LENGTH} random characters")
+        if not _missing_logged:   # once per process: the 5xx alarm counts the rest
+            _missing_logged = True
+            log.error("configuration error: FORM_TOKEN_SECRET is %s; it must be at least %d random "
+                      "characters. Form and report routes answer 503 service_misconfigured until it is "
+                      "set (README, Deploy).", "too short" if secret else "unset", MIN_SECRET_LENGTH)
+        raise FormTokenSecretMissing()
     return secret.encode("utf-8")
 
 

@@ -101,3 +101,13 @@ class ServiceUnavailable(ApiError):
             "again with the same submission_id is counted once.",
             headers={"Retry-After": str(retry_after_seconds)},
         )
+
+
+class ServiceMisconfigured(ApiError):
+    """The deployment lacks a setting it cannot work without; logged for whoever deployed it."""
+
+    status, code = 503, "service_misconfigured"
+
+    def __init__(self):
+        super().__init__("The form is not available right now: the service is not fully set up. "
+                         "Nothing was recorded; please try again later.")

@@ -30,6 +30,7 @@ _PROBLEMS = {
     "body_too_large": N_("The form was too long to send. Shorten your answers and try again."),
     "malformed_body": N_("Your browser sent the form in a way we could not read."),
     "service_unavailable": N_("The service is busy. Wait a moment, then send the form again."),
+    "service_misconfigured": N_("The form is not available right now. Nothing was sent; please try again later."),
 }
 _PROBLEM = N_("Something went wrong with the form.")
 # Reports refused for now (rate limit) or not confirmed (DynamoDB busy): the form
@@ -115,8 +116,11 @@ def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=No
     language = page.language
     now = clock.now()
     token = values.get("form_token")
-    if not abuse.usable_token(settings, campaign.campaign_id, token, now):
-        token = abuse.issue_form_token(settings, campaign.campaign_id, now)
+    try:
+        if not abuse.usable_token(settings, campaign.campaign_id, token, now):
+            token = abuse.issue_form_token(settings, campaign.campaign_id, now)
+    except abuse.FormTokenSecretMissing as error:
+        return problem(error, page)
     shown_errors = supporter_errors(errors or {}, campaign, language, settings.max_count_per_action)
     if general_message:
         shown_errors = {GENERAL: general_message, **shown_errors}

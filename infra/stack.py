@@ -1,5 +1,5 @@
 """What one stage of Action Tally needs besides Chalice's functions, API and schedule:
-the table, the totals topic, log retention and the alarms, for SAM and for Terraform.
+the table, the totals topic, the secrets, log retention and the alarms, for SAM and for Terraform.
 
 Both formats are built here from :data:`chalicelib.schema.TABLE_DEFINITION`, so the
 deployed table cannot drift from the one the tests and ``make run`` use. Names are
@@ -83,6 +83,33 @@ TALLY = "tally"                    # the scheduled job in app.py
 ANNOUNCES_TOTALS = (TALLY,)
 
 
+@dataclass(frozen=True)
+class StageSecret:
+    """A key generated once per stage and told to the functions in :data:`HOLDS_SECRETS`."""
+    variable: str       # the environment variable the code reads
+    purpose: str
+
+    @property
+    def sam_id(self) -> str:
+        return "".join(word.title() for word in self.variable.split("_"))
+
+    @property
+    def tf_name(self) -> str:
+        return self.variable.lower()
+
+    def name(self, stage: str) -> str:
+        """Its name in Secrets Manager on the direct route (the templates let AWS make one up)."""
+        return f"action-tally-{stage}/{self.variable.lower().replace('_', '-')}"
+
+
+SECRETS = (StageSecret("FORM_TOKEN_SECRET", "HMAC key of the supporter form's tokens"),
+           StageSecret("RATE_LIMIT_SECRET", "HMAC master key of the rate limits' client keys"))
+SECRET_LENGTH = 64          # letters and digits: about 380 bits
+# Only the API handler issues and checks form tokens (and rate-limits); the authorizers
+# and the scheduled job are not told the keys.
+HOLDS_SECRETS = (API_HANDLER,)
+
+
 # -- SAM (CloudFormation), merged into Chalice's template ---------------------------
 
 # The logical id Chalice gives the API in sam.json (see `chalice package` output).
@@ -157,9 +184,27 @@ def _sam_alarms(names: StageNames) -> dict:
     }
 
 
-def _environment(name: str, table, topic) -> dict:
-    """What function ``name`` is told about the stage's resources, besides .chalice/config.json."""
-    return {"TABLE_NAME": table, **({"TOTALS_TOPIC_ARN": topic} if name in ANNOUNCES_TOTALS else {})}
+def _environment(name: str, table, topic, secret_value) -> dict:
+    """What function ``name`` is told about the stage's resources, besides .chalice/config.json;
+    ``secret_value(secret)`` is how the template names a :data:`SECRETS` value."""
+    return {"TABLE_NAME": table, **({"TOTALS_TOPIC_ARN": topic} if name in ANNOUNCES_TOTALS else {}),
+            **({secret.variable: secret_value(secret) for secret in SECRETS} if name in HOLDS_SECRETS else {})}
+
+
+def _sam_secret(names: StageNames, secret: StageSecret) -> dict:
+    # Deleted with the stack, on prod too: nothing stored depends on either key (a form
+    # token lives 24 hours; rate limits would merely start afresh), a new stack makes new
+    # ones, and a retained copy would be a live key that nothing uses. No name, so that a
+    # new stack never collides with an old secret still in its recovery window.
+    return {"Type": "AWS::SecretsManager::Secret", "Properties": {
+        "Description": f"{names.api}: {secret.variable}, the {secret.purpose}",
+        "GenerateSecretString": {"PasswordLength": SECRET_LENGTH, "ExcludePunctuation": True},
+        "Tags": [{"Key": "stage", "Value": names.stage}]}}
+
+
+def _sam_secret_value(secret: StageSecret) -> dict:
+    # Resolved by CloudFormation at deploy time: the role never reads Secrets Manager.
+    return {"Fn::Sub": f"{{{{resolve:secretsmanager:${{{secret.sam_id}}}:SecretString}}}}"}
 
 
 def sam_merge_template(stage: str, functions: dict) -> dict:
@@ -179,6 +224,7 @@ def sam_merge_template(stage: str, functions: dict) -> dict:
         SAM_REST_API: {"Properties": {"Name": names.api, "DefinitionBody": {"info": {"title": names.api}},
                                       "GatewayResponses": gateway_responses()}},
         **_sam_alarms(names),
+        **{secret.sam_id: _sam_secret(names, secret) for secret in SECRETS},
     }
     for name in functions:
         logical_id = sam_function_id(name)
@@ -186,7 +232,8 @@ def sam_merge_template(stage: str, functions: dict) -> dict:
             "Type": "AWS::Logs::LogGroup",
             "Properties": {"LogGroupName": names.log_group(name), "RetentionInDays": LOG_RETENTION_DAYS}}
         resources[logical_id] = {"Properties": {
-            "Environment": {"Variables": _environment(name, {"Ref": "TallyTable"}, {"Ref": "TotalsTopic"})},
+            "Environment": {"Variables": _environment(name, {"Ref": "TallyTable"}, {"Ref": "TotalsTopic"},
+                                                      _sam_secret_value)},
             "LoggingConfig": {"LogGroup": {"Ref": f"{logical_id}LogGroup"}, "LogFormat": "Text"}}}
     return {
         "Parameters": {"AlarmEmail": {
@@ -290,9 +337,33 @@ def _tf_alarms(names: StageNames) -> dict:
     }
 
 
+# hashicorp/random makes the secrets' values; declared in the override file, because a
+# module may have one required_providers block only and Chalice's chalice.tf.json has it.
+TF_RANDOM_PROVIDER = {"source": "hashicorp/random", "version": ">= 3.1, < 4"}
+
+
+def _tf_secrets(names: StageNames) -> dict:
+    """The :data:`SECRETS`, as in SAM (see :func:`_sam_secret`); a name prefix, not a name,
+    so that an apply after a destroy never collides with the old secret."""
+    return {
+        "random_password": {secret.tf_name: {"length": SECRET_LENGTH, "special": False} for secret in SECRETS},
+        "aws_secretsmanager_secret": {secret.tf_name: {
+            "name_prefix": f"{names.api}-{secret.tf_name.replace('_', '-')}-",
+            "description": f"{names.api}: {secret.variable}, the {secret.purpose}",
+            "tags": {"stage": names.stage}} for secret in SECRETS},
+        "aws_secretsmanager_secret_version": {secret.tf_name: {
+            "secret_id": f"${{aws_secretsmanager_secret.{secret.tf_name}.id}}",
+            "secret_string": f"${{random_password.{secret.tf_name}.result}}"} for secret in SECRETS},
+    }
+
+
+def _tf_secret_value(secret: StageSecret) -> str:
+    return f"${{aws_secretsmanager_secret_version.{secret.tf_name}.secret_string}}"
+
+
 def terraform_resources(stage: str, functions: dict) -> dict:
-    """``action-tally.tf.json``: the stage's table, topics, log groups (one for each of the
-    :func:`chalice_functions` ``functions``) and alarms."""
+    """``action-tally.tf.json``: the stage's table, topics, secrets, log groups (one for each
+    of the :func:`chalice_functions` ``functions``) and alarms."""
     names = StageNames(stage)
     return {
         "variable": {"alarm_email": {"type": "string", "default": "",
@@ -309,6 +380,7 @@ def terraform_resources(stage: str, functions: dict) -> dict:
                 name: {"name": names.log_group(name), "retention_in_days": LOG_RETENTION_DAYS}
                 for name in functions},
             "aws_cloudwatch_metric_alarm": _tf_alarms(names),
+            **_tf_secrets(names),
         },
         "output": {
             "TableName": {"value": "${aws_dynamodb_table.tally.name}"},
@@ -349,16 +421,20 @@ def terraform_overrides(stage: str, chalice_tf: dict) -> dict:
 
     Stage-specific names for the schedule rule and the API (Chalice gives both stages
     the same ones), the gateway responses in the API's definition, and every function's
-    environment pointing at this stage's resources. An override replaces a nested block
-    whole, so each ``environment`` is restated.
+    environment pointing at this stage's resources (and the API handler's at its secrets).
+    An override replaces a nested block whole, so each ``environment`` is restated.
     """
     names = StageNames(stage)
     overrides = {}
     for name, function in chalice_tf["resource"]["aws_lambda_function"].items():
         variables = dict(function["environment"]["variables"])
-        variables.update(_environment(name, "${aws_dynamodb_table.tally.name}", "${aws_sns_topic.totals.arn}"))
+        variables.update(_environment(name, "${aws_dynamodb_table.tally.name}", "${aws_sns_topic.totals.arn}",
+                                      _tf_secret_value))
         overrides[name] = {"environment": {"variables": variables}}
-    return {"locals": {"chalice_api_swagger": _tf_api_definition(names, chalice_tf)}, "resource": {
+    return {
+        # Terraform merges required_providers entry by entry: Chalice's aws and null stay.
+        "terraform": {"required_providers": {"random": TF_RANDOM_PROVIDER}},
+        "locals": {"chalice_api_swagger": _tf_api_definition(names, chalice_tf)}, "resource": {
         "aws_lambda_function": overrides,
         "aws_cloudwatch_event_rule": {TF_SCHEDULE_RULE: {"name": f"{names.function(TALLY)}-schedule"}},
         "aws_api_gateway_rest_api": {TF_REST_API: {"name": names.api}},

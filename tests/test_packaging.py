@@ -13,7 +13,7 @@ import pytest
 from chalicelib.i18n import DOMAINS, LANGUAGES
 from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
 from infra.package import package_stage
-from infra.stack import STAGES, StageNames, chalice_functions
+from infra.stack import HOLDS_SECRETS, SECRETS, STAGES, StageNames, chalice_functions, sam_function_id
 from tests.iam import allows, load_policy, policy_file, stage_arn
 from tools.local_gateway import gateway_responses
 
@@ -36,12 +36,21 @@ def sam(packaged, stage):
 
 def terraform(packaged, stage):
     """Every *.tf.json of the stage, merged the way Terraform reads a directory
-    (``*_override.tf.json`` last, its top-level arguments replacing the base's)."""
+    (``*_override.tf.json`` last, its top-level arguments replacing the base's, but
+    ``required_providers`` merged provider by provider)."""
     files = sorted(packaged[stage]["terraform"].glob("*.tf.json"), key=lambda p: "_override" in p.name)
     merged = {}
     for path in files:
         override = "_override" in path.name
         for block, kinds in json.loads(path.read_text()).items():
+            if block == "terraform":
+                settings = merged.setdefault(block, {})
+                for key, value in kinds.items():
+                    if key == "required_providers":
+                        settings.setdefault(key, {}).update(value)
+                    else:
+                        settings[key] = value
+                continue
             if block != "resource":
                 merged.setdefault(block, {}).update(kinds)
                 continue
@@ -253,10 +262,67 @@ def test_terraform_has_the_same_resources_and_every_reference_resolves(packaged,
                    for metric in _alarm_metrics(alarm)}
     assert sam_watched <= watched
     text = json.dumps(config)
-    for kind, name in set(re.findall(r"\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.", text)):
+    for kind, name in set(re.findall(r"\$\{((?:aws|random)_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.", text)):
         assert name in resources.get(kind, {}) or name in config.get("data", {}).get(kind, {}), f"{kind}.{name}"
     for variable in set(re.findall(r"\bvar\.([a-z_]+)", text)):
         assert variable in config["variable"]
+
+
+# -- the stage's secrets ------------------------------------------------------------------
+
+def _granted_actions(policy):
+    return {action for statement in policy["Statement"] for action in
+            (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_sam_generates_the_secrets_and_resolves_them_into_the_api_handler_only(packaged, stage):
+    template = sam(packaged, stage)
+    made = resources_of(template, "AWS::SecretsManager::Secret")
+    assert set(made) == {secret.sam_id for secret in SECRETS}
+    for secret in made.values():
+        generated = secret["Properties"]["GenerateSecretString"]
+        assert generated["PasswordLength"] >= 48 and generated["ExcludePunctuation"] is True
+        assert "SecretString" not in secret["Properties"] and "DeletionPolicy" not in secret
+    functions = resources_of(template, "AWS::Serverless::Function")
+    holders = {sam_function_id(name) for name in HOLDS_SECRETS}
+    assert holders == {"APIHandler"} and holders < set(functions)
+    for logical_id, function in functions.items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        told = {secret.variable: variables.get(secret.variable) for secret in SECRETS}
+        if logical_id not in holders:
+            assert told == dict.fromkeys(told), logical_id
+            continue
+        # resolved by CloudFormation at deploy time, from the secret this stack made
+        assert told == {secret.variable: {"Fn::Sub": "{{resolve:secretsmanager:${%s}:SecretString}}" % secret.sam_id}
+                        for secret in SECRETS}
+    for name in chalice_functions():    # so no role needs to read Secrets Manager
+        granted = _granted_actions(load_policy(policy_file(stage, name)))
+        assert not [action for action in granted if action.startswith("secretsmanager:")], name
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_terraform_generates_the_secrets_and_gives_them_to_the_api_handler_only(packaged, stage):
+    config = terraform(packaged, stage)
+    resources = config["resource"]
+    names = {secret.tf_name for secret in SECRETS}
+    assert set(resources["random_password"]) == set(resources["aws_secretsmanager_secret"]) == names
+    for name in names:
+        password = resources["random_password"][name]
+        assert password["length"] >= 48 and password["special"] is False
+        assert resources["aws_secretsmanager_secret"][name]["name_prefix"].startswith(f"{StageNames(stage).api}-")
+        version = resources["aws_secretsmanager_secret_version"][name]
+        assert version == {"secret_id": f"${{aws_secretsmanager_secret.{name}.id}}",
+                           "secret_string": f"${{random_password.{name}.result}}"}
+    for name, function in resources["aws_lambda_function"].items():
+        variables = function["environment"]["variables"]
+        told = {secret.variable: variables.get(secret.variable) for secret in SECRETS}
+        expected = {secret.variable: f"${{aws_secretsmanager_secret_version.{secret.tf_name}.secret_string}}"
+                    for secret in SECRETS}
+        assert told == (expected if name in HOLDS_SECRETS else dict.fromkeys(expected)), name
+    providers = config["terraform"]["required_providers"]
+    assert providers["random"]["source"] == "hashicorp/random"
+    assert {"aws", "null"} <= set(providers), "the override must keep Chalice's providers"
 
 
 ACCOUNT_WIDE_NAMES = ("TableName", "TopicName", "LogGroupName", "AlarmName", "Name")

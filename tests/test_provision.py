@@ -1,4 +1,4 @@
-"""`make resources`: the table and topic `chalice deploy` needs, made on moto."""
+"""`make resources`: the table, topic and secrets `chalice deploy` needs, made on moto."""
 import json
 
 import boto3
@@ -6,7 +6,8 @@ from chalice.config import Config
 from moto import mock_aws
 
 from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
-from infra.provision import main, provision
+from infra.provision import main, provision, stage_secrets
+from infra.stack import SECRET_LENGTH, SECRETS
 from tests.iam import ROOT
 
 
@@ -41,9 +42,11 @@ def test_a_table_made_before_without_encryption_or_ttl_is_completed(aws_environm
             "TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
 
 
-def test_the_printed_settings_tell_the_scheduled_job_and_only_it_the_topic(aws_environment, capsys):
+def test_the_printed_settings_tell_the_scheduled_job_only_the_topic_and_the_api_handler_only_the_secrets(
+        aws_environment, capsys):
     with mock_aws():
         main(["--stage", "dev"])
+        values = stage_secrets("dev", boto3.client("secretsmanager"))
     printed = capsys.readouterr().out
     settings = json.loads(printed[printed.index("{"):])
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
@@ -53,3 +56,47 @@ def test_the_printed_settings_tell_the_scheduled_job_and_only_it_the_topic(aws_e
         variables = Config(chalice_stage="dev", function_name=name, config_from_disk=config).environment_variables
         assert variables["TABLE_NAME"] == "action-tally-dev"
         assert variables.get("TOTALS_TOPIC_ARN", "").endswith(":action-tally-dev-totals") == (name == "tally")
+        assert {v: variables.get(v) for v in values} == (values if name == "api_handler" else dict.fromkeys(values))
+
+
+def test_the_secrets_are_made_once_and_read_back_afterwards(aws_environment):
+    with mock_aws():
+        client = boto3.client("secretsmanager")
+        first = stage_secrets("dev", client)
+        assert set(first) == {secret.variable for secret in SECRETS}
+        assert all(len(value) == SECRET_LENGTH and value.isalnum() for value in first.values())
+        assert len(set(first.values())) == len(first), "one key per purpose"
+        assert stage_secrets("dev", client) == first
+        assert stage_secrets("prod", client).keys() == first.keys() and stage_secrets("prod", client) != first
+        names = sorted(s["Name"] for s in client.list_secrets()["SecretList"])
+        assert names == sorted(secret.name(stage) for secret in SECRETS for stage in ("dev", "prod"))
+
+
+def _chalice_environment(config: dict, stage: str, name: str) -> dict:
+    return Config(chalice_stage=stage, function_name=name, config_from_disk=config).environment_variables
+
+
+def test_the_deploy_copy_holds_the_secrets_for_the_api_handler_only_and_the_repository_none(
+        aws_environment, tmp_path, capsys):
+    tracked = (ROOT / ".chalice" / "config.json").read_text()
+    copy = tmp_path / "deploy"
+    path, record = copy / ".chalice" / "config.json", copy / ".chalice" / "deployed" / "prod.json"
+    with mock_aws():
+        main(["--stage", "prod", "--deploy-dir", str(copy)])
+        values = stage_secrets("prod", boto3.client("secretsmanager"))
+        assert not [value for value in values.values() if value in capsys.readouterr().out], "secrets printed"
+        assert (ROOT / ".chalice" / "config.json").read_text() == tracked
+        assert path.stat().st_mode & 0o077 == 0, "readable by its owner only"
+        config = json.loads(path.read_text())
+        for name in ("api_handler", "staff_token", "staff_session", "tally"):
+            variables = _chalice_environment(config, "prod", name)
+            assert {v: variables.get(v) for v in values} == (values if name == "api_handler" else dict.fromkeys(values))
+        assert (copy / "app.py").is_file()
+        assert (copy / "vendor" / "templates").resolve() == (copy / "templates").resolve()
+
+        # a refresh keeps Chalice's record of what it deployed, and the same secrets
+        record.parent.mkdir()
+        record.write_text('{"resources": []}')
+        main(["--stage", "prod", "--deploy-dir", str(copy)])
+    assert record.read_text() == '{"resources": []}'
+    assert {v: _chalice_environment(json.loads(path.read_text()), "prod", "api_handler")[v] for v in values} == values
