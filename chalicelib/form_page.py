@@ -204,7 +204,7 @@ def post_form(store, settings, campaign_id, request):
         if kind == FORM and values["country"]:
             values["country"] = i18n.country_code(values["country"])
         receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON,
-                                client_ip=source_ip(request))
+                                client_ip=source_ip(request), campaign=campaign)
     except CampaignNotFound:
         return not_found(campaign_id, page)
     except CampaignClosed:

@@ -21,9 +21,8 @@ class Receipt:
                 "status": "recorded"}
 
 
-def open_campaign(store: TallyStore, campaign_id: str, now) -> Campaign:
+def check_open(campaign: Campaign | None, campaign_id: str, now) -> Campaign:
     """The campaign, if it still takes reports at ``now``; else 404 or 410."""
-    campaign = store.get_campaign(campaign_id)
     if campaign is None:
         raise CampaignNotFound(campaign_id)
     if not campaign.accepts_reports_at(now):
@@ -32,7 +31,8 @@ def open_campaign(store: TallyStore, campaign_id: str, now) -> Campaign:
 
 
 def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data: dict,
-                  *, strict_fields=True, client_ip: str | None = None) -> Receipt:
+                  *, strict_fields=True, client_ip: str | None = None, campaign: Campaign | None = None
+                  ) -> Receipt:
     """Validate and record one report, at most once per submission id.
 
     The clock is read once: the same instant decides "before the deadline"
@@ -44,12 +44,16 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
     (see :mod:`chalicelib.ratelimit`); over it, nothing is recorded. A replay
     is never refused: it records nothing new, and a supporter whose report
     is counted must not be told otherwise.
+
+    ``campaign``, when the caller has just read it for this request, saves
+    reading it again.
     """
     received_at = clock.now()
+    campaign = campaign or store.get_campaign(campaign_id)
     try:
-        campaign = open_campaign(store, campaign_id, received_at)
+        check_open(campaign, campaign_id, received_at)
     except CampaignClosed:
-        earlier = _earlier_receipt(store, campaign_id, data)
+        earlier = _earlier_receipt(store, campaign, data)
         if earlier is None:
             raise
         return earlier
@@ -66,11 +70,10 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
     return Receipt(campaign, stored, created)
 
 
-def _earlier_receipt(store, campaign_id, data):
+def _earlier_receipt(store, campaign, data):
     """A retry after the deadline of a report recorded before it gets its receipt again."""
     submission_id = parse_submission_id(data.get("submission_id") if isinstance(data, dict) else None)
     if submission_id is None:
         return None
-    campaign = store.get_campaign(campaign_id)
     stored = store.get_report(campaign, submission_id)
     return Receipt(campaign, stored, created=False) if stored else None

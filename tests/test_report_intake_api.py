@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from chalicelib.storage import TallyStore
 from tests.conftest import campaign_body, form_token, post_report, report_body, run_scheduled
 
 CAMPAIGN = "ua-47-22"
@@ -465,6 +466,16 @@ def test_a_form_with_consent_keeps_name_and_email(client, campaign):
     response = post_form(client, form_fields(name="Ana", contact_email="ana@example.org", consent="yes"))
 
     assert response.status_code == 201, response.body
+
+
+def test_a_form_post_reads_the_campaign_once(client, campaign, monkeypatch):
+    reads = []
+    real = TallyStore.get_campaign
+    monkeypatch.setattr(TallyStore, "get_campaign", lambda store, campaign_id: reads.append(campaign_id)
+                        or real(store, campaign_id))
+
+    assert post_form(client, form_fields()).status_code == 201
+    assert reads == [campaign]
 
 
 def test_a_form_post_after_the_deadline_shows_the_closed_page_with_410(client, campaign, fake_clock):
