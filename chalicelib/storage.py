@@ -378,12 +378,15 @@ class TallyStore:
 
     def save_provisional(self, campaign_id: str, state: ProvisionalState,
                          previous: ProvisionalState | None) -> bool:
-        """Replace ``previous`` with ``state``; False if another run wrote since ``previous`` was read.
+        """Replace ``previous`` with ``state``; False if another run wrote since ``previous`` was read,
+        or if ``state`` is older than ``previous`` (a delayed run: ``as_of`` never goes back).
 
-        The condition is the whole identity of the state read, not "newer than":
-        a run at the same instant as the last one (a void in between) must still
-        be able to rebuild the totals.
+        The condition is the whole identity of the state read, not "strictly
+        newer": a run at the same instant as the last one (a void in between)
+        must still be able to rebuild the totals.
         """
+        if previous is not None and state.as_of < previous.as_of:
+            return False
         item = {"pk": f"CAMPAIGN#{campaign_id}", "sk": _PROVISIONAL, "watermark": state.watermark,
                 "settled": state.settled.as_dict(), "tail": state.tail.as_dict(),
                 "as_of": clock.format_timestamp(state.as_of), "void_count": state.void_count}

@@ -109,6 +109,8 @@ def test_provisional_state_is_rebuilt_at_the_same_instant_after_a_void(backend, 
     rebuilt = replace(before, settled=Tally(reports=1), void_count=1)
     assert backend.save_provisional("ua-47-22", rebuilt, before)
     assert not backend.save_provisional("ua-47-22", replace(rebuilt, void_count=2), before)
+    assert not backend.save_provisional("ua-47-22", replace(rebuilt, as_of=START - timedelta(seconds=1),
+                                                            void_count=2), rebuilt)
     assert backend.get_provisional("ua-47-22") == rebuilt
 
 
