@@ -106,6 +106,7 @@ def _count_report_outcome(response) -> None:
 
 
 def _begin(request_id) -> float:
+    metrics.clear_default_dimensions()   # else clearing re-adds a stage read before, as a clash
     metrics.clear_metrics()     # anything counted outside an invocation is not this one's
     logger.thread_safe_clear_keys()
     logger.thread_safe_append_keys(request_id=request_id)
