@@ -1,9 +1,12 @@
 """schemathesis against `make run` on 127.0.0.1: no 5xx, and every answer as
 openapi.yaml says (status, content type, headers, body schema)."""
 import http.client
+import json
+import os
 import subprocess
-import uuid
 import sys
+import uuid
+from collections import defaultdict
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -23,18 +26,59 @@ def test_the_running_app_answers_as_its_openapi_document_says(tmp_path):
     run = LocalRun(tmp_path, RATE_LIMIT_PER_MINUTE="60")
     try:
         _a_chunked_body_is_read_whole(run.port)
-        result = subprocess.run(  # noqa: S603 - a fixed argv of our own, no shell
-            [str(SCHEMATHESIS), "--config-file", str(CONFIG), "--no-color", "run", str(ROOT / "openapi.yaml"),
-             "--url", f"http://127.0.0.1:{run.port}", "--header", f"Authorization: Bearer {TOKEN}",
-             "--report", "junit", "--report-junit-path", str(tmp_path / "schemathesis.xml")],
-            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        # Staff routes are fuzzed signed in both ways (token and dashboard session); signing
+        # out would end the session half-way, so the sign-out route gets a run of its own, last.
+        staff = {"STAFF_TOKEN": TOKEN, "STAFF_SESSION": _session_id(run.port)}
+        results = [_schemathesis(run.port, tmp_path, "all-but-sign-out", staff, "--exclude-path", SIGN_OUT),
+                   _schemathesis(run.port, tmp_path, "sign-out", staff, "--include-path", SIGN_OUT)]
         banner = run.output()
     finally:
         run.stop()
     assert "Rate limit:     60 reports per minute per client and campaign" in banner   # make run honours it
-    report = _failures(tmp_path / "schemathesis.xml")
-    assert result.returncode == 0, report + result.stdout[-5000:] + result.stderr[-3000:]
-    assert "passed" in result.stdout or "No issues found" in result.stdout, result.stdout[-3000:]
+    answered = _statuses_by_route(banner)   # signed in, for real (the gateway's 401s are not logged)
+    for route, signed_in in (("/staff/dashboard/{campaign_id}", 200), ("/staff/campaigns/{campaign_id}/totals", 200),
+                             (SIGN_OUT, 303)):
+        assert signed_in in answered[route], (route, answered[route])
+    for name, result in results:
+        report = _failures(tmp_path / f"{name}.xml")
+        assert result.returncode == 0, report + result.stdout[-5000:] + result.stderr[-3000:]
+        assert "passed" in result.stdout or "No issues found" in result.stdout, result.stdout[-3000:]
+
+
+SIGN_OUT = "/staff/logout"
+
+
+def _schemathesis(port, tmp_path, name, staff, *options):
+    result = subprocess.run(  # noqa: S603 - a fixed argv of our own, no shell
+        [str(SCHEMATHESIS), "--config-file", str(CONFIG), "--no-color", "run", str(ROOT / "openapi.yaml"),
+         "--url", f"http://127.0.0.1:{port}", *options,
+         "--report", "junit", "--report-junit-path", str(tmp_path / f"{name}.xml")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, **staff})
+    return name, result
+
+
+def _statuses_by_route(log):
+    """What the service answered on each route, from its request log lines."""
+    answered = defaultdict(set)
+    for line in log.splitlines():
+        if line.startswith("{") and '"route"' in line:
+            record = json.loads(line)
+            answered[record["route"]].add(record.get("status"))
+    return answered
+
+
+def _session_id(port):
+    """Sign in as the dashboard's form does; the session cookie's value."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("POST", "/staff/login", body=f"token={TOKEN}",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 303, response.status
+    name, value = response.getheader("Set-Cookie").split(";")[0].split("=", 1)
+    assert name == "staff_session"
+    return value
 
 
 def _failures(junit):
