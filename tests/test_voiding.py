@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import publishing, tallying, voiding
+from chalicelib import publishing, staff_decisions, tallying, voiding
 from chalicelib.errors import CampaignNotFound, ValidationFailed
 from chalicelib.intake import submit_report
 from chalicelib.storage import AlreadyExcluded, ReportNotFound
@@ -112,7 +112,7 @@ def test_a_crash_between_the_void_and_the_republish_is_finished_by_the_scheduled
     def crash(*args, **kwargs):
         raise RuntimeError("the laptop went to sleep")
 
-    monkeypatch.setattr(voiding, "finish_publication", crash)
+    monkeypatch.setattr(staff_decisions, "finish_publication", crash)
     with pytest.raises(RuntimeError):
         void(store, fake_clock, report.report_id)
     assert store.get_campaign(CAMPAIGN).publication_due        # the void is in, the republish due
