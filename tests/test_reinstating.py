@@ -2,7 +2,6 @@
 flagged one, which then counts exactly once: in provisional totals while open, in a new
 published version once closed."""
 import json
-import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from chalicelib.intake import submit_report
 from tests.conftest import post_report, report_body, run_scheduled
 from tests.test_dashboard import signed_in  # noqa: F401 - a fixture
 from tests.test_tallying import CAMPAIGN, recount
+from tests.test_voiding import at_once, close, once_during
 
 REINSTATE = "/staff/campaigns/ua-47-22/reports/{}/reinstate"
 
@@ -32,11 +32,6 @@ def flagged(store, settings, **overrides):
 def reinstate(store, fake_clock, report_ref, reason="phoned us: a real letter", by="Ben (UA desk)", **options):
     return reinstating.reinstate_report(store, CAMPAIGN, report_ref, reason=reason, by=by, now=fake_clock(),
                                         **options)
-
-
-def close(store, settings, fake_clock, ua):
-    fake_clock.set(ua.closes_at + timedelta(seconds=settings.settle_seconds))
-    return tallying.run_tally(store, settings, fake_clock())
 
 
 # -- the domain --------------------------------------------------------------------------
@@ -84,6 +79,7 @@ def test_only_a_flagged_report_can_be_reinstated_and_a_reinstated_one_can_be_voi
     with pytest.raises(ReportNotFlagged, match="never flagged"):
         reinstate(store, fake_clock, counted.report_id)
     reinstate(store, fake_clock, report.report_id)
+    fake_clock.advance(seconds=1)   # the audit trail is in time order
     voiding.void_report(store, CAMPAIGN, report.report_id, reason="a test after all", by="Ana", now=fake_clock())
     with pytest.raises(ReportNotFlagged, match="is voided .by Ana") as raised:
         reinstate(store, fake_clock, report.report_id)
@@ -179,15 +175,8 @@ def test_a_reinstatement_racing_the_close_is_published_as_version_2(store, setti
                                                                    monkeypatch):
     submit(store, settings)
     report = flagged(store, settings)
-    real_publish = store.publish_final
-    done = []
-
-    def reinstate_during_close(campaign_id, totals):
-        if not done:   # the recount is done; a staff member reinstates before version 1 is written
-            done.append(reinstate(store, fake_clock, report.report_id))
-        return real_publish(campaign_id, totals)
-
-    monkeypatch.setattr(store, "publish_final", reinstate_during_close)
+    # the recount is done; a staff member reinstates before version 1 is written
+    once_during(monkeypatch, store, "publish_final", lambda: reinstate(store, fake_clock, report.report_id))
     close(store, settings, fake_clock, ua)
     assert [v.tally.reports for v in store.final_versions(CAMPAIGN)] == [1, 2]
     assert store.latest_final(CAMPAIGN).tally == recount(store)
@@ -199,19 +188,11 @@ def test_a_reinstatement_during_a_provisional_run_is_corrected_by_the_next_run(s
     submit(store, settings)
     report = flagged(store, settings)
     fake_clock.advance(minutes=2)
-    real_between = store.reports_received_between
-    calls = []
-
-    def reinstate_while_counting(campaign, start, end):
-        counted = list(real_between(campaign, start, end))
-        if not calls:   # the run has passed the report by already
-            calls.append(reinstate(store, fake_clock, report.report_id))
-        return counted
-
-    monkeypatch.setattr(store, "reports_received_between", reinstate_while_counting)
+    # the run has passed the report by already
+    once_during(monkeypatch, store, "reports_received_between",
+                lambda: reinstate(store, fake_clock, report.report_id), after=True)
     tallying.run_tally(store, settings, fake_clock())
     assert tallying.current_totals(store, ua).tally.reports == 1    # stale, and says so by its reinstated_count
-    monkeypatch.setattr(store, "reports_received_between", real_between)
 
     tallying.run_tally(store, settings, fake_clock())               # even at the same instant
     assert tallying.current_totals(store, ua).tally == recount(store) and recount(store).reports == 2
@@ -238,12 +219,7 @@ def test_concurrent_reinstatements_each_count_once(local_table, settings, fake_c
         except StorageUnavailable as error:   # a transaction conflict: "retry", and nothing written
             errors.append(error)
 
-    # Four different reports, and one of them three times at once.
-    threads = [threading.Thread(target=staff, args=(report,)) for report in reports[:4] + [reports[0]] * 2]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(staff, reports[:4] + [reports[0]] * 2)   # four different reports, and one of them three times
     tallying.run_tally(store, settings, fake_clock())   # finishes any republish a conflict left due
 
     campaign = store.get_campaign(CAMPAIGN)
