@@ -1,7 +1,7 @@
 """Action Tally: routes and the scheduled job. All logic lives in chalicelib/."""
 from chalice import Chalice, Rate
 
-from chalicelib import abuse, clock, cors, dashboard, form_page, staff_sessions
+from chalicelib import abuse, clock, cors, dashboard, form_page, review, staff_sessions
 from chalicelib.assets import static_file
 from chalicelib.auth import authenticate, gateway_decision
 from chalicelib.campaign_admin import save_campaign
@@ -128,6 +128,22 @@ def get_staff_reports(campaign_id):
     return reports_response(store(), _campaign(campaign_id), app.current_request)
 
 
+@app.route("/staff/campaigns/{campaign_id}/flagged", methods=["GET"], authorizer=staff_token)
+@json_errors
+def get_staff_flagged(campaign_id):
+    _require_staff()
+    return review.flagged_response(store(), _campaign(campaign_id), app.current_request)
+
+
+@app.route("/staff/campaigns/{campaign_id}/reports/{report_ref}/reinstate", methods=["POST"],
+           content_types=ANY_BODY, authorizer=staff_token)
+@json_errors
+def post_reinstatement(campaign_id, report_ref):
+    _require_staff()
+    _, data = read_body(app.current_request, settings().max_body_bytes)
+    return review.reinstatement_response(store(), campaign_id, report_ref, data, clock.now())
+
+
 # -- the staff dashboard (browsers: a session cookie instead of the Bearer header) -------
 
 @app.route("/staff/login", methods=["GET"])
@@ -165,6 +181,13 @@ def get_dashboard_campaign(campaign_id):
 def get_dashboard_summary(campaign_id):
     _require_session()
     return dashboard.summary_page(store(), _campaign(campaign_id), clock.now())
+
+
+@app.route("/staff/dashboard/{campaign_id}/flagged", methods=["GET"], authorizer=staff_session)
+@json_errors
+def get_dashboard_flagged(campaign_id):
+    _require_session()
+    return dashboard.flagged_page(store(), _campaign(campaign_id))
 
 
 @app.route("/staff/dashboard/{campaign_id}/totals", methods=["GET"], authorizer=staff_session)

@@ -43,6 +43,7 @@ class Campaign:
     closed_at: datetime | None = None
     published_version: int | None = None
     void_count: int = 0                  # reports voided so far; totals record the count they reflect
+    reinstated_count: int = 0            # flagged reports put into the count so far; likewise
     notified_version: int | None = None  # the last published version announced on the totals topic
     publication_due: bool = False        # closed, but a version to publish or announce is pending
 
@@ -89,6 +90,7 @@ class Campaign:
             "closed_at": _public_or_none(self.closed_at),
             "published_version": self.published_version,
             "void_count": self.void_count,
+            "reinstated_count": self.reinstated_count,
         })
         return view
 
@@ -229,4 +231,4 @@ def apply_update(existing: Campaign, incoming: Campaign, now: datetime) -> Campa
     """Staff edit of an open campaign: facts change, identity and history stay."""
     return replace(incoming, created_at=existing.created_at, updated_at=now,
                    report_shards=existing.report_shards, state=existing.state,
-                   void_count=existing.void_count)
+                   void_count=existing.void_count, reinstated_count=existing.reinstated_count)

@@ -8,6 +8,7 @@ from chalice import Response
 from chalicelib import clock, i18n, pages, staff_sessions
 from chalicelib.campaigns import OPEN, Campaign
 from chalicelib.charts import reports_over_time
+from chalicelib.review import flagged_view
 from chalicelib.errors import ApiError, ServiceUnavailable, Unauthorized
 from chalicelib.storage import StorageUnavailable, TallyStore
 from chalicelib.summary import languages_for, summary_section
@@ -15,6 +16,7 @@ from chalicelib.tallying import current_totals
 from chalicelib.web import FORM, read_body
 
 _LOGIN_BODY_BYTES = 4096
+_FLAGGED_SHOWN = 500   # on the page; the JSON route pages through any number
 
 
 def _page(template, status=200, **context):
@@ -81,3 +83,9 @@ def summary_page(store: TallyStore, campaign: Campaign, now):
     totals = current_totals(store, campaign)
     sections = [summary_section(campaign, totals, language) for language in languages_for(campaign)]
     return _page("summary.html", root="../../", campaign=campaign, sections=sections, totals=totals)
+
+
+def flagged_page(store: TallyStore, campaign: Campaign):
+    """The campaign's flagged reports for review, with how to count a wrongly flagged one."""
+    view = flagged_view(store, campaign, limit=_FLAGGED_SHOWN)
+    return _page("flagged.html", root="../../", campaign=campaign, view=view, shown=_FLAGGED_SHOWN)

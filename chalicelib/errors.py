@@ -44,8 +44,25 @@ class CampaignNotFound(NotFound):
         super().__init__(f"There is no campaign '{campaign_id}'.", fields={"campaign_id": "unknown campaign"})
 
 
+class ReportUnknown(NotFound):
+    code = "report_not_found"
+
+    def __init__(self, campaign_id, report_ref):
+        super().__init__(f"Campaign '{campaign_id}' has no report '{report_ref}'; nothing was changed.",
+                         fields={"report_ref": "unknown report id or submission id"})
+
+
 class Conflict(ApiError):
     status, code = 409, "conflict"
+
+
+class ReportNotFlagged(Conflict):
+    """Only a flagged report can be reinstated; ``message`` says what the report is instead."""
+    code = "report_not_flagged"
+
+
+class ReportAlreadyReinstated(Conflict):
+    code = "report_already_reinstated"
 
 
 class CampaignClosed(ApiError):

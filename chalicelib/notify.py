@@ -32,6 +32,7 @@ def totals_message(campaign: Campaign, totals: Totals) -> dict:
         "targets": [{"id": t.id, "name": t.name, "role": t.role} for t in campaign.targets],
         "totals": totals.staff_view(campaign),
         "voided_reports": totals.void_count,
+        "reinstated_reports": totals.reinstated_count,
     }
 
 

@@ -46,6 +46,14 @@ class Void:
 
 
 @dataclass(frozen=True)
+class Reinstatement:
+    """Why a flagged report counts after all: who reinstated it, when, and the reason they gave."""
+    by: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Report(ReportInput):
     """A stored report."""
     campaign_id: str = ""
@@ -54,7 +62,8 @@ class Report(ReportInput):
     # Why the report is left out of the totals ("void", or another kind of exclusion), if it is.
     excluded: str | None = None
     void: Void | None = None
-    flag_reason: str | None = None   # set when stored flagged (see chalicelib.abuse)
+    flag_reason: str | None = None   # set when stored flagged (see chalicelib.abuse); kept once reinstated
+    reinstatement: Reinstatement | None = None
 
 
 def shard_for(submission_id: str, shards: int) -> int:

@@ -12,7 +12,7 @@ pk                             sk                       what
 ``REPORTS#<id>#<shard>``       ``<submission_id>``      one report (also in the arrival LSI)
 ``STAFF_TOKENS``               ``<sha256 of token>``    a staff token's hash and metadata
 ``STAFF_SESSIONS``             ``<sha256 of session>``  a dashboard sign-in (expires with TTL)
-``AUDIT#<id>``                 ``<timestamp>#<uuid>``   one staff action on the campaign (a void)
+``AUDIT#<id>``                 ``<timestamp>#<uuid>``   one staff action on a report (void, reinstate)
 ``RATE#<id>#<client key>``     ``<window start>``       reports one client sent in a minute
 ``ERASURES``                   ``<at>#<request id>``    an erasure's audit record
 =============================  =======================  ==================================
@@ -31,7 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import clock
 from chalicelib.campaigns import CLOSED, OPEN, Campaign, Target
-from chalicelib.reports import Report, ReportInput, Void, contact_email_key, shard_for
+from chalicelib.reports import Reinstatement, Report, ReportInput, Void, contact_email_key, shard_for
 from chalicelib.schema import CAMPAIGNS_BY_STATE, REPORTS_BY_EMAIL, REPORTS_BY_RECEIVED, TTL_ATTRIBUTE
 from chalicelib.totals import Tally, Totals
 
@@ -39,9 +39,10 @@ _PROVISIONAL = "TOTALS#PROVISIONAL"
 _FINAL_PREFIX = "TOTALS#FINAL#"
 _PUBLICATION_DUE = "publication_due"   # campaign_state of a closed campaign with work pending
 VOID = "void"                          # the ``excluded`` marker of a voided report
+REINSTATE = "reinstate"                # the audit action of a flagged report put into the count
 # A report with ``excluded`` set is kept but never counted; "flagged" ones
 # failed an abuse check (``flag_reason`` says which) and await staff review.
-_FLAGGED = "flagged"
+FLAGGED = "flagged"
 _BUSY_CODES = {
     "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
     "InternalServerError", "ServiceUnavailable", "TransactionConflictException",
@@ -69,6 +70,11 @@ class AlreadyExcluded(Exception):
         self.report = report
 
 
+class NotFlagged(AlreadyExcluded):
+    """The report is not flagged (any more): counted, reinstated already, or voided.
+    ``report`` is as stored, so the caller can say which."""
+
+
 @dataclass(frozen=True)
 class ProvisionalState:
     settled: Tally           # every report received before ``watermark``
@@ -76,6 +82,11 @@ class ProvisionalState:
     tail: Tally              # reports received from ``watermark`` up to ``as_of``
     as_of: datetime
     void_count: int = 0      # the campaign's void_count when the counting began
+    reinstated_count: int = 0   # and its reinstated_count
+
+    def reflects(self, campaign: Campaign) -> bool:
+        """True if this state counted with every void and reinstatement of ``campaign`` so far."""
+        return (self.void_count, self.reinstated_count) == (campaign.void_count, campaign.reinstated_count)
 
 
 @dataclass(frozen=True)
@@ -167,7 +178,7 @@ class TallyStore:
         condition = (Attr("campaign_state").eq(OPEN)
                      & Attr("deadline").gt(clock.format_timestamp(now - timedelta(seconds=1)))
                      & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at))
-                     & _void_count_is(previous.void_count))
+                     & _exclusion_counts_are(previous.void_count, previous.reinstated_count))
         self._put(_campaign_to_item(campaign), condition)
 
     def campaigns(self, state: str) -> list[Campaign]:
@@ -186,7 +197,7 @@ class TallyStore:
         """Record that ``version`` is published and the campaign closed; False if it already was.
 
         The campaign stays due for publication until :meth:`mark_published`
-        (the totals are announced, and any void since the recount re-published).
+        (the totals are announced, and any void or reinstatement since the recount re-published).
         """
         return self._update_campaign(
             campaign_id, "SET campaign_state = :due, closed_at = :at, published_version = :v",
@@ -205,11 +216,13 @@ class TallyStore:
             campaign_id, "SET notified_version = :v",
             Attr("notified_version").not_exists() | Attr("notified_version").lt(version), {":v": version})
 
-    def mark_published(self, campaign_id: str, void_count: int) -> bool:
-        """Nothing is due any more, if no report was voided since totals reflecting ``void_count``."""
+    def mark_published(self, campaign_id: str, void_count: int, reinstated_count: int = 0) -> bool:
+        """Nothing is due any more, if no report was voided or reinstated since totals
+        reflecting ``void_count`` and ``reinstated_count``."""
         return self._update_campaign(
             campaign_id, "SET campaign_state = :closed",
-            Attr("campaign_state").eq(_PUBLICATION_DUE) & _void_count_is(void_count), {":closed": CLOSED})
+            Attr("campaign_state").eq(_PUBLICATION_DUE) & _exclusion_counts_are(void_count, reinstated_count),
+            {":closed": CLOSED})
 
     def move_deadline(self, campaign: Campaign, deadline: datetime, now: datetime) -> bool:
         """Bring an open campaign's deadline forward to ``deadline``; False if it closed or changed."""
@@ -250,10 +263,8 @@ class TallyStore:
 
     def get_report(self, campaign: Campaign, submission_id: str) -> Report | None:
         """The report stored under ``submission_id``, read consistently."""
-        key = {"pk": _report_partition(campaign.campaign_id, shard_for(submission_id, campaign.report_shards)),
-               "sk": submission_id}
         with _TranslateErrors():
-            item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
+            item = self._table.get_item(Key=_report_key(campaign, submission_id), ConsistentRead=True).get("Item")
         return _report_from_item(item) if item else None
 
     def reports_received_between(self, campaign: Campaign, start: str, end: str):
@@ -307,22 +318,46 @@ class TallyStore:
         Raises ReportNotFound or AlreadyExcluded when the report cannot be voided.
         """
         at = clock.format_timestamp(void.at)
-        report_key = {"pk": _report_partition(campaign.campaign_id, shard_for(report.submission_id,
-                                                                             campaign.report_shards)),
-                      "sk": report.submission_id}
-        audit = {"pk": f"AUDIT#{campaign.campaign_id}", "sk": f"{at}#{uuid.uuid4().hex}", "action": VOID,
-                 "report_id": report.report_id, "by": void.by, "reason": void.reason, "at": at}
-        campaign_update = "ADD void_count :one" + (" SET campaign_state = :due" if publication_due else "")
+        self._decide_on_report(
+            campaign, report, VOID, void, "void_count", publication_due, AlreadyExcluded,
+            report_update="SET excluded = :void, void_reason = :reason, voided_by = :by, voided_at = :at",
+            report_condition="attribute_exists(pk) AND attribute_not_exists(excluded)",
+            report_values={":void": VOID, ":reason": void.reason, ":by": void.by, ":at": at})
+
+    def reinstate_report(self, campaign: Campaign, report: Report, reinstatement: Reinstatement,
+                         publication_due: bool) -> None:
+        """Put a flagged ``report`` into the count: unmark it, write the audit entry and
+        count the reinstatement, all or nothing. Its ``flag_reason`` stays, for the record.
+
+        As :meth:`void_report`, with StaleWrite if the campaign's state changed
+        since ``campaign`` was read. Raises ReportNotFound, or NotFlagged when the
+        report is not flagged now (counted, reinstated already, or voided).
+        """
+        at = clock.format_timestamp(reinstatement.at)
+        self._decide_on_report(
+            campaign, report, REINSTATE, reinstatement, "reinstated_count", publication_due, NotFlagged,
+            report_update="REMOVE excluded SET reinstate_reason = :reason, reinstated_by = :by, reinstated_at = :at",
+            report_condition="attribute_exists(pk) AND excluded = :flagged",
+            report_values={":flagged": FLAGGED, ":reason": reinstatement.reason, ":by": reinstatement.by,
+                           ":at": at})
+
+    def _decide_on_report(self, campaign, report, action, decision, counter, publication_due, refused, *,
+                          report_update, report_condition, report_values):
+        """One staff decision on a report, as one transaction: the report's update, the audit
+        entry (no personal data) and the campaign's ``counter`` raised, which tells the
+        scheduled job to count again. ``refused`` is raised with the stored report when the
+        report's condition fails."""
+        at = clock.format_timestamp(decision.at)
+        audit = {"pk": f"AUDIT#{campaign.campaign_id}", "sk": f"{at}#{uuid.uuid4().hex}", "action": action,
+                 "report_id": report.report_id, "by": decision.by, "reason": decision.reason, "at": at}
+        campaign_update = f"ADD {counter} :one" + (" SET campaign_state = :due" if publication_due else "")
         campaign_values = {":one": 1, ":seen": _stored_state(campaign)}
         if publication_due:
             campaign_values[":due"] = _PUBLICATION_DUE
         items = [
-            {"Update": {"Key": report_key, "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                        "UpdateExpression": "SET excluded = :void, void_reason = :reason, voided_by = :by, "
-                                            "voided_at = :at",
-                        "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(excluded)",
-                        "ExpressionAttributeValues": {":void": VOID, ":reason": void.reason,
-                                                      ":by": void.by, ":at": at}}},
+            {"Update": {"Key": _report_key(campaign, report.submission_id),
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD", "UpdateExpression": report_update,
+                        "ConditionExpression": report_condition, "ExpressionAttributeValues": report_values}},
             {"Put": {"Item": audit, "ConditionExpression": "attribute_not_exists(pk)"}},
             {"Update": {"Key": _campaign_key(campaign.campaign_id), "UpdateExpression": campaign_update,
                         "ConditionExpression": "campaign_state = :seen",
@@ -337,10 +372,10 @@ class TallyStore:
             if not old:
                 raise ReportNotFound(report.report_id)
             # Error responses come back in DynamoDB's own JSON, unlike results.
-            raise AlreadyExcluded(_report_from_item({k: TypeDeserializer().deserialize(v) for k, v in old.items()}))
+            raise refused(_report_from_item({k: TypeDeserializer().deserialize(v) for k, v in old.items()}))
         if campaign_reason.get("Code") == "ConditionalCheckFailed":
             raise StaleWrite(campaign.campaign_id)
-        raise StorageUnavailable(f"void of {report.report_id} cancelled: {reasons}")
+        raise StorageUnavailable(f"{action} of {report.report_id} cancelled: {reasons}")
 
     def audit_entries(self, campaign_id: str) -> list[AuditEntry]:
         """The campaign's audit trail, oldest first."""
@@ -348,6 +383,7 @@ class TallyStore:
                            clock.parse_timestamp(item["at"]))
                 for item in self._query_all(KeyConditionExpression=Key("pk").eq(f"AUDIT#{campaign_id}"),
                                             ConsistentRead=True)]
+
     def flagged_reports(self, campaign: Campaign) -> list[Report]:
         """Reports stored flagged (and so left out of totals), oldest first, for staff review."""
         flagged = []
@@ -355,7 +391,7 @@ class TallyStore:
             flagged += (_report_from_item(item) for item in self._query_all(
                 ConsistentRead=True,
                 KeyConditionExpression=Key("pk").eq(_report_partition(campaign.campaign_id, shard)),
-                FilterExpression=Attr("excluded").eq(_FLAGGED)))
+                FilterExpression=Attr("excluded").eq(FLAGGED)))
         return sorted(flagged, key=lambda report: (report.received_at, report.submission_id))
 
     def has_reports(self, campaign: Campaign) -> bool:
@@ -374,30 +410,29 @@ class TallyStore:
             return None
         return ProvisionalState(Tally.from_dict(item["settled"]), item["watermark"],
                                 Tally.from_dict(item["tail"]), clock.parse_timestamp(item["as_of"]),
-                                int(item.get("void_count", 0)))
+                                int(item.get("void_count", 0)), int(item.get("reinstated_count", 0)))
 
     def save_provisional(self, campaign_id: str, state: ProvisionalState,
                          previous: ProvisionalState | None) -> bool:
         """Replace ``previous`` with ``state``; False if another run wrote since ``previous`` was read,
         or if ``state`` is older than ``previous`` (a delayed run: ``as_of`` never goes back).
 
-        The condition is the whole identity of the state read, not "strictly
-        newer": a run at the same instant as the last one (a void in between)
-        must still be able to rebuild the totals.
+        The condition is the whole identity of the state read, not "newer than":
+        a run at the same instant as the last one (a void or a reinstatement in
+        between) must still be able to rebuild the totals.
         """
         if previous is not None and state.as_of < previous.as_of:
             return False
         item = {"pk": f"CAMPAIGN#{campaign_id}", "sk": _PROVISIONAL, "watermark": state.watermark,
                 "settled": state.settled.as_dict(), "tail": state.tail.as_dict(),
-                "as_of": clock.format_timestamp(state.as_of), "void_count": state.void_count}
+                "as_of": clock.format_timestamp(state.as_of), "void_count": state.void_count,
+                "reinstated_count": state.reinstated_count}
         if previous is None:
             condition = Attr("pk").not_exists()
         else:
-            same_voids = Attr("void_count").eq(previous.void_count)
-            if not previous.void_count:
-                same_voids = same_voids | Attr("void_count").not_exists()
             condition = (Attr("watermark").eq(previous.watermark)
-                         & Attr("as_of").eq(clock.format_timestamp(previous.as_of)) & same_voids)
+                         & Attr("as_of").eq(clock.format_timestamp(previous.as_of))
+                         & _exclusion_counts_are(previous.void_count, previous.reinstated_count))
         try:
             self._put(item, condition)
             return True
@@ -412,7 +447,8 @@ class TallyStore:
         """
         item = {"pk": f"CAMPAIGN#{campaign_id}", "sk": f"{_FINAL_PREFIX}{totals.version:06d}",
                 "tally": totals.tally.as_dict(), "version": totals.version,
-                "as_of": clock.format_timestamp(totals.as_of), "void_count": totals.void_count}
+                "as_of": clock.format_timestamp(totals.as_of), "void_count": totals.void_count,
+                "reinstated_count": totals.reinstated_count}
         try:
             self._put(item, Attr("pk").not_exists())
             return totals
@@ -664,10 +700,19 @@ def _optional_timestamp(text):
     return clock.parse_timestamp(text) if text else None
 
 
-def _void_count_is(count: int):
-    """Items written before voids existed have no void_count: it is 0."""
-    condition = Attr("void_count").eq(count)
-    return condition | Attr("void_count").not_exists() if count == 0 else condition
+def _count_is(name: str, count: int):
+    """Items written before a counter existed lack it: it is 0."""
+    condition = Attr(name).eq(count)
+    return condition | Attr(name).not_exists() if count == 0 else condition
+
+
+def _exclusion_counts_are(void_count: int, reinstated_count: int):
+    return _count_is("void_count", void_count) & _count_is("reinstated_count", reinstated_count)
+
+
+def _report_key(campaign: Campaign, submission_id: str) -> dict:
+    return {"pk": _report_partition(campaign.campaign_id, shard_for(submission_id, campaign.report_shards)),
+            "sk": submission_id}
 
 
 def _stored_state(campaign: Campaign) -> str:
@@ -682,7 +727,7 @@ def _token_from_item(item) -> StaffToken:
 
 def _totals_from_item(campaign_id, item) -> Totals:
     return Totals(campaign_id, Tally.from_dict(item["tally"]), True, clock.parse_timestamp(item["as_of"]),
-                  int(item["version"]), int(item.get("void_count", 0)))
+                  int(item["version"]), int(item.get("void_count", 0)), int(item.get("reinstated_count", 0)))
 
 
 def _campaign_to_item(campaign: Campaign) -> dict:
@@ -694,7 +739,7 @@ def _campaign_to_item(campaign: Campaign) -> dict:
         "actions": list(campaign.actions), "languages": list(campaign.languages),
         "letter_language": campaign.letter_language, "allowed_origins": list(campaign.allowed_origins),
         "campaign_state": _stored_state(campaign), "report_shards": campaign.report_shards,
-        "void_count": campaign.void_count,
+        "void_count": campaign.void_count, "reinstated_count": campaign.reinstated_count,
         "created_at": clock.format_timestamp(campaign.created_at),
         "updated_at": clock.format_timestamp(campaign.updated_at),
     }
@@ -722,6 +767,7 @@ def _campaign_from_item(item: dict) -> Campaign:
         closed_at=_optional_timestamp(item.get("closed_at")),
         published_version=int(item["published_version"]) if "published_version" in item else None,
         void_count=int(item.get("void_count", 0)),
+        reinstated_count=int(item.get("reinstated_count", 0)),
         notified_version=int(item["notified_version"]) if "notified_version" in item else None,
     )
 
@@ -740,7 +786,7 @@ def _report_to_item(campaign, report: ReportInput, report_id, received_at, flag_
         item["contact_email"] = report.contact_email
         item["contact_email_hash"] = contact_email_key(report.contact_email)
     if flag_reason:
-        item["excluded"], item["flag_reason"] = _FLAGGED, flag_reason
+        item["excluded"], item["flag_reason"] = FLAGGED, flag_reason
     return item
 
 
@@ -757,4 +803,7 @@ def _report_from_item(item: dict) -> Report:
         void=Void(item["voided_by"], item["void_reason"], clock.parse_timestamp(item["voided_at"]))
         if "voided_at" in item else None,
         flag_reason=item.get("flag_reason"),
+        reinstatement=Reinstatement(item["reinstated_by"], item["reinstate_reason"],
+                                    clock.parse_timestamp(item["reinstated_at"]))
+        if "reinstated_at" in item else None,
     )

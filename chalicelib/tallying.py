@@ -17,9 +17,11 @@ Exactly-once in effect, however often or concurrently it runs:
   version 1 with a create-only write, then marks the campaign closed. A re-run
   after a crash at any step finds what was done and finishes the rest.
 * A voided report leaves the totals: the campaign's ``void_count`` goes up in
-  the same transaction. Provisional totals record the ``void_count`` they
-  reflect and are rebuilt from scratch when it differs; a closed campaign is
-  re-published as a new version (see :mod:`chalicelib.publishing`).
+  the same transaction. A reinstated (once flagged) report joins them: its
+  ``reinstated_count`` goes up likewise (see :mod:`chalicelib.reinstating`).
+  Provisional totals record both counts they reflect and are rebuilt from
+  scratch when either differs; a closed campaign is re-published as a new
+  version (see :mod:`chalicelib.publishing`).
 """
 import logging
 from dataclasses import dataclass, field
@@ -93,8 +95,9 @@ def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifi
 def fold_provisional(store: TallyStore, campaign: Campaign, settle: timedelta, now) -> bool:
     """Bring the campaign's provisional totals up to ``now``; False if another run did."""
     previous = store.get_provisional(campaign.campaign_id)
-    # A report voided since these totals began may sit in ``settled``: count again from the start.
-    rebuild = previous is None or previous.void_count != campaign.void_count
+    # A report voided since these totals began may sit in ``settled``, and one reinstated may be
+    # missing from it (it arrived before the watermark): count again from the start.
+    rebuild = previous is None or not previous.reflects(campaign)
     settled = Tally() if rebuild else previous.settled
     watermark = _BEGINNING if rebuild else previous.watermark
     new_watermark = clock.format_timestamp(now - settle)
@@ -102,7 +105,7 @@ def fold_provisional(store: TallyStore, campaign: Campaign, settle: timedelta, n
         settled = settled + Tally.of(store.reports_received_between(campaign, watermark, new_watermark))
         watermark = new_watermark
     tail = Tally.of(store.reports_received_between(campaign, watermark, _END))
-    state = ProvisionalState(settled, watermark, tail, now, campaign.void_count)
+    state = ProvisionalState(settled, watermark, tail, now, campaign.void_count, campaign.reinstated_count)
     return store.save_provisional(campaign.campaign_id, state, previous)
 
 

@@ -63,7 +63,12 @@ class Totals:
     final: bool
     as_of: datetime | None
     version: int | None = None
-    void_count: int = 0   # the campaign's void_count these totals reflect
+    void_count: int = 0         # the campaign's void_count these totals reflect
+    reinstated_count: int = 0   # and its reinstated_count
+
+    def reflects(self, campaign: Campaign) -> bool:
+        """True if every void and reinstatement of ``campaign`` so far is counted in these totals."""
+        return (self.void_count, self.reinstated_count) == (campaign.void_count, campaign.reinstated_count)
 
     def public_view(self, campaign: Campaign) -> dict:
         return {

@@ -23,6 +23,8 @@ from chalicelib.errors import ApiError, CampaignNotFound
 from chalicelib.exports import reports_csv, reports_json, totals_csv
 from chalicelib.notify import NotificationFailed, TotalsNotifier
 from chalicelib.publishing import finish_publication
+from chalicelib.reinstating import reinstate_report
+from chalicelib.review import flagged_view
 from chalicelib.runtime import BOTO_CONFIG
 from chalicelib.storage import AlreadyExcluded, ReportNotFound, StorageUnavailable, TallyStore
 from chalicelib.tallying import current_totals
@@ -87,7 +89,7 @@ class _Errors(click.Group):
 @click.option("--region", envvar="AWS_DEFAULT_REGION", default="us-east-1", show_default=True)
 @click.pass_context
 def cli(ctx, table, endpoint_url, region):
-    """Action Tally for staff: campaigns, totals, voids and staff tokens."""
+    """Action Tally for staff: campaigns, totals, voids, flagged reports and staff tokens."""
     ctx.obj = Backend(table, endpoint_url, region)
 
 
@@ -176,7 +178,7 @@ def campaign_republish(backend, campaign_id):
         raise click.ClickException(f"{campaign_id} is open: the scheduled job publishes when it closes.")
     totals = finish_publication(backend.store, campaign_id, backend.notifier(), clock.now())
     click.echo(f"{campaign_id}: final totals version {totals.version} ({totals.tally.reports} reports, "
-               f"{totals.void_count} voided) are published.")
+               f"{totals.void_count} voided, {totals.reinstated_count} reinstated) are published.")
 
 
 # -- totals and reports ----------------------------------------------------------------------------
@@ -199,7 +201,7 @@ def totals_show(backend, campaign_id, fmt):
 
 @cli.group()
 def report():
-    """Void or export reports."""
+    """Void, review, reinstate or export reports."""
 
 
 @report.command("void")
@@ -222,11 +224,50 @@ def report_void(backend, campaign_id, report_id, reason, by):
         raise click.ClickException(f"Report {already.report.report_id} is already {how}. Nothing was changed.") \
             from None
     click.echo(f"Voided report {result.report.report_id} of {campaign_id} (void {result.campaign.void_count}).")
+    _say_what_totals_do(result)
+
+
+def _say_what_totals_do(result):
     if result.republished:
         click.echo(f"Final totals re-published as version {result.republished.version}: "
                    f"{result.republished.tally.reports} reports; earlier versions are kept.")
     else:
-        click.echo("The provisional totals leave it out from the scheduled job's next run.")
+        click.echo("The provisional totals reflect it from the scheduled job's next run.")
+
+
+@report.command("flagged")
+@click.argument("campaign_id")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def report_flagged(backend, campaign_id, fmt):
+    """CAMPAIGN_ID's flagged reports (failed an abuse check, not counted), oldest first, for review."""
+    view = flagged_view(backend.store, backend.campaign(campaign_id), limit=10**9)
+    if fmt == "json":
+        click.echo(json.dumps(view, indent=2, ensure_ascii=False))
+        return
+    reasons = ", ".join(f"{reason} {count}" for reason, count in view["by_reason"].items())
+    click.echo(f"{view['flagged']} flagged report(s) of {campaign_id}" + (f": {reasons}" if reasons else "."))
+    if view["reports"]:
+        click.echo(f"{'REPORT':<33} {'RECEIVED':<25} {'REASON':<14} {'COUNTRY':<7} ACTIONS / TARGETS")
+    for row in view["reports"]:
+        actions = ", ".join(f"{action} {count}" for action, count in row["actions"].items())
+        click.echo(f"{row['report_id']:<33} {row['received_at']:<25} {row['flag_reason']:<14} {row['country']:<7} "
+                   f"{actions} / {';'.join(row['targets'])}")
+
+
+@report.command("reinstate")
+@click.argument("campaign_id")
+@click.argument("report_id")
+@click.option("--reason", required=True, help="Why the flagged report is genuine (kept in the audit trail).")
+@click.option("--by", "by", required=True, help="Who reinstates it (kept in the audit trail).")
+@click.pass_obj
+def report_reinstate(backend, campaign_id, report_id, reason, by):
+    """Count the flagged REPORT_ID (or its submission id) of CAMPAIGN_ID after all, with an audit entry."""
+    result = reinstate_report(backend.store, campaign_id, report_id, reason=reason, by=by, now=clock.now(),
+                              notifier=backend.notifier())
+    click.echo(f"Reinstated report {result.report.report_id} of {campaign_id}, flagged {result.report.flag_reason} "
+               f"(reinstatement {result.campaign.reinstated_count}).")
+    _say_what_totals_do(result)
 
 
 @report.command("export")

@@ -43,7 +43,8 @@ def ua(run, campaign_file, store):
 def test_help_lists_every_command(run):
     assert "--endpoint-url" in run("--help")
     for group, commands in {"campaign": ["put", "list", "close", "republish"], "totals": ["show"],
-                            "report": ["void", "export"], "token": ["create", "list", "revoke"]}.items():
+                            "report": ["void", "flagged", "reinstate", "export"],
+                            "token": ["create", "list", "revoke"]}.items():
         output = run(group, "--help")
         assert all(command in output for command in commands), output
 
@@ -129,8 +130,33 @@ def test_void_after_close_republishes_and_republish_is_idempotent(run, ua, store
     tallying.run_tally(store, settings, fake_clock())
     output = run("report", "void", CAMPAIGN, report.submission_id, "--reason", "duplicate", "--by", "Ana")
     assert "re-published as version 2" in output
-    assert "version 2 (1 reports, 1 voided)" in run("campaign", "republish", CAMPAIGN)
+    assert "version 2 (1 reports, 1 voided, 0 reinstated)" in run("campaign", "republish", CAMPAIGN)
     assert [v.version for v in store.final_versions(CAMPAIGN)] == [1, 2]
+
+
+def test_flagged_reports_are_listed_and_one_reinstated_after_the_close_is_republished(
+        run, ua, store, settings, fake_clock):
+    counted = submit_report(store, settings, CAMPAIGN, report_body()).report
+    bot = submit_report(store, settings, CAMPAIGN, report_body(website="http://spam.example")).report
+    person = submit_report(store, settings, CAMPAIGN, report_body(form_token=None, name="Ana", consent=True)).report
+    listing = run("report", "flagged", CAMPAIGN)
+    assert "2 flagged report(s) of ua-47-22: bad_token 1, honeypot 1" in listing
+    assert bot.report_id in listing and person.report_id in listing and counted.report_id not in listing
+    assert "Ana" not in listing                                          # no personal data
+    assert json.loads(run("report", "flagged", CAMPAIGN, "--format", "json"))["flagged"] == 2
+
+    fake_clock.set(ua.closes_at + timedelta(seconds=settings.settle_seconds))
+    tallying.run_tally(store, settings, fake_clock())
+    output = run("report", "reinstate", CAMPAIGN, person.report_id, "--reason", "phoned us", "--by", "Ben")
+    assert f"Reinstated report {person.report_id}" in output and "flagged bad_token" in output
+    assert "re-published as version 2: 2 reports" in output
+    again = run("report", "reinstate", CAMPAIGN, person.report_id, "--reason", "x", "--by", "Cy", ok=False)
+    assert "reinstated already, by Ben" in again and "Nothing was changed" in again
+    assert "never flagged" in run("report", "reinstate", CAMPAIGN, counted.report_id, "--reason", "x", "--by", "B",
+                                  ok=False)
+    assert "has no report" in run("report", "reinstate", CAMPAIGN, "f" * 32, "--reason", "x", "--by", "B", ok=False)
+    assert "version 2 (2 reports, 0 voided, 1 reinstated)" in run("campaign", "republish", CAMPAIGN)
+    assert "1 flagged report(s)" in run("report", "flagged", CAMPAIGN)
 
 
 def test_report_export_keeps_personal_data_to_the_consented(run, ua, store, settings):

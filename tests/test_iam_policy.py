@@ -75,6 +75,11 @@ def every_aws_path(totals_topic, client, campaign, staff_headers, fake_clock):
     body = report_body()
     assert post_report(client, campaign, body).status_code == 201
     assert post_report(client, campaign, body).status_code == 200
+    flagged = json.loads(post_report(client, campaign, report_body(website="x")).body)["report_id"]
+    assert client.http.get(f"/staff/campaigns/{campaign}/flagged", headers=staff_headers).status_code == 200
+    reinstated = client.http.post(f"/staff/campaigns/{campaign}/reports/{flagged}/reinstate", headers=staff_headers,
+                                  body=json.dumps({"reason": "a person", "by": "tests"}))
+    assert reinstated.status_code == 200, reinstated.body
     assert client.http.get(f"/staff/campaigns/{campaign}/totals", headers=staff_headers).status_code == 200
     signed_in = client.http.post("/staff/login", body=f"token={staff_headers['Authorization'].split()[1]}",
                                  headers={"Content-Type": "application/x-www-form-urlencoded"})

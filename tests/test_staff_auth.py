@@ -13,11 +13,11 @@ from chalicelib import staff_sessions
 from chalicelib.auth import StaffTokenRefused, hash_token, issue_token, new_token
 from chalicelib.errors import ServiceUnavailable, Unauthorized
 from chalicelib.storage import StaffToken, StorageUnavailable
-from tests.conftest import START, campaign_body
+from tests.conftest import START, campaign_body, post_report, report_body
 from tools.local_gateway import gateway_responses
 
 PUBLIC_STAFF_ROUTES = {("/staff/login", "GET"), ("/staff/login", "POST")}   # the sign-in page itself
-SAMPLE_PARAMS = {"campaign_id": "ua-47-22"}
+SAMPLE_PARAMS = {"campaign_id": "ua-47-22", "report_ref": "0" * 32}
 
 
 def staff_routes():
@@ -33,8 +33,8 @@ def staff_routes():
 STAFF_ROUTES = staff_routes()
 
 
-def concrete(path):
-    return re.sub(r"\{(\w+)\}", lambda m: SAMPLE_PARAMS[m.group(1)], path)
+def concrete(path, **params):
+    return re.sub(r"\{(\w+)\}", lambda m: {**SAMPLE_PARAMS, **params}[m.group(1)], path)
 
 
 def stored_token(store, **dates):
@@ -117,9 +117,11 @@ def test_every_staff_route_lets_valid_staff_in(client, campaign, store, staff_he
     else:
         headers = {"Cookie": session_for(store, staff_headers["Authorization"].split()[1])}
     bodies = {"/staff/campaigns/{campaign_id}": campaign_body(),
-              "/staff/erasures": {"contact_email": "nobody@example.org"}}
+              "/staff/erasures": {"contact_email": "nobody@example.org"},
+              "/staff/campaigns/{campaign_id}/reports/{report_ref}/reinstate": {"reason": "genuine", "by": "Ana"}}
     body = json.dumps(bodies[path]) if path in bodies else b""
-    response = client.http.request(method, concrete(path), headers=headers, body=body)
+    flagged = json.loads(post_report(client, campaign, report_body(website="x")).body)["report_id"]
+    response = client.http.request(method, concrete(path, report_ref=flagged), headers=headers, body=body)
     assert response.status_code in (200, 201, 303), (response.status_code, response.body[:300])
 
 

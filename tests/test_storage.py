@@ -227,6 +227,80 @@ def test_an_edit_cannot_undo_a_void_count(backend, campaign):
     assert backend.get_campaign("ua-47-22").void_count == 1
 
 
+def test_reinstate_is_one_transaction_for_a_flagged_report_only(backend, campaign):
+    from chalicelib.reports import Reinstatement, Void
+    from chalicelib.storage import NotFlagged, ReportNotFound
+    stored, _ = backend.record_report(campaign, a_report(campaign, name="Ana", consent=True), "r1", START,
+                                      flag_reason="too_fast")
+    counted, _ = backend.record_report(campaign, a_report(campaign), "r2", START)
+    assert list(backend.all_reports(campaign)) == [counted]
+    reinstatement = Reinstatement("Ben (UA desk)", "a fast typist", START + timedelta(hours=1))
+    backend.reinstate_report(campaign, stored, reinstatement, publication_due=False)
+
+    again = backend.get_report(campaign, stored.submission_id)
+    assert again.excluded is None and again.flag_reason == "too_fast" and again.reinstatement == reinstatement
+    assert again.name == "Ana" and backend.flagged_reports(campaign) == []
+    assert {r.report_id for r in backend.all_reports(campaign)} == {"r1", "r2"}
+    assert {r.report_id for r in backend.reports_received_between(campaign, "0000", "9999")} == {"r1", "r2"}
+    fresh = backend.get_campaign("ua-47-22")
+    assert (fresh.reinstated_count, fresh.void_count) == (1, 0)
+    (entry,) = backend.audit_entries("ua-47-22")
+    assert (entry.action, entry.report_id, entry.by, entry.reason) == ("reinstate", "r1", "Ben (UA desk)",
+                                                                       "a fast typist")
+
+    for refused in (stored, counted):       # reinstated already; never flagged
+        with pytest.raises(NotFlagged) as raised:
+            backend.reinstate_report(fresh, refused, reinstatement, publication_due=False)
+        assert raised.value.report.report_id == refused.report_id and raised.value.report.excluded is None
+    with pytest.raises(ReportNotFound):
+        backend.reinstate_report(fresh, replace(stored, submission_id=str(uuid.uuid4())), reinstatement,
+                                 publication_due=False)
+    backend.void_report(fresh, stored, Void("Cy", "a test after all", START), publication_due=False)
+    with pytest.raises(NotFlagged) as raised:   # voided
+        backend.reinstate_report(fresh, stored, reinstatement, publication_due=False)
+    assert raised.value.report.excluded == "void" and raised.value.report.reinstatement == reinstatement
+    final = backend.get_campaign("ua-47-22")
+    assert (final.reinstated_count, final.void_count, len(backend.audit_entries("ua-47-22"))) == (1, 1, 2)
+
+
+def test_reinstate_refuses_when_the_campaign_state_changed_and_marks_a_closed_one_due(backend, campaign):
+    from chalicelib.reports import Reinstatement
+    stored, _ = backend.record_report(campaign, a_report(campaign), "r1", START, flag_reason="honeypot")
+    backend.publish_final("ua-47-22", Totals("ua-47-22", Tally(), True, START, version=1))
+    backend.mark_closed("ua-47-22", 1, START)
+    assert backend.mark_published("ua-47-22", 0, 0)
+    with pytest.raises(StaleWrite):   # ``campaign`` still says open
+        backend.reinstate_report(campaign, stored, Reinstatement("A", "x", START), publication_due=False)
+    assert backend.get_report(campaign, stored.submission_id).excluded == "flagged"
+    closed = backend.get_campaign("ua-47-22")
+    backend.reinstate_report(closed, stored, Reinstatement("A", "x", START), publication_due=True)
+    due = backend.get_campaign("ua-47-22")
+    assert due.publication_due and due.reinstated_count == 1
+    assert not backend.mark_published("ua-47-22", 0, 0)   # totals that miss the reinstatement
+    assert backend.mark_published("ua-47-22", 0, 1)
+
+
+def test_provisional_state_and_edits_respect_the_reinstated_count(backend, campaign):
+    from chalicelib.reports import Reinstatement
+    before = ProvisionalState(Tally(), "2026", Tally(), START)
+    assert backend.save_provisional("ua-47-22", before, None)
+    rebuilt = replace(before, reinstated_count=1)
+    assert backend.save_provisional("ua-47-22", rebuilt, before)
+    assert not backend.save_provisional("ua-47-22", replace(rebuilt, reinstated_count=2), before)
+    assert backend.get_provisional("ua-47-22") == rebuilt and rebuilt.reflects(
+        replace(campaign, reinstated_count=1)) and not rebuilt.reflects(campaign)
+
+    stored, _ = backend.record_report(campaign, a_report(campaign), "r1", START, flag_reason="bad_token")
+    backend.reinstate_report(campaign, stored, Reinstatement("A", "x", START), publication_due=False)
+    later = START + timedelta(minutes=1)
+    edited = replace(parse_campaign("ua-47-22", campaign_body(title="New"), later, 3), created_at=START)
+    with pytest.raises(StaleWrite):   # read before the reinstatement: its count is stale
+        backend.replace_campaign(edited, campaign, later)
+    fresh = backend.get_campaign("ua-47-22")
+    backend.replace_campaign(replace(edited, reinstated_count=fresh.reinstated_count), fresh, later)
+    assert backend.get_campaign("ua-47-22").reinstated_count == 1
+
+
 def test_move_deadline_only_brings_it_forward_on_an_open_campaign(backend, campaign):
     sooner = START + timedelta(days=1)
     assert not backend.move_deadline(campaign, campaign.deadline + timedelta(days=1), START)

@@ -1,9 +1,10 @@
-"""A Hypothesis state machine: reports, replays, scheduled runs, the close, voids
-and crashes in random orders, checked against a plain model of what was accepted.
+"""A Hypothesis state machine: reports (some flagged by the abuse checks), replays,
+scheduled runs, the close, voids, reinstatements and crashes in random orders,
+checked against a plain model of what was accepted.
 
 Published totals (provisional after every scheduled run, final once closed)
 must always equal the model's. A published final version never changes: a void
-after the close publishes the next version, and only a void does.
+or a reinstatement after the close publishes the next version, and only they do.
 
 To add a rule: drive the system in a new ``@rule`` and record the effect in
 ``self.model``; every check below compares against ``Model.tally`` and so
@@ -22,10 +23,10 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
     run_state_machine_as_test
 from moto import mock_aws
 
-from chalicelib import clock, tallying, voiding
+from chalicelib import clock, reinstating, tallying, voiding
 from chalicelib.campaign_admin import save_campaign
 from chalicelib.config import load_settings
-from chalicelib.errors import CampaignClosed
+from chalicelib.errors import CampaignClosed, ReportAlreadyReinstated, ReportNotFlagged
 from chalicelib.intake import submit_report
 from chalicelib.schema import create_table
 from chalicelib.storage import AlreadyExcluded, TallyStore
@@ -45,21 +46,30 @@ class Crash(Exception):
 class Model:
     """What was accepted, in the simplest terms: one entry per submission id."""
     accepted: dict = field(default_factory=dict)   # submission id -> (report_id, body, day)
-    excluded: set = field(default_factory=set)     # submission ids no longer counted
+    excluded: set = field(default_factory=set)     # submission ids voided: no longer counted
+    flagged: set = field(default_factory=set)      # accepted, failed an abuse check: not counted (yet)
+    reinstated: set = field(default_factory=set)   # once flagged, counted since staff reinstated them
     finals: list = field(default_factory=list)     # each published final version's tally, in order
 
-    def accept(self, submission_id, report_id, body, day):
+    def accept(self, submission_id, report_id, body, day, flagged=False):
         assert submission_id not in self.accepted
         self.accepted[submission_id] = (report_id, body, day)
+        if flagged:
+            self.flagged.add(submission_id)
 
     def exclude(self, submission_id):
-        assert submission_id in self.accepted and submission_id not in self.excluded
+        assert submission_id in self.accepted and submission_id not in self.excluded | self.flagged
         self.excluded.add(submission_id)
+
+    def reinstate(self, submission_id):
+        assert submission_id in self.flagged
+        self.flagged.remove(submission_id)
+        self.reinstated.add(submission_id)
 
     def tally(self) -> Tally:
         tally = Tally()
         for submission_id, (_, body, day) in self.accepted.items():
-            if submission_id in self.excluded:
+            if submission_id in self.excluded | self.flagged:
                 continue
             tally.reports += 1
             tally.actions.update({action: n for action, n in body["actions"].items() if n})
@@ -79,6 +89,7 @@ reports = st.fixed_dictionaries({
 
 class TallyMachine(RuleBasedStateMachine):
     submitted = Bundle("submitted")
+    flagged = Bundle("flagged")   # also in ``submitted``
 
     def __init__(self):
         super().__init__()
@@ -100,15 +111,25 @@ class TallyMachine(RuleBasedStateMachine):
 
     @rule(target=submitted, body=reports)
     def submit(self, body):
-        body = {**body, "submission_id": str(uuid.uuid4()), "form_token": form_token()}
+        return self._submit({**body, "form_token": form_token()}, genuine=True)
+
+    # Without the form's token (a bot, or a page kept open across a key change): accepted,
+    # stored flagged, not counted unless reinstated.
+    @rule(targets=(submitted, flagged), body=reports)
+    def submit_flagged(self, body):
+        return self._submit(body, genuine=False)
+
+    def _submit(self, body, genuine):
+        body = {**body, "submission_id": str(uuid.uuid4())}
         try:
             receipt = submit_report(self.store, self.settings, CAMPAIGN, body)
         except CampaignClosed:
             assert not self.campaign.accepts_reports_at(self.clock())
             return multiple()
         assert receipt.created and self.campaign.accepts_reports_at(self.clock())
+        assert (receipt.report.excluded == "flagged") is not genuine
         self.model.accept(body["submission_id"], receipt.report.report_id, body,
-                          self.clock().date().isoformat())
+                          self.clock().date().isoformat(), flagged=not genuine)
         return body
 
     @rule(body=submitted)
@@ -159,13 +180,25 @@ class TallyMachine(RuleBasedStateMachine):
         self._void(body, by_report_id)
         self._run_and_check()
 
+    @rule(body=st.one_of(flagged, flagged, submitted), by_report_id=st.booleans(), republish=st.booleans())
+    def reinstate(self, body, by_report_id, republish):
+        """Staff count a flagged report, open or closed (from the API, ``republish`` False, the
+        scheduled job re-publishes); only a flagged report, and only once."""
+        self._reinstate(body, by_report_id, republish)
+        self._run_and_check()
+
     @precondition(lambda self: self.model.finals)
-    @rule(body=submitted, step=st.sampled_from(("publish_final", "record_published", "mark_published")),
-          after=st.booleans())
-    def void_after_close_and_crash(self, body, step, after):
-        """A void after the close whose re-publication dies half-way; the next scheduled run publishes."""
+    @rule(body=st.one_of(flagged, submitted),
+          step=st.sampled_from(("publish_final", "record_published", "mark_published")),
+          after=st.booleans(), decision=st.sampled_from(("void", "reinstate")))
+    def decide_after_close_and_crash(self, body, step, after, decision):
+        """A void or a reinstatement after the close whose re-publication dies half-way;
+        the next scheduled run publishes."""
         with self._crashing(step, after):
-            self._void(body, by_report_id=False)
+            if decision == "void":
+                self._void(body, by_report_id=False)
+            else:
+                self._reinstate(body, by_report_id=False, republish=True)
         self.clock.advance(seconds=60)
         self._run_and_check()
 
@@ -176,12 +209,30 @@ class TallyMachine(RuleBasedStateMachine):
             voiding.void_report(self.store, CAMPAIGN, reference, reason="counted twice", by="staff",
                                 now=self.clock())
         except AlreadyExcluded:
-            assert submission_id in self.model.excluded
+            assert submission_id in self.model.excluded | self.model.flagged
             return
         except Crash:   # the crashing steps all come after the void's own transaction
             self.model.exclude(submission_id)
             raise
         self.model.exclude(submission_id)
+
+    def _reinstate(self, body, by_report_id, republish):
+        submission_id = body["submission_id"]
+        reference = self.model.accepted[submission_id][0] if by_report_id else submission_id
+        try:
+            reinstating.reinstate_report(self.store, CAMPAIGN, reference, reason="a person after all", by="staff",
+                                         now=self.clock(), republish=republish)
+        except ReportAlreadyReinstated:
+            assert submission_id in self.model.reinstated and submission_id not in self.model.excluded
+            return
+        except ReportNotFlagged:
+            assert submission_id not in self.model.flagged
+            assert submission_id in self.model.excluded or submission_id not in self.model.reinstated
+            return
+        except Crash:   # the crashing steps all come after the reinstatement's own transaction
+            self.model.reinstate(submission_id)
+            raise
+        self.model.reinstate(submission_id)
 
     # -- checks -------------------------------------------------------------------------
 
@@ -224,7 +275,9 @@ class TallyMachine(RuleBasedStateMachine):
         reports = list(self.store.stored_reports(self.campaign))
         stored = Counter(report.submission_id for report in reports)
         assert set(stored) == set(self.model.accepted) and set(stored.values()) <= {1}
-        assert {report.submission_id for report in reports if report.excluded} == self.model.excluded
+        assert {report.submission_id for report in reports if report.excluded == "void"} == self.model.excluded
+        assert {report.submission_id for report in reports if report.excluded == "flagged"} == self.model.flagged
+        assert {report.submission_id for report in reports if report.reinstatement} == self.model.reinstated
 
     @invariant()
     def published_final_versions_never_change(self):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import publishing, tallying, voiding
+from chalicelib import publishing, staff_decisions, tallying, voiding
 from chalicelib.errors import CampaignNotFound, ValidationFailed
 from chalicelib.intake import submit_report
 from chalicelib.storage import AlreadyExcluded, ReportNotFound
@@ -23,6 +23,33 @@ def void(store, fake_clock, report_ref, reason="duplicate of a paper report", by
 def close(store, settings, fake_clock, ua):
     fake_clock.set(ua.closes_at + timedelta(seconds=settings.settle_seconds))
     return tallying.run_tally(store, settings, fake_clock())
+
+
+def once_during(monkeypatch, store, method, staff_action, *, after=False):
+    """The first call of ``store.<method>`` runs ``staff_action`` before (or after) its own work,
+    as a staff member acting while the scheduled job is half-way."""
+    real, done = getattr(store, method), []
+
+    def racing(*args, **kwargs):
+        if not done and not after:
+            done.append(staff_action())
+        result = real(*args, **kwargs)
+        if not done:
+            result = list(result)
+            done.append(staff_action())
+        return result
+
+    monkeypatch.setattr(store, method, racing)
+    return done
+
+
+def at_once(action, arguments):
+    """``action(argument)`` for each argument, each in its own thread, all started together."""
+    threads = [threading.Thread(target=action, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def test_a_void_while_open_is_audited_and_leaves_the_next_provisional_totals(store, settings, fake_clock, ua):
@@ -112,7 +139,7 @@ def test_a_crash_between_the_void_and_the_republish_is_finished_by_the_scheduled
     def crash(*args, **kwargs):
         raise RuntimeError("the laptop went to sleep")
 
-    monkeypatch.setattr(voiding, "finish_publication", crash)
+    monkeypatch.setattr(staff_decisions, "finish_publication", crash)
     with pytest.raises(RuntimeError):
         void(store, fake_clock, report.report_id)
     assert store.get_campaign(CAMPAIGN).publication_due        # the void is in, the republish due
@@ -130,15 +157,8 @@ def test_a_crash_between_the_void_and_the_republish_is_finished_by_the_scheduled
 
 def test_a_void_racing_the_close_is_published_as_version_2(store, settings, fake_clock, ua, monkeypatch):
     reports = [submit(store, settings) for _ in range(3)]
-    real_publish = store.publish_final
-    voided = []
-
-    def void_during_close(campaign_id, totals):
-        if not voided:   # the recount is done; a staff member voids before version 1 is written
-            voided.append(void(store, fake_clock, reports[0].report_id))
-        return real_publish(campaign_id, totals)
-
-    monkeypatch.setattr(store, "publish_final", void_during_close)
+    # the recount is done; a staff member voids before version 1 is written
+    once_during(monkeypatch, store, "publish_final", lambda: void(store, fake_clock, reports[0].report_id))
     close(store, settings, fake_clock, ua)
     assert [v.tally.reports for v in store.final_versions(CAMPAIGN)] == [3, 2]
     assert store.latest_final(CAMPAIGN).tally == recount(store)
@@ -149,19 +169,11 @@ def test_a_void_during_a_provisional_run_is_corrected_by_the_next_run(store, set
                                                                      monkeypatch):
     reports = [submit(store, settings) for _ in range(4)]
     fake_clock.advance(minutes=2)
-    real_between = store.reports_received_between
-    calls = []
-
-    def void_while_counting(campaign, start, end):
-        counted = list(real_between(campaign, start, end))
-        if not calls:   # the run has counted the report already
-            calls.append(void(store, fake_clock, reports[1].report_id))
-        return counted
-
-    monkeypatch.setattr(store, "reports_received_between", void_while_counting)
+    # the run has counted the report already
+    once_during(monkeypatch, store, "reports_received_between",
+                lambda: void(store, fake_clock, reports[1].report_id), after=True)
     tallying.run_tally(store, settings, fake_clock())
     assert tallying.current_totals(store, ua).tally.reports == 4    # stale, and says so by its void_count
-    monkeypatch.setattr(store, "reports_received_between", real_between)
 
     fake_clock.advance(minutes=1)
     tallying.run_tally(store, settings, fake_clock())
@@ -191,12 +203,7 @@ def test_concurrent_voids_each_count_once_and_the_last_version_reflects_them_all
         except StorageUnavailable as error:   # a transaction conflict: "retry", and nothing written
             errors.append(error)
 
-    # Six different reports, and one of them twice at the same time.
-    threads = [threading.Thread(target=staff, args=(report,)) for report in reports[:6] + [reports[0]]]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(staff, reports[:6] + [reports[0]])   # six different reports, and one of them twice at the same time
     tallying.run_tally(store, settings, fake_clock())   # finishes any republish a conflict left due
 
     campaign = store.get_campaign(CAMPAIGN)
