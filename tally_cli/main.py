@@ -204,12 +204,22 @@ def report():
     """Void, review, reinstate or export reports."""
 
 
+def _decision_on_a_report(why: str, who: str):
+    """CAMPAIGN_ID, REPORT_ID, --reason and --by: what every staff decision on one report takes."""
+    options = (click.argument("campaign_id"), click.argument("report_id"),
+               click.option("--reason", required=True, help=f"{why} (kept in the audit trail)."),
+               click.option("--by", "by", required=True, help=f"{who} (kept in the audit trail)."),
+               click.pass_obj)
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
 @report.command("void")
-@click.argument("campaign_id")
-@click.argument("report_id")
-@click.option("--reason", required=True, help="Why the report must not count (kept in the audit trail).")
-@click.option("--by", "by", required=True, help="Who voids it (kept in the audit trail).")
-@click.pass_obj
+@_decision_on_a_report("Why the report must not count", "Who voids it")
 def report_void(backend, campaign_id, report_id, reason, by):
     """Take REPORT_ID (or its submission id) out of CAMPAIGN_ID's totals, with an audit entry."""
     try:
@@ -256,11 +266,7 @@ def report_flagged(backend, campaign_id, fmt):
 
 
 @report.command("reinstate")
-@click.argument("campaign_id")
-@click.argument("report_id")
-@click.option("--reason", required=True, help="Why the flagged report is genuine (kept in the audit trail).")
-@click.option("--by", "by", required=True, help="Who reinstates it (kept in the audit trail).")
-@click.pass_obj
+@_decision_on_a_report("Why the flagged report is genuine", "Who reinstates it")
 def report_reinstate(backend, campaign_id, report_id, reason, by):
     """Count the flagged REPORT_ID (or its submission id) of CAMPAIGN_ID after all, with an audit entry."""
     result = reinstate_report(backend.store, campaign_id, report_id, reason=reason, by=by, now=clock.now(),
