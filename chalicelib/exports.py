@@ -26,7 +26,7 @@ def totals_csv(view: dict) -> str:
 
 def report_record(campaign: Campaign, report: Report) -> dict:
     """One report as exported: counts for every action type, personal data only with consent."""
-    void = report.void
+    void, reinstatement = report.void, report.reinstatement
     return {
         "report_id": report.report_id,
         "submission_id": report.submission_id,
@@ -40,6 +40,10 @@ def report_record(campaign: Campaign, report: Report) -> dict:
         "void_reason": void.reason if void else None,
         "voided_by": void.by if void else None,
         "voided_at": clock.format_timestamp(void.at) if void else None,
+        "flag_reason": report.flag_reason,
+        "reinstate_reason": reinstatement.reason if reinstatement else None,
+        "reinstated_by": reinstatement.by if reinstatement else None,
+        "reinstated_at": clock.format_timestamp(reinstatement.at) if reinstatement else None,
         "consent": report.consent,
         "name": report.name if report.consent else None,
         "contact_email": report.contact_email if report.consent else None,
@@ -52,6 +56,11 @@ def reports_json(campaign: Campaign, reports) -> dict:
             "counted": sum(r["counted"] for r in records), "excluded": sum(not r["counted"] for r in records)}
 
 
+# Why a report counts or not, and who decided: written to the CSV as they are.
+_AS_THEY_ARE = ("excluded", "void_reason", "voided_by", "voided_at", "flag_reason", "reinstate_reason",
+                "reinstated_by", "reinstated_at")
+
+
 def reports_csv(campaign: Campaign, reports) -> str:
     """One row per report; one column per action type; targets joined with ``;``."""
     records = reports_json(campaign, reports)["reports"]
@@ -59,11 +68,10 @@ def reports_csv(campaign: Campaign, reports) -> str:
     for record in records:
         actions += [a for a in record["actions"] if a not in actions]
     header = (["report_id", "submission_id", "received_at"] + [f"action_{a}" for a in actions]
-              + ["targets", "country", "counted", "excluded", "void_reason", "voided_by", "voided_at",
-                 "consent", "name", "contact_email"])
+              + ["targets", "country", "counted", *_AS_THEY_ARE, "consent", "name", "contact_email"])
     rows = [[r["report_id"], r["submission_id"], r["received_at"]] + [r["actions"].get(a, 0) for a in actions]
-            + [";".join(r["targets"]), r["country"], str(r["counted"]).lower(), r["excluded"], r["void_reason"],
-               r["voided_by"], r["voided_at"], str(r["consent"]).lower(), r["name"], r["contact_email"]]
+            + [";".join(r["targets"]), r["country"], str(r["counted"]).lower(), *(r[key] for key in _AS_THEY_ARE),
+               str(r["consent"]).lower(), r["name"], r["contact_email"]]
             for r in records]
     return csv_text(header, rows)
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chalicelib import voiding
+from chalicelib import reinstating, voiding
 from chalicelib.csvfile import csv_safe, csv_text
 from tests.conftest import post_report, report_body
 
@@ -63,6 +63,24 @@ def test_reports_json_lists_voided_reports_with_why(client, campaign, staff_head
     csv_rows = {r["report_id"]: r for r in rows(client.http.get(
         f"/staff/campaigns/{campaign}/reports?format=csv", headers=staff_headers))}
     assert csv_rows[gone]["void_reason"] == "'=bad data" and csv_rows[gone]["excluded"] == "void"
+
+
+def test_reports_export_says_which_were_flagged_and_who_reinstated_them(client, campaign, staff_headers, store,
+                                                                          fake_clock):
+    bot = json.loads(post_report(client, campaign, report_body(website="spam")).body)["report_id"]
+    genuine = json.loads(post_report(client, campaign, report_body(website="autofill")).body)["report_id"]
+    reinstating.reinstate_report(store, campaign, genuine, reason="+she phoned", by="Ben", now=fake_clock())
+
+    by_id = {r["report_id"]: r for r in json.loads(client.http.get(
+        f"/staff/campaigns/{campaign}/reports", headers=staff_headers).body)["reports"]}
+    assert by_id[bot] | {"counted": False, "excluded": "flagged", "flag_reason": "honeypot",
+                         "reinstated_by": None} == by_id[bot]
+    assert by_id[genuine] | {"counted": True, "excluded": None, "flag_reason": "honeypot", "reinstated_by": "Ben",
+                             "reinstate_reason": "+she phoned"} == by_id[genuine]
+    csv_rows = {r["report_id"]: r for r in rows(client.http.get(
+        f"/staff/campaigns/{campaign}/reports?format=csv", headers=staff_headers))}
+    assert csv_rows[bot]["flag_reason"] == "honeypot" and csv_rows[bot]["reinstated_at"] == ""
+    assert csv_rows[genuine]["reinstate_reason"] == "'+she phoned" and csv_rows[genuine]["counted"] == "true"
 
 
 def test_totals_csv_neutralises_hostile_keys(client, campaign, staff_headers):
