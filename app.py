@@ -139,9 +139,9 @@ def get_staff_flagged(campaign_id):
            content_types=ANY_BODY, authorizer=staff_token)
 @json_errors
 def post_reinstatement(campaign_id, report_ref):
-    _require_staff()
+    staff = _require_staff()
     _, data = read_body(app.current_request, settings().max_body_bytes)
-    return review.reinstatement_response(store(), campaign_id, report_ref, data, clock.now())
+    return review.reinstatement_response(store(), campaign_id, report_ref, data, clock.now(), staff.label)
 
 
 # -- the staff dashboard (browsers: a session cookie instead of the Bearer header) -------

@@ -56,10 +56,15 @@ def parse_reinstatement(data) -> tuple[str, str]:
     return reason, by
 
 
-def reinstatement_response(store: TallyStore, campaign_id: str, report_ref: str, data, now):
+def reinstatement_response(store: TallyStore, campaign_id: str, report_ref: str, data, now, token_label: str):
     """Reinstate a flagged report from the API. A closed campaign is left due for
-    re-publication: the scheduled job recounts and announces the new version."""
+    re-publication: the scheduled job recounts and announces the new version.
+
+    The audit trail records the name given and, beside it, the label of the staff
+    token that made the request: the name alone is only what the caller says.
+    """
     reason, by = parse_reinstatement(data)
+    by = f"{by} (staff token: {token_label})"
     result = reinstate_report(store, campaign_id, report_ref, reason=reason, by=by, now=now, republish=False)
     report, campaign = result.report, result.campaign
     return json_response({

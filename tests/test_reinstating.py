@@ -288,7 +288,7 @@ def test_reinstating_through_the_api_while_open(client, campaign, store, staff_h
 
     assert status == 200, answer
     assert answer == {"campaign_id": campaign, "report_id": report_id, "submission_id": body["submission_id"],
-                      "flag_reason": "honeypot", "counted": True, "reinstated_by": "Ben",
+                      "flag_reason": "honeypot", "counted": True, "reinstated_by": "Ben (staff token: tests)",
                       "reinstate_reason": "she wrote to us", "reinstated_at": answer["reinstated_at"],
                       "reinstated_count": 1, "republication_due": False}
     fake_clock.advance(minutes=1)
