@@ -3,7 +3,10 @@
 Starts its own `make run` (DynamoDB Local in a temporary directory, free
 ports, the scheduler every 2 s), creates a campaign, and lets concurrent
 clients send a fixed number of requests: new reports, replays of reports
-already accepted, and bad requests. Each client speaks from its own loopback
+already accepted, and bad requests. Each client first reads the campaign, as
+the form and embed.js do, and sends the signed form token it got with every
+report (the server's minimum fill time is 1 s here, and waited out once);
+without one, reports are stored flagged and not counted. Each client speaks from its own loopback
 address (127.0.0.2, 127.0.0.3, ...), so each has its own rate limit. Then it
 moves the deadline a few seconds ahead, waits for the scheduled job to
 publish the final totals, and checks them against the reports accepted.
@@ -36,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN_FILE = ROOT / "campaigns" / "ua-47-22.json"
 ACTIONS = ("letter", "email", "fax", "call", "tweet")
 TARGETS = ("governor", "ambassador")
+MIN_FILL_SECONDS = 1   # the server's; clients wait it out once, after reading their form token
 
 
 def _parse_args(argv=None):
@@ -61,7 +65,8 @@ class Server:
         self.token = secrets.token_urlsafe(32)
         env = {**os.environ, "PORT": str(self.port), "DYNAMODB_PORT": str(dynamodb_port),
                "LOCAL_DATA_DIR": str(self.data_dir), "STAFF_TOKEN": self.token, "CLOSE_INTERVAL_SECONDS": "2",
-               "SETTLE_SECONDS": "2", "RATE_LIMIT_PER_MINUTE": str(rate_limit), "PYTHONUNBUFFERED": "1"}
+               "SETTLE_SECONDS": "2", "RATE_LIMIT_PER_MINUTE": str(rate_limit), "PYTHONUNBUFFERED": "1",
+               "MIN_FILL_SECONDS": str(MIN_FILL_SECONDS)}
         self.log = open(self.data_dir / "run.log", "w+")
         self.process = subprocess.Popen([sys.executable, "-m", "tools.run_local"], cwd=ROOT, env=env,  # noqa: S603 - our own module, fixed argv
                                         stdout=self.log, stderr=subprocess.STDOUT)
@@ -106,6 +111,14 @@ class Client(threading.Thread):
         self.accepted = {}      # submission id -> (report_id, body)
         self.random = random.Random(number)  # noqa: S311 - a repeatable load mix, not a secret
         self.connection = None
+        self.form_token = None
+
+    def read_form_token(self):
+        """What the form page or embed.js gets: the campaign, with a signed form token."""
+        status, campaign = _request(self.port, "GET", f"/campaigns/{self.campaign_id}")
+        if status != 200 or "form_token" not in campaign:
+            sys.exit(f"could not read the campaign's form token: {status} {campaign}")
+        self.form_token = campaign["form_token"]
 
     def run(self):
         for kind in self.plan:
@@ -115,7 +128,7 @@ class Client(threading.Thread):
             self.connection.close()
 
     def _new(self):
-        body = {"submission_id": str(uuid.uuid4()),
+        body = {"submission_id": str(uuid.uuid4()), "form_token": self.form_token,
                 "actions": {action: self.random.randint(0, 3) for action in self.random.sample(ACTIONS, 2)},
                 "targets": self.random.sample(TARGETS, self.random.randint(1, 2)),
                 "country": self.random.choice(["MX", "VE", "ES", "FR", ""])}
@@ -233,6 +246,9 @@ def _run(args, server):
 
     results = Results()
     clients = [Client(number, server.port, campaign_id, plan, results) for number, plan in enumerate(_plans(args))]
+    for client in clients:
+        client.read_form_token()
+    time.sleep(MIN_FILL_SECONDS + 0.5)   # people take longer; reports sent sooner are flagged too_fast
     started = time.perf_counter()
     for client in clients:
         client.start()
