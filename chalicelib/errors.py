@@ -29,7 +29,8 @@ class MalformedBody(ApiError):
 class Unauthorized(ApiError):
     status, code = 401, "unauthorized"
 
-    def __init__(self, message="A valid staff token is required: send 'Authorization: Bearer <token>'."):
+    def __init__(self, message="Staff only: send a valid staff token as 'Authorization: Bearer <token>', "
+                               "or sign in to the dashboard at /staff/login."):
         super().__init__(message, headers={"WWW-Authenticate": 'Bearer realm="action-tally"'})
 
 
