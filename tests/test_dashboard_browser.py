@@ -15,6 +15,7 @@ from chalicelib.auth import issue_token
 from chalicelib.campaign_admin import save_campaign
 from chalicelib.reports import parse_report
 from tests.conftest import START, campaign_body, report_body
+from tests.test_browser import axe_source, axe_violations  # noqa: F401 - a fixture and its helper
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -27,7 +28,7 @@ COUNTRIES = ["MX", "ES", "AR", "CO", "VE", "CL", "PE", "US", "FR", ""]   # "": n
 
 @pytest.fixture
 def seeded(store, settings, fake_clock):
-    """UA 47.22 closed with final totals (one report voided, so version 2), and an open campaign."""
+    """UA 47.22 closed with final totals (one report voided, so version 2; one flagged), and an open campaign."""
     fake_clock.set(START - timedelta(days=11))   # launched the day before the first report
     ua, _ = save_campaign(store, "ua-47-22", campaign_body(), fake_clock(), settings.report_shards)
     other, _ = save_campaign(store, "ua-52-22", campaign_body(reference="UA 52.22", title="Journalist detained "
@@ -42,6 +43,7 @@ def seeded(store, settings, fake_clock):
             for campaign in (ua, other) if index % 4 == 0 else (ua,):
                 report, _ = store.record_report(campaign, parse_report(body, campaign, 50), uuid.uuid4().hex, stamp)
                 stored.append(report)
+    store.record_report(ua, parse_report(report_body(), ua, 50), uuid.uuid4().hex, START, flag_reason="honeypot")
     fake_clock.set(ua.closes_at + timedelta(minutes=1))
     tallying.run_tally(store, settings, fake_clock())
     voiding.void_report(store, "ua-47-22", stored[0].report_id, reason="Entered twice by the same supporter",
@@ -69,22 +71,27 @@ def server(moto_table, fake_clock):
         thread.join(timeout=10)
 
 
-def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, server, browser):
+# One test, one server: Chalice's local server can be made once per process.
+def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, server, browser, axe_source):  # noqa: F811
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1100, "height": 900})
+    violations = {}   # axe-core on every staff page, as on the supporter pages: none expected
 
     page.goto(f"{server}/staff/dashboard")
     assert "unauthorized" in page.content()              # no session, no dashboard
     page.goto(f"{server}/staff/login")
+    violations["sign-in"] = axe_violations(page, axe_source)
     page.get_by_label("Staff token").fill("not-a-real-token-at-all-000")
     page.get_by_role("button", name="Sign in").click()
     assert "not valid" in page.get_by_role("alert").inner_text()
+    violations["sign-in refused"] = axe_violations(page, axe_source)
     page.get_by_label("Staff token").fill(seeded)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/staff/dashboard")
     cookie = next(c for c in page.context.cookies() if c["name"] == "staff_session")
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
     assert page.get_by_role("link", name="UA 47.22").is_visible()
+    violations["campaigns"] = axe_violations(page, axe_source)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-campaigns.png"), full_page=True)
 
     page.get_by_role("link", name="UA 47.22").click()
@@ -92,12 +99,14 @@ def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, s
     assert page.get_by_role("img", name="Reports per day").is_visible()
     assert page.get_by_role("img", name="Reports so far (cumulative)").is_visible()
     assert page.get_by_role("table", name="Reports over time (the data behind both charts)").is_visible()
+    violations["campaign"] = axe_violations(page, axe_source)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-campaign.png"), full_page=True)
 
     page.get_by_role("link", name="Printable summary for officials").click()
     page.wait_for_url("**/summary")
     assert "simpatizantes de" in page.locator('section[lang="es"]').inner_text()
     assert "supporters from" in page.locator('section[lang="en"]').inner_text()
+    violations["summary"] = axe_violations(page, axe_source)
     page.screenshot(path=str(SCREENSHOTS / "summary-screen.png"), full_page=True)
     page.emulate_media(media="print")
     assert not page.get_by_role("button", name="Sign out").is_visible()    # the print stylesheet
@@ -106,8 +115,15 @@ def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, s
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2     # one page per language
     page.emulate_media(media="screen")
 
+    page.goto(f"{server}/staff/dashboard/ua-47-22/flagged")
+    assert "honeypot" in page.content()
+    violations["flagged"] = axe_violations(page, axe_source)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-flagged.png"), full_page=True)
+    assert violations == {name: [] for name in violations}, violations
+
     page.goto(f"{server}/staff/dashboard")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/staff/login")
     page.goto(f"{server}/staff/dashboard")
     assert "unauthorized" in page.content()
+
