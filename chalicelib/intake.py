@@ -21,13 +21,12 @@ class Receipt:
                 "status": "recorded"}
 
 
-def check_open(campaign: Campaign | None, campaign_id: str, now) -> Campaign:
-    """The campaign, if it still takes reports at ``now``; else 404 or 410."""
+def check_open(campaign: Campaign | None, campaign_id: str, now) -> None:
+    """404 if there is no such campaign, 410 if it takes no reports at ``now``."""
     if campaign is None:
         raise CampaignNotFound(campaign_id)
     if not campaign.accepts_reports_at(now):
         raise CampaignClosed(campaign_id, clock.format_public(campaign.deadline))
-    return campaign
 
 
 def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data: dict,

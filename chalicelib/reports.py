@@ -38,19 +38,19 @@ class ReportInput:
 
 
 @dataclass(frozen=True)
-class Void:
-    """Why a report no longer counts: who voided it, when, and the reason they gave."""
+class StaffDecision:
+    """A staff decision on one report: who made it, the reason they gave, and when."""
     by: str
     reason: str
     at: datetime
 
 
-@dataclass(frozen=True)
-class Reinstatement:
-    """Why a flagged report counts after all: who reinstated it, when, and the reason they gave."""
-    by: str
-    reason: str
-    at: datetime
+class Void(StaffDecision):
+    """Why a report no longer counts."""
+
+
+class Reinstatement(StaffDecision):
+    """Why a flagged report counts after all."""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import clock
 from chalicelib.campaigns import CLOSED, OPEN, Campaign, Target
-from chalicelib.reports import Reinstatement, Report, ReportInput, Void, contact_email_key, shard_for
+from chalicelib.reports import Reinstatement, Report, ReportInput, StaffDecision, Void, contact_email_key, \
+    shard_for
 from chalicelib.schema import CAMPAIGNS_BY_STATE, REPORTS_BY_EMAIL, REPORTS_BY_RECEIVED, TTL_ATTRIBUTE
 from chalicelib.totals import Tally, Totals
 
@@ -317,12 +318,11 @@ class TallyStore:
         puts a closed campaign in line for a new version of its totals.
         Raises ReportNotFound or AlreadyExcluded when the report cannot be voided.
         """
-        at = clock.format_timestamp(void.at)
         self._decide_on_report(
             campaign, report, VOID, void, "void_count", publication_due, AlreadyExcluded,
             report_update="SET excluded = :void, void_reason = :reason, voided_by = :by, voided_at = :at",
             report_condition="attribute_exists(pk) AND attribute_not_exists(excluded)",
-            report_values={":void": VOID, ":reason": void.reason, ":by": void.by, ":at": at})
+            report_values={":void": VOID})
 
     def reinstate_report(self, campaign: Campaign, report: Report, reinstatement: Reinstatement,
                          publication_due: bool) -> None:
@@ -333,21 +333,21 @@ class TallyStore:
         since ``campaign`` was read. Raises ReportNotFound, or NotFlagged when the
         report is not flagged now (counted, reinstated already, or voided).
         """
-        at = clock.format_timestamp(reinstatement.at)
         self._decide_on_report(
             campaign, report, REINSTATE, reinstatement, "reinstated_count", publication_due, NotFlagged,
             report_update="REMOVE excluded SET reinstate_reason = :reason, reinstated_by = :by, reinstated_at = :at",
             report_condition="attribute_exists(pk) AND excluded = :flagged",
-            report_values={":flagged": FLAGGED, ":reason": reinstatement.reason, ":by": reinstatement.by,
-                           ":at": at})
+            report_values={":flagged": FLAGGED})
 
-    def _decide_on_report(self, campaign, report, action, decision, counter, publication_due, refused, *,
-                          report_update, report_condition, report_values):
+    def _decide_on_report(self, campaign, report, action, decision: StaffDecision, counter, publication_due,
+                          refused, *, report_update, report_condition, report_values):
         """One staff decision on a report, as one transaction: the report's update, the audit
         entry (no personal data) and the campaign's ``counter`` raised, which tells the
-        scheduled job to count again. ``refused`` is raised with the stored report when the
-        report's condition fails."""
+        scheduled job to count again. ``report_update`` may use ``:by``, ``:reason`` and ``:at``
+        (the decision's). ``refused`` is raised with the stored report when the report's
+        condition fails."""
         at = clock.format_timestamp(decision.at)
+        report_values = {**report_values, ":by": decision.by, ":reason": decision.reason, ":at": at}
         audit = {"pk": f"AUDIT#{campaign.campaign_id}", "sk": f"{at}#{uuid.uuid4().hex}", "action": action,
                  "report_id": report.report_id, "by": decision.by, "reason": decision.reason, "at": at}
         campaign_update = f"ADD {counter} :one" + (" SET campaign_state = :due" if publication_due else "")

@@ -12,11 +12,9 @@ from chalicelib.reports import Void
 from chalicelib.staff_decisions import DecisionResult, decide
 from chalicelib.storage import TallyStore
 
-VoidResult = DecisionResult
-
 
 def void_report(store: TallyStore, campaign_id: str, report_ref: str, *, reason: str, by: str, now,
-                notifier: TotalsNotifier | None = None) -> VoidResult:
+                notifier: TotalsNotifier | None = None) -> DecisionResult:
     """Void the report ``report_ref`` (its report id, or its submission id).
 
     Raises ValidationFailed for a missing reason or name, CampaignNotFound,
