@@ -1,10 +1,6 @@
 """`make run` as a user meets it: serves, tallies, stops on Ctrl-C, keeps its data."""
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -12,38 +8,23 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.local_server import MakeRun, free_port
+
 pytestmark = [pytest.mark.dynamodb_local, pytest.mark.slow]
 TOKEN = "local-test-token-0123456789abcdef"  # noqa: S105 - a throwaway token for a local test server
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class LocalRun(MakeRun):
+    """`make run` on free ports with its data in ``data_dir``, and a way to call it."""
 
-
-class LocalRun:
     def __init__(self, data_dir, **extra_env):
-        self.port, self.dynamodb_port = _free_port(), _free_port()
-        env = {**os.environ, "PORT": str(self.port), "DYNAMODB_PORT": str(self.dynamodb_port),
-               "CLOSE_INTERVAL_SECONDS": "1", "LOCAL_DATA_DIR": str(data_dir), "STAFF_TOKEN": TOKEN,
-               "PYTHONUNBUFFERED": "1", **extra_env}
-        self.log = open(Path(data_dir) / f"run-{self.port}.log", "w+")
-        self.process = subprocess.Popen([sys.executable, "-m", "tools.run_local"], cwd=ROOT, env=env,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        self._wait_for("Ctrl-C stops everything")
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read()
-
-    def _wait_for(self, text, timeout=90):
-        deadline = time.monotonic() + timeout
-        while text not in self.output():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"make run did not print {text!r}:\n{self.output()}")
-            time.sleep(0.2)
+        self.port, self.dynamodb_port = free_port(), free_port()
+        env = {"PORT": str(self.port), "DYNAMODB_PORT": str(self.dynamodb_port), "CLOSE_INTERVAL_SECONDS": "1",
+               "LOCAL_DATA_DIR": str(data_dir), "STAFF_TOKEN": TOKEN, **extra_env}
+        try:
+            super().__init__(Path(data_dir) / f"run-{self.port}.log", env)
+        except RuntimeError as failed:
+            raise AssertionError(str(failed)) from None
 
     def request(self, method, path, body=None, headers=None):
         data = json.dumps(body).encode() if body is not None else None
@@ -56,14 +37,7 @@ class LocalRun:
             return error.code, error.read()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+        super().stop(timeout=20)
 
 
 def _java_on(port):

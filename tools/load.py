@@ -23,9 +23,7 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +32,8 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from tools.local_server import MakeRun, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN_FILE = ROOT / "campaigns" / "ua-47-22.json"
@@ -57,48 +57,24 @@ def _parse_args(argv=None):
 
 
 class Server:
-    """`make run` in a child process, stopped however the run ends."""
+    """`make run` in a child process, with its data in a temporary directory, stopped however the run ends."""
 
     def __init__(self, rate_limit):
         self.data_dir = Path(tempfile.mkdtemp(prefix="action-tally-load-"))
-        self.port, dynamodb_port = _free_port(), _free_port()
+        self.port = free_port()
         self.token = secrets.token_urlsafe(32)
-        env = {**os.environ, "PORT": str(self.port), "DYNAMODB_PORT": str(dynamodb_port),
-               "LOCAL_DATA_DIR": str(self.data_dir), "STAFF_TOKEN": self.token, "CLOSE_INTERVAL_SECONDS": "2",
-               "SETTLE_SECONDS": "2", "RATE_LIMIT_PER_MINUTE": str(rate_limit), "PYTHONUNBUFFERED": "1",
-               "MIN_FILL_SECONDS": str(MIN_FILL_SECONDS)}
-        self.log = open(self.data_dir / "run.log", "w+")
-        self.process = subprocess.Popen([sys.executable, "-m", "tools.run_local"], cwd=ROOT, env=env,  # noqa: S603 - our own module, fixed argv
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while "Ctrl-C stops everything" not in self._output():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                sys.exit(f"make run did not start:\n{self._output()}")
-            time.sleep(0.2)
-
-    def _output(self):
-        self.log.seek(0)
-        return self.log.read()
+        env = {"PORT": str(self.port), "DYNAMODB_PORT": str(free_port()), "LOCAL_DATA_DIR": str(self.data_dir),
+               "STAFF_TOKEN": self.token, "CLOSE_INTERVAL_SECONDS": "2", "SETTLE_SECONDS": "2",
+               "RATE_LIMIT_PER_MINUTE": str(rate_limit), "MIN_FILL_SECONDS": str(MIN_FILL_SECONDS)}
+        try:
+            self.run = MakeRun(self.data_dir / "run.log", env, ready_timeout=120)
+        except RuntimeError as failed:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            sys.exit(str(failed))
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+        self.run.stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
-
-
-def _free_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Client(threading.Thread):
