@@ -1,22 +1,25 @@
 """Action Tally: routes and the scheduled job. All logic lives in chalicelib/."""
 from chalice import Chalice, Rate
 
-from chalicelib import abuse, clock, cors, dashboard, form_page, review, staff_sessions
-from chalicelib.assets import static_file
-from chalicelib.auth import authenticate, gateway_decision
-from chalicelib.campaign_admin import save_campaign
-from chalicelib.errors import CampaignNotFound
-from chalicelib.exports import reports_response, totals_response
-from chalicelib.intake import submit_report
-from chalicelib.observability import observe
-from chalicelib.privacy import erase_supporter, parse_erasure_request
-from chalicelib.runtime import notifier, settings, store
-from chalicelib.tallying import current_totals, run_tally
-from chalicelib.web import FORM, JSON, json_errors, json_response, read_body, source_ip
+from chalicelib.counting import abuse
+from chalicelib.domain import clock
+from chalicelib.staff import dashboard, review, sessions
+from chalicelib.supporters import cors, form_page
+from chalicelib.supporters.assets import static_file
+from chalicelib.staff.auth import authenticate, gateway_decision
+from chalicelib.staff.campaign_admin import save_campaign
+from chalicelib.domain.errors import CampaignNotFound
+from chalicelib.staff.exports import reports_response, totals_response
+from chalicelib.counting.intake import submit_report
+from chalicelib.runtime.observability import observe
+from chalicelib.privacy.erasure import erase_supporter, parse_erasure_request
+from chalicelib.runtime.process import notifier, settings, store
+from chalicelib.counting.tallying import current_totals, run_tally
+from chalicelib.web.bodies import FORM, JSON, json_errors, json_response, read_body, source_ip
 
 app = Chalice(app_name="action-tally")
 observe(app)   # JSON logs and EMF metrics for every request and scheduled run
-ANY_BODY = ["*/*"]  # bodies are checked in chalicelib.web, so errors keep one shape
+ANY_BODY = ["*/*"]  # bodies are checked in chalicelib.web.bodies, so errors keep one shape
 
 
 def _campaign(campaign_id):
@@ -36,7 +39,7 @@ def staff_token(auth_request):
 
 @app.authorizer(ttl_seconds=0, header="Cookie")
 def staff_session(auth_request):
-    return gateway_decision(staff_sessions.session_staff, store(), auth_request.token, clock.now())
+    return gateway_decision(sessions.session_staff, store(), auth_request.token, clock.now())
 
 
 def _require_staff():
@@ -44,7 +47,7 @@ def _require_staff():
 
 
 def _require_session():
-    staff_sessions.session_staff(store(), app.current_request.headers.get("cookie"), clock.now())
+    sessions.session_staff(store(), app.current_request.headers.get("cookie"), clock.now())
 
 
 _for_partners = cors.partner_route(app, store)   # per-campaign CORS on public routes

@@ -8,7 +8,7 @@ import os
 import boto3
 from chalice import Chalice, Response
 
-from chalicelib.runtime import BOTO_CONFIG
+from chalicelib.runtime.process import BOTO_CONFIG
 
 bare = Chalice(app_name="bare-put")
 _TABLE = None

@@ -4,7 +4,7 @@ Reports are seeded through the storage layer's own ``record_report`` (so each
 item is exactly what intake stores), batched 25 to a request through a client
 the meter does not count; only the seeding skips the create-only condition,
 which fresh ids pass anyway. The close itself is
-:func:`chalicelib.tallying.close_campaign`, metered, and timed minus the
+:func:`chalicelib.counting.tallying.close_campaign`, metered, and timed minus the
 meter's own work.
 """
 import io
@@ -20,9 +20,9 @@ from bench.meter import RequestUnitMeter
 from bench.traffic import Supporters
 from bench.units import START, synthetic_time
 from bench.world import local_world, moto_world, open_seed_campaign
-from chalicelib import runtime
+from chalicelib.runtime import process
 from chalicelib.storage import TallyStore
-from chalicelib.tallying import close_campaign
+from chalicelib.counting.tallying import close_campaign
 
 _SPREAD = timedelta(days=30)   # reports arrive over the campaign's month
 
@@ -62,7 +62,7 @@ def run(sizes=(1_000, 10_000, 100_000), world=None):
 def _close_one(world, meter, store, supporters, now, n, campaign_id):
     campaign = open_seed_campaign(campaign_id, now=START)
     seed_seconds = _seed(world, campaign, supporters, n)
-    now.moment = campaign.closes_at + timedelta(seconds=runtime.settings().settle_seconds + 1)
+    now.moment = campaign.closes_at + timedelta(seconds=process.settings().settle_seconds + 1)
     with meter.measuring(campaign_id):
         started = time.perf_counter()
         totals = close_campaign(store, store.get_campaign(campaign_id), now())

@@ -24,7 +24,9 @@ from bench.meter import RequestUnitMeter
 from bench.traffic import JSON, Supporters, from_address
 from bench.units import FILL_SECONDS
 from bench.world import CAMPAIGN, moto_world, open_seed_campaign
-from chalicelib import abuse, clock, runtime
+from chalicelib.counting import abuse
+from chalicelib.domain import clock
+from chalicelib.runtime import process
 
 ROOT = Path(__file__).resolve().parent.parent
 _PATH = f"/campaigns/{CAMPAIGN}/reports"
@@ -68,7 +70,7 @@ class _Discard(io.TextIOBase):
 
 def _bodies(supporters, n):
     """New reports as supporters send them: the form token their page carried, their own address."""
-    token = abuse.issue_form_token(runtime.settings(), CAMPAIGN, clock.now() - timedelta(seconds=FILL_SECONDS))
+    token = abuse.issue_form_token(process.settings(), CAMPAIGN, clock.now() - timedelta(seconds=FILL_SECONDS))
     return [(json.dumps({**supporters.report(), "form_token": token}), supporters.address()) for _ in range(n)]
 
 

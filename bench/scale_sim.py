@@ -20,7 +20,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from chalicelib.reports import shard_for
+from chalicelib.domain.report import shard_for
 
 PARTITION_WRU = 1000
 PARTITION_RRU = 3000

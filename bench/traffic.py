@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 from chalice.local import LambdaEventConverter
 
-from chalicelib.abuse import HONEYPOT_FIELD
-from chalicelib.reports import ReportInput
+from chalicelib.counting.abuse import HONEYPOT_FIELD
+from chalicelib.domain.report import ReportInput
 
 JSON = {"Content-Type": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -99,7 +99,7 @@ def stream(campaign_id, accepted, *, token=None, replay_share=0.07, invalid_shar
     """Requests until ``accepted`` new reports have been sent, with replays, mistakes and bots mixed in.
 
     ``token()`` gives the form token the supporter's page carried (see
-    :mod:`chalicelib.abuse`). A replay resends an earlier report exactly as it
+    :mod:`chalicelib.counting.abuse`). A replay resends an earlier report exactly as it
     was first sent (same id, body, channel and address), as a double click or a
     client retry does. A bot fills the honeypot field: stored flagged, not counted.
     """

@@ -19,7 +19,9 @@ from chalice.test import Client
 from bench import page_weight, traffic
 from bench.meter import RequestUnitMeter
 from bench.world import CAMPAIGN, moto_world, open_seed_campaign
-from chalicelib import abuse, clock, runtime
+from chalicelib.counting import abuse
+from chalicelib.domain import clock
+from chalicelib.runtime import process
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
@@ -46,7 +48,7 @@ class LogSink:
 
 
 class SyntheticClock:
-    """``chalicelib.clock.now`` for the run: moved by hand, never by the wall clock."""
+    """``chalicelib.domain.clock.now`` for the run: moved by hand, never by the wall clock."""
 
     def __init__(self, moment=START):
         self.moment = moment
@@ -147,7 +149,7 @@ def _send(client, meter, now, accepted, rate, observed, seed=47):
     statuses, runs = {}, 0
     minute = now().replace(second=0, microsecond=0)
     def token():   # what the supporter's form page carried, served FILL_SECONDS ago
-        return abuse.issue_form_token(runtime.settings(), CAMPAIGN, now() - timedelta(seconds=FILL_SECONDS))
+        return abuse.issue_form_token(process.settings(), CAMPAIGN, now() - timedelta(seconds=FILL_SECONDS))
 
     for request in traffic.stream(CAMPAIGN, accepted, token=token, seed=seed):
         now.advance(1 / rate)
@@ -165,10 +167,10 @@ def _send(client, meter, now, accepted, rate, observed, seed=47):
 
 def _settle(client, meter, now):
     """Runs after the last report: one that folds what is left, then an idle one (the fixed cost)."""
-    now.advance(runtime.settings().settle_seconds + 1)
+    now.advance(process.settings().settle_seconds + 1)
     with meter.measuring("tally"):
         _tally(client)
-    now.advance(runtime.settings().tally_interval_seconds)
+    now.advance(process.settings().tally_interval_seconds)
     with meter.measuring("tally idle"):
         _tally(client)
     return 1
@@ -188,8 +190,8 @@ def _views(client, meter, observed, repeats=20):
 
 
 def _close(client, meter, now):
-    campaign = runtime.store().get_campaign(CAMPAIGN)
-    now.moment = campaign.closes_at + timedelta(seconds=runtime.settings().settle_seconds + 1)
+    campaign = process.store().get_campaign(CAMPAIGN)
+    now.moment = campaign.closes_at + timedelta(seconds=process.settings().settle_seconds + 1)
     with meter.measuring("close"):
         _tally(client)
     return client.http.get(f"/campaigns/{CAMPAIGN}/totals").json_body

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import boto3
 from moto import mock_aws
 
-from chalicelib import clock, runtime
-from chalicelib.campaign_admin import save_campaign
-from chalicelib.schema import create_table
+from chalicelib.domain import clock
+from chalicelib.runtime import process
+from chalicelib.staff.campaign_admin import save_campaign
+from chalicelib.storage.schema import create_table
 
 TABLE = "action-tally-dev"     # the dev stage's table (.chalice/config.json), as the tests use
 REGION = "us-east-1"
@@ -38,7 +39,7 @@ class World:
     def table(self):
         """The table, through the default session (so an instrumented meter counts it)."""
         resource = boto3.resource("dynamodb", region_name=REGION, endpoint_url=self.endpoint_url,
-                                  config=runtime.BOTO_CONFIG)
+                                  config=process.BOTO_CONFIG)
         return resource.Table(TABLE)
 
     def uncounted_table(self):
@@ -50,7 +51,7 @@ class World:
         """Count every DynamoDB call made from now on by clients of the default session."""
         boto3.setup_default_session()
         meter.instrument(boto3.DEFAULT_SESSION.events)
-        runtime.reset()   # the app's store is made again, from the instrumented session
+        process.reset()   # the app's store is made again, from the instrumented session
 
 
 @contextmanager
@@ -58,11 +59,11 @@ def _environment(extra):
     saved = {name: os.environ.get(name) for name in [*_ENVIRONMENT, *extra, "AWS_PROFILE"]}
     os.environ.update({**_ENVIRONMENT, **extra})
     os.environ.pop("AWS_PROFILE", None)
-    runtime.reset()
+    process.reset()
     try:
         yield
     finally:
-        runtime.reset()
+        process.reset()
         boto3.DEFAULT_SESSION = None
         for name, value in saved.items():
             if value is None:
@@ -96,6 +97,6 @@ def open_seed_campaign(campaign_id=CAMPAIGN, now=None):
     from tools.run_local import seed_body
 
     now = now or clock.now()
-    campaign, _ = save_campaign(runtime.store(), campaign_id, seed_body(now, 30), now,
-                                runtime.settings().report_shards)
+    campaign, _ = save_campaign(process.store(), campaign_id, seed_body(now, 30), now,
+                                process.settings().report_shards)
     return campaign

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import boto3
 
-from chalicelib.schema import TTL_ATTRIBUTE, create_table
+from chalicelib.storage.schema import TTL_ATTRIBUTE, create_table
 from infra.stack import ANNOUNCES_TOTALS, HOLDS_SECRETS, ROOT, SECRET_LENGTH, SECRETS, STAGES, StageNames
 
 _KMS = {"Enabled": True, "SSEType": "KMS"}   # the AWS managed key: no key to look after

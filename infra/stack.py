@@ -1,7 +1,7 @@
 """What one stage of Action Tally needs besides Chalice's functions, API and schedule:
 the table, the totals topic, the secrets, log retention and the alarms, for SAM and for Terraform.
 
-Both formats are built here from :data:`chalicelib.schema.TABLE_DEFINITION`, so the
+Both formats are built here from :data:`chalicelib.storage.schema.TABLE_DEFINITION`, so the
 deployed table cannot drift from the one the tests and ``make run`` use. Names are
 fixed per stage because the policies in ``.chalice/policy-<stage>*.json`` are hand-written
 against them.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from chalice.utils import to_cfn_resource_name
 
-from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
+from chalicelib.storage.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("dev", "prod")

@@ -14,21 +14,21 @@ import boto3
 import click
 import yaml
 
-from chalicelib import clock
-from chalicelib.auth import hash_token, issue_token
-from chalicelib.campaign_admin import save_campaign
-from chalicelib.campaigns import OPEN
-from chalicelib.config import load_settings
-from chalicelib.errors import ApiError, CampaignNotFound
-from chalicelib.exports import reports_csv, reports_json, totals_csv
-from chalicelib.notify import NotificationFailed, TotalsNotifier
-from chalicelib.publishing import finish_publication
-from chalicelib.reinstating import reinstate_report
-from chalicelib.review import flagged_view
-from chalicelib.runtime import BOTO_CONFIG
+from chalicelib.domain import clock
+from chalicelib.staff.auth import hash_token, issue_token
+from chalicelib.staff.campaign_admin import save_campaign
+from chalicelib.domain.campaign import OPEN
+from chalicelib.runtime.config import load_settings
+from chalicelib.domain.errors import ApiError, CampaignNotFound
+from chalicelib.staff.exports import reports_csv, reports_json, totals_csv
+from chalicelib.runtime.notify import NotificationFailed, TotalsNotifier
+from chalicelib.counting.publishing import finish_publication
+from chalicelib.counting.reinstating import reinstate_report
+from chalicelib.staff.review import flagged_view
+from chalicelib.runtime.process import BOTO_CONFIG
 from chalicelib.storage import AlreadyExcluded, ReportNotFound, StorageUnavailable, TallyStore
-from chalicelib.tallying import current_totals
-from chalicelib.voiding import void_report
+from chalicelib.counting.tallying import current_totals
+from chalicelib.counting.voiding import void_report
 
 _DURATION = re.compile(r"^(\d{1,5})([dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("app.py", "chalicelib/")
 STAFF_CLI = "tally_cli/"
 # Creates tables for tests and `make run`; the deployed functions never call it.
-PROVISIONING = ("chalicelib/schema.py",)
+PROVISIONING = ("chalicelib/storage/schema.py",)
 AUDIT_MARK = "aws_policy_audit"
 _THIS_FILE = str(Path(__file__).resolve())
 

@@ -8,10 +8,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib import abuse, clock, runtime
-from chalicelib.auth import issue_token
-from chalicelib.config import load_settings
-from chalicelib.schema import create_table
+from chalicelib.counting import abuse
+from chalicelib.domain import clock
+from chalicelib.runtime import process
+from chalicelib.staff.auth import issue_token
+from chalicelib.runtime.config import load_settings
+from chalicelib.storage.schema import create_table
 from chalicelib.storage import TallyStore
 
 # Records every AWS call the application makes, for tests/test_iam_policy.py;
@@ -53,9 +55,9 @@ def aws_environment(monkeypatch):
     monkeypatch.setenv("FORM_TOKEN_SECRET", FORM_TOKEN_SECRET)
     for name in ("FORM_TOKEN_TTL_SECONDS", "MIN_FILL_SECONDS"):
         monkeypatch.delenv(name, raising=False)
-    runtime.reset()
+    process.reset()
     yield
-    runtime.reset()
+    process.reset()
 
 
 @pytest.fixture
@@ -214,7 +216,7 @@ def browser():
 @pytest.fixture
 def ua(store, settings, fake_clock):
     """UA 47.22, created through the storage layer (no HTTP)."""
-    from chalicelib.campaign_admin import save_campaign
+    from chalicelib.staff.campaign_admin import save_campaign
 
     campaign, _ = save_campaign(store, "ua-47-22", campaign_body(), fake_clock(), settings.report_shards)
     return campaign

@@ -1,5 +1,5 @@
 """DynamoDB failures injected below botocore's retries, so the real retry policy
-(``chalicelib.runtime.BOTO_CONFIG``) sees them exactly as it would see DynamoDB's.
+(``chalicelib.runtime.process.BOTO_CONFIG``) sees them exactly as it would see DynamoDB's.
 
 A handler registered first on the client's ``before-send`` event answers in
 moto's place: an error response (throttling, a cancelled transaction, an

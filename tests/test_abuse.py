@@ -5,8 +5,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import abuse
-from chalicelib.config import load_settings
+from chalicelib.counting import abuse
+from chalicelib.runtime.config import load_settings
 from tests.conftest import FORM_TOKEN_SECRET, form_token, post_report, report_body, run_scheduled
 from tests.test_report_intake_api import CAMPAIGN, FORM, counted, form_fields, json_of, report_id_in
 
@@ -81,8 +81,8 @@ def test_a_form_post_failing_a_check_gets_the_same_thank_you_page(client, campai
 
 def test_the_minimum_fill_time_is_configurable(client, campaign, store, monkeypatch, fake_clock):
     monkeypatch.setenv("MIN_FILL_SECONDS", "600")
-    from chalicelib import runtime
-    runtime.reset()
+    from chalicelib.runtime import process
+    process.reset()
     body = report_body()   # filled in two minutes: too fast for a ten-minute minimum
 
     assert post_report(client, campaign, body).status_code == 201
@@ -186,8 +186,8 @@ def test_without_a_proper_secret_no_token_is_made_or_trusted(fake_clock, secret)
 
 
 def test_storage_lists_flagged_reports_oldest_first_with_their_reasons(store, settings, fake_clock):
-    from chalicelib.campaign_admin import save_campaign
-    from chalicelib.reports import parse_report
+    from chalicelib.staff.campaign_admin import save_campaign
+    from chalicelib.domain.report import parse_report
     from tests.conftest import campaign_body
 
     campaign, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), 3)

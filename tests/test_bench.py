@@ -7,7 +7,7 @@ import pytest
 
 from bench import billing, close_growth, cold_start, cost, page_weight, scale_sim, units
 from bench.meter import RequestUnitMeter
-from chalicelib.schema import TABLE_DEFINITION
+from chalicelib.storage.schema import TABLE_DEFINITION
 
 # A report-like item and its size by hand, per DynamoDB's rules:
 #   pk       2 + 18 ("REPORTS#ua-47-22#3")                          = 20

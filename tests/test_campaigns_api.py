@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.auth import hash_token, new_token
+from chalicelib.staff.auth import hash_token, new_token
 from chalicelib.storage import StaffToken
 from tests.conftest import START, campaign_body, post_report, report_body, run_scheduled
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from chalicelib import tallying
-from chalicelib.auth import authenticate, hash_token
-from chalicelib.errors import CampaignClosed, Unauthorized
-from chalicelib.intake import submit_report
+from chalicelib.counting import tallying
+from chalicelib.staff.auth import authenticate, hash_token
+from chalicelib.domain.errors import CampaignClosed, Unauthorized
+from chalicelib.counting.intake import submit_report
 from tally_cli.main import cli
 from tests.conftest import TABLE, campaign_body, report_body
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import staff_sessions, tallying, voiding
-from chalicelib.charts import nice_ceiling, reports_over_time
-from chalicelib.reports import parse_report
+from chalicelib.counting import tallying, voiding
+from chalicelib.staff import sessions
+from chalicelib.staff.charts import nice_ceiling, reports_over_time
+from chalicelib.domain.report import parse_report
 from tests.conftest import START, report_body
 
 CAMPAIGN = "ua-47-22"
@@ -19,8 +20,8 @@ CAMPAIGN = "ua-47-22"
 def signed_in(client, staff_headers, store, fake_clock):
     """Headers of a browser that signed in just now (sessions last 8 hours; tests move the clock)."""
     def headers():
-        session_id, _ = staff_sessions.sign_in(store, staff_headers["Authorization"].split()[1], fake_clock())
-        return {"Cookie": f"{staff_sessions.COOKIE}={session_id}"}
+        session_id, _ = sessions.sign_in(store, staff_headers["Authorization"].split()[1], fake_clock())
+        return {"Cookie": f"{sessions.COOKIE}={session_id}"}
     return headers
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import tallying, voiding
-from chalicelib.auth import issue_token
-from chalicelib.campaign_admin import save_campaign
-from chalicelib.reports import parse_report
+from chalicelib.counting import tallying, voiding
+from chalicelib.staff.auth import issue_token
+from chalicelib.staff.campaign_admin import save_campaign
+from chalicelib.domain.report import parse_report
 from tests.conftest import START, campaign_body, report_body
 from tests.test_browser import axe_source, axe_violations  # noqa: F401 - a fixture and its helper
 

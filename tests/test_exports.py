@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from chalicelib import reinstating, voiding
-from chalicelib.csvfile import csv_safe, csv_text
+from chalicelib.counting import reinstating, voiding
+from chalicelib.staff.csvfile import csv_safe, csv_text
 from tests.conftest import post_report, report_body
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "-2+3", "@SUM(A1:A9)", "\tTAB", "\rCR",

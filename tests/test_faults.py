@@ -10,18 +10,19 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from chalicelib import runtime, tallying
-from chalicelib.campaign_admin import save_campaign
-from chalicelib.intake import submit_report
+from chalicelib.counting import tallying
+from chalicelib.runtime import process
+from chalicelib.staff.campaign_admin import save_campaign
+from chalicelib.counting.intake import submit_report
 from chalicelib.storage import StorageUnavailable, TallyStore
-from chalicelib.totals import Tally
+from chalicelib.domain.totals import Tally
 from tests.conftest import TABLE, campaign_body, post_report, report_body
 from tests.faults import ALWAYS, KINDS, DynamoFaults, no_backoff
 from tests.test_report_intake_api import assert_error, form_fields, html_of, post_form
 
 CAMPAIGN = "ua-47-22"
 RETRIED = {"throttle", "provisioned", "internal", "read_timeout", "connect_timeout"}
-MAX_ATTEMPTS = runtime.BOTO_CONFIG.retries["total_max_attempts"]
+MAX_ATTEMPTS = process.BOTO_CONFIG.retries["total_max_attempts"]
 
 
 def stored_reports(table):
@@ -34,7 +35,7 @@ def stored_reports(table):
 def faults(client, monkeypatch):
     """Faults on the app's own DynamoDB client (built with BOTO_CONFIG)."""
     no_backoff(monkeypatch)
-    with DynamoFaults(runtime.store()._table.meta.client) as injected:
+    with DynamoFaults(process.store().client) as injected:
         yield injected
 
 
@@ -130,7 +131,7 @@ def test_a_form_post_recorded_while_totals_cannot_be_read_still_thanks(client, c
 def configured_store(moto_table, monkeypatch):
     """A store on a client built like the runtime's, with bounded retries."""
     no_backoff(monkeypatch)
-    resource = boto3.resource("dynamodb", region_name="us-east-1", config=runtime.BOTO_CONFIG)
+    resource = boto3.resource("dynamodb", region_name="us-east-1", config=process.BOTO_CONFIG)
     return TallyStore(resource.Table(TABLE))
 
 
@@ -149,7 +150,7 @@ def recount(store):
 
 
 def _calls_in_a_clean_run(store, settings, moment):
-    with DynamoFaults(store._table.meta.client) as counting:
+    with DynamoFaults(store.client) as counting:
         tallying.run_tally(store, settings, moment)
     return sum(counting.attempts.values())
 
@@ -175,7 +176,7 @@ def _moment(phase, ua, settings, fake_clock):
 
 def _fail_then_rerun(store, settings, moment, kind, failing_call):
     """A run whose DynamoDB fails from its n-th call on, then a clean run a minute later."""
-    with DynamoFaults(store._table.meta.client) as faults:
+    with DynamoFaults(store.client) as faults:
         faults.fail("*", kind, skip=failing_call, times=ALWAYS)
         with pytest.raises(StorageUnavailable):
             tallying.run_tally(store, settings, moment)
@@ -208,7 +209,7 @@ def test_a_run_failing_midway_is_made_exact_by_the_next(configured_store, settin
 
 
 def test_a_lost_answer_to_the_publication_publishes_one_version(configured_store, settings, fake_clock, ua):
-    with DynamoFaults(configured_store._table.meta.client) as faults:
+    with DynamoFaults(configured_store.client) as faults:
         faults.fail("PutItem", "read_timeout", times=1, applied=True)
         tallying.run_tally(configured_store, settings, ua.closes_at + timedelta(seconds=settings.settle_seconds))
         assert faults.injected["PutItem"] == 1
@@ -216,7 +217,7 @@ def test_a_lost_answer_to_the_publication_publishes_one_version(configured_store
 
 
 def test_a_lost_answer_to_marking_closed_is_harmless(configured_store, settings, fake_clock, ua):
-    with DynamoFaults(configured_store._table.meta.client) as faults:
+    with DynamoFaults(configured_store.client) as faults:
         faults.fail("UpdateItem", "read_timeout", times=1, applied=True)
         tallying.run_tally(configured_store, settings, ua.closes_at + timedelta(seconds=settings.settle_seconds))
     _assert_exact(configured_store, "close")

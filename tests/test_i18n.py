@@ -8,8 +8,8 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from hypothesis import given, settings, strategies as st
 
-from chalicelib import i18n
-from chalicelib.countries import COUNTRY_CODES
+from chalicelib.web import i18n
+from chalicelib.domain.countries import COUNTRY_CODES
 from tools import locales
 
 LANGUAGES = i18n.SUPPORTED

@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import abuse, runtime
+from chalicelib.counting import abuse
+from chalicelib.runtime import process
 from tests.conftest import post_report, report_body
 from tests.test_report_intake_api import FORM, form_fields, html_of, json_of
 
@@ -20,7 +21,7 @@ def misconfigured(request, monkeypatch, client):
         monkeypatch.delenv("FORM_TOKEN_SECRET")
     else:
         monkeypatch.setenv("FORM_TOKEN_SECRET", "x" * (abuse.MIN_SECRET_LENGTH - 1))
-    runtime.reset()
+    process.reset()
     monkeypatch.setattr(abuse, "_missing_logged", False)   # a fresh process
     return request.param
 
@@ -57,12 +58,12 @@ def test_form_pages_answer_503_with_a_page_in_the_supporters_language(misconfigu
 
 
 def test_the_configuration_error_is_logged_once_per_process(misconfigured, client, caplog):
-    with caplog.at_level(logging.ERROR, logger="chalicelib.abuse"):
+    with caplog.at_level(logging.ERROR, logger="chalicelib.counting.abuse"):
         for _ in range(3):
             client.http.get("/campaigns/ua-47-22/form")
             post_report(client, "ua-47-22", report_body())
 
-    logged = [r.getMessage() for r in caplog.records if r.name == "chalicelib.abuse"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "chalicelib.counting.abuse"]
     assert len(logged) == 1, logged
     assert "FORM_TOKEN_SECRET is " + misconfigured in logged[0] and "service_misconfigured" in logged[0]
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from chalicelib import tallying, voiding
-from chalicelib.intake import submit_report
-from chalicelib.notify import TotalsNotifier
+from chalicelib.counting import tallying, voiding
+from chalicelib.counting.intake import submit_report
+from chalicelib.runtime.notify import TotalsNotifier
 from tests.conftest import report_body
 from tests.test_tallying import CAMPAIGN
 
@@ -116,7 +116,7 @@ def test_a_crash_after_sns_took_the_message_repeats_it_rather_than_lose_it(store
 
 def test_without_a_topic_the_close_logs_and_carries_on(store, settings, fake_clock, ua, caplog):
     submit_report(store, settings, CAMPAIGN, report_body())
-    with caplog.at_level(logging.INFO, logger="chalicelib.notify"):
+    with caplog.at_level(logging.INFO, logger="chalicelib.runtime.notify"):
         close(store, settings, fake_clock, ua, TotalsNotifier())
     assert "TOTALS_TOPIC_ARN is not set" in caplog.text
     campaign = store.get_campaign(CAMPAIGN)
@@ -125,11 +125,11 @@ def test_without_a_topic_the_close_logs_and_carries_on(store, settings, fake_clo
 
 def test_the_scheduled_function_uses_the_topic_from_the_environment(client, campaign, staff_headers,
                                                                    fake_clock, monkeypatch, topic):
-    from chalicelib import runtime
+    from chalicelib.runtime import process
     from tests.conftest import post_report, run_scheduled
     notifier, received = topic
     monkeypatch.setenv("TOTALS_TOPIC_ARN", notifier.topic_arn)
-    runtime.reset()   # settings are read once per process, as in Lambda
+    process.reset()   # settings are read once per process, as in Lambda
     post_report(client, campaign, report_body())
     fake_clock.advance(days=30)
     run_scheduled(client)
@@ -138,7 +138,7 @@ def test_the_scheduled_function_uses_the_topic_from_the_environment(client, camp
 
 
 def test_a_malformed_topic_arn_is_refused_when_settings_load():
-    from chalicelib.config import load_settings
+    from chalicelib.runtime.config import load_settings
     with pytest.raises(ValueError, match="TOTALS_TOPIC_ARN"):
         load_settings({"TOTALS_TOPIC_ARN": "action-tally-totals"})
     assert load_settings({}).totals_topic_arn is None

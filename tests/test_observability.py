@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import observability
+from chalicelib.runtime import observability
 from chalicelib.storage import StorageUnavailable, TallyStore
 from tests.conftest import post_report, report_body, run_scheduled
 

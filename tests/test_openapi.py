@@ -5,7 +5,7 @@ import yaml
 from openapi_spec_validator import validate
 
 import app as application
-from chalicelib import staff_sessions
+from chalicelib.staff import sessions
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
@@ -56,7 +56,7 @@ def test_staff_routes_require_the_staff_token_or_session_and_public_ones_do_not(
             if authorizer is not None:
                 assert SCHEMES[authorizer.name] == scheme, (method, path)
     session = spec["components"]["securitySchemes"]["staffSession"]
-    assert session == {**session, "type": "apiKey", "in": "cookie", "name": staff_sessions.COOKIE}
+    assert session == {**session, "type": "apiKey", "in": "cookie", "name": sessions.COOKIE}
 
 
 def test_every_error_answer_uses_the_error_shape():
@@ -77,8 +77,8 @@ def test_every_error_answer_uses_the_error_shape():
 
 def test_patterns_match_whole_values_as_the_document_says():
     """Python's ``$`` also matches before a final newline; the document's patterns do not."""
-    from chalicelib.campaigns import parse_campaign, validate_campaign_id
-    from chalicelib.errors import ValidationFailed
+    from chalicelib.domain.campaign import parse_campaign, validate_campaign_id
+    from chalicelib.domain.errors import ValidationFailed
     from tests.conftest import START, campaign_body
 
     assert "campaign_id" in validate_campaign_id("ua-47-22\n").errors

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.i18n import DOMAINS, LANGUAGES
-from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
+from chalicelib.web.i18n import DOMAINS, LANGUAGES
+from chalicelib.storage.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
 from infra.package import package_stage
 from infra.stack import HOLDS_SECRETS, SECRETS, STAGES, StageNames, chalice_functions, sam_function_id
 from tests.iam import allows, load_policy, policy_file, stage_arn
@@ -361,8 +361,8 @@ def test_translations_locale_data_and_static_files_reach_the_deployment_zip(pack
 
 
 def test_importing_the_app_touches_no_aws_and_reads_no_settings():
-    code = ("import app; from chalicelib import runtime; "
-            "assert runtime._STORE is None and runtime._SETTINGS is None; print('lazy')")
+    code = ("import app; from chalicelib.runtime import process; "
+            "assert process._STORE is None and process._SETTINGS is None; print('lazy')")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603 - our own snippet
     assert result.returncode == 0 and "lazy" in result.stdout, result.stderr

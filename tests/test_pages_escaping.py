@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import form_page, i18n, pages
-from chalicelib.campaigns import Target, parse_campaign
-from chalicelib.errors import ServiceUnavailable, TooManyReports, ValidationFailed
-from chalicelib.intake import Receipt
-from chalicelib.reports import Report
-from chalicelib.totals import Tally, Totals
+from chalicelib.supporters import form_page
+from chalicelib.web import i18n, pages
+from chalicelib.domain.campaign import Target, parse_campaign
+from chalicelib.domain.errors import ServiceUnavailable, TooManyReports, ValidationFailed
+from chalicelib.counting.intake import Receipt
+from chalicelib.domain.report import Report
+from chalicelib.domain.totals import Tally, Totals
 from tests.conftest import START, campaign_body
 from tests.test_report_intake_api import form_fields, html_of, post_form
 

@@ -9,11 +9,13 @@ import boto3
 import pytest
 from chalice.local import LambdaEventConverter
 
-from chalicelib import privacy, runtime, tallying
-from chalicelib.config import load_settings
-from chalicelib.reports import contact_email_key
+from chalicelib.counting import tallying
+from chalicelib.privacy import erasure
+from chalicelib.runtime import process
+from chalicelib.runtime.config import load_settings
+from chalicelib.domain.report import contact_email_key
 from chalicelib.storage import StorageUnavailable
-from chalicelib.schema import REPORTS_BY_EMAIL, REPORTS_BY_RECEIVED, TABLE_DEFINITION, create_table
+from chalicelib.storage.schema import REPORTS_BY_EMAIL, REPORTS_BY_RECEIVED, TABLE_DEFINITION, create_table
 from tests.conftest import post_report, report_body, run_scheduled
 from tests.faults import DynamoFaults, no_backoff
 from tests.test_report_intake_api import assert_error, form_fields, post_form
@@ -167,13 +169,13 @@ def test_erasure_is_for_staff_only(client, campaign, moto_table):
 
 def test_erase_supporter_is_callable_without_http(store, settings, fake_clock):
     """What the staff CLI calls."""
-    from chalicelib.campaign_admin import save_campaign
-    from chalicelib.intake import submit_report
+    from chalicelib.staff.campaign_admin import save_campaign
+    from chalicelib.counting.intake import submit_report
     from tests.conftest import campaign_body
 
     save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), 2)
     submit_report(store, settings, CAMPAIGN, report_body(**ANA))
-    record = privacy.erase_supporter(store, "ana.perez@example.org", "cli: someone", fake_clock())
+    record = erasure.erase_supporter(store, "ana.perez@example.org", "cli: someone", fake_clock())
     assert record.reports_erased == 1 and record.requested_by == "cli: someone"
     assert store.erasure_records() == [record]
 
@@ -209,8 +211,8 @@ def test_personal_data_is_erased_90_days_after_close_and_totals_stay(client, cam
 
 
 def test_the_retention_period_is_configurable(store, settings, fake_clock):
-    from chalicelib.campaign_admin import save_campaign
-    from chalicelib.intake import submit_report
+    from chalicelib.staff.campaign_admin import save_campaign
+    from chalicelib.counting.intake import submit_report
     from tests.conftest import campaign_body
 
     campaign, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), 2)
@@ -226,8 +228,8 @@ def test_the_retention_period_is_configurable(store, settings, fake_clock):
 
 
 def test_an_open_campaign_is_never_erased(store, settings, fake_clock):
-    from chalicelib.campaign_admin import save_campaign
-    from chalicelib.intake import submit_report
+    from chalicelib.staff.campaign_admin import save_campaign
+    from chalicelib.counting.intake import submit_report
     from tests.conftest import campaign_body
 
     save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), 2)
@@ -250,7 +252,7 @@ def test_a_full_run_logs_no_name_email_or_ip(client, campaign, deadline, staff_h
     throttled report; tallies; the close; erasure on request and by retention."""
     ip = "203.0.113.198"
     monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", ip)
-    monkeypatch.setattr(runtime, "_SETTINGS", replace(settings,
+    monkeypatch.setattr(process, "_SETTINGS", replace(settings,
                                                       rate_limit_per_minute=3,
                                                       rate_limit_secret="s"))  # noqa: S106 - a test key
     caplog.set_level(logging.DEBUG)
@@ -261,7 +263,7 @@ def test_a_full_run_logs_no_name_email_or_ip(client, campaign, deadline, staff_h
     assert post_form(client, fields).status_code == 200
     assert post_report(client, CAMPAIGN, report_body(**BEA)).status_code == 201
     assert post_report(client, CAMPAIGN, report_body(**BEA)).status_code == 429
-    with DynamoFaults(runtime.store()._table.meta.client) as faults:
+    with DynamoFaults(process.store().client) as faults:
         faults.fail("PutItem", "read_timeout")
         fake_clock.advance(minutes=5)
         carla = {"name": "Carla Díaz", "contact_email": "carla@example.com"}
@@ -280,7 +282,8 @@ def test_a_full_run_logs_no_name_email_or_ip(client, campaign, deadline, staff_h
 
     # moto is the test's stand-in for DynamoDB and never runs in the Lambda.
     records = [record for record in caplog.records if not record.name.startswith("moto")]
-    assert {"chalicelib.web", "chalicelib.tallying", "chalicelib.privacy"} <= {r.name for r in records}
+    assert {"chalicelib.web.bodies", "chalicelib.counting.tallying",
+            "chalicelib.privacy.erasure"} <= {r.name for r in records}
     logged = "\n".join(_everything_in(record) for record in records)
     for secret in (ip, ANA["name"], ANA["contact_email"], BEA["name"], BEA["contact_email"], "Carla Díaz",
                    "carla@example.com", contact_email_key(ANA["contact_email"])):
@@ -301,7 +304,7 @@ def test_library_debug_logs_are_held_back(caplog):
     caplog.set_level(logging.DEBUG)          # the root logger, restored afterwards
     botocore_log.setLevel(logging.NOTSET)
     try:
-        privacy.keep_personal_data_out_of_library_logs()
+        erasure.keep_personal_data_out_of_library_logs()
         assert botocore_log.getEffectiveLevel() == logging.WARNING
         assert logging.getLogger("urllib3").getEffectiveLevel() == logging.WARNING
     finally:

@@ -5,7 +5,7 @@ import boto3
 from chalice.config import Config
 from moto import mock_aws
 
-from chalicelib.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
+from chalicelib.storage.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
 from infra.provision import main, provision, stage_secrets
 from infra.stack import SECRET_LENGTH, SECRETS
 from tests.iam import ROOT

@@ -9,9 +9,10 @@ import boto3
 import pytest
 from chalice.local import LambdaEventConverter
 
-from chalicelib import ratelimit, runtime
-from chalicelib.config import load_settings
-from chalicelib.schema import TTL_ATTRIBUTE
+from chalicelib.counting import rate_limit
+from chalicelib.runtime import process
+from chalicelib.runtime.config import load_settings
+from chalicelib.storage.schema import TTL_ATTRIBUTE
 from tests.conftest import START, TABLE, campaign_body, post_report, report_body
 from tests.test_report_intake_api import assert_error, form_fields, html_of, post_form
 
@@ -25,7 +26,7 @@ def limit(monkeypatch, settings):
     def set_limit(per_minute):
         limited = replace(settings, rate_limit_per_minute=per_minute,
                           rate_limit_secret="test-secret")  # noqa: S106 - a test key
-        monkeypatch.setattr(runtime, "_SETTINGS", limited)
+        monkeypatch.setattr(process, "_SETTINGS", limited)
     return set_limit
 
 
@@ -204,19 +205,19 @@ def test_concurrent_requests_never_overshoot_the_window(store):
 
 def test_the_client_key_changes_every_day_and_needs_the_secret():
     day = date(2026, 1, 10)
-    key = ratelimit.client_key(b"secret", SCHOOL, day)
-    assert key == ratelimit.client_key(b"secret", SCHOOL, day)
-    assert key != ratelimit.client_key(b"secret", SCHOOL, day + timedelta(days=1))
-    assert key != ratelimit.client_key(b"other secret", SCHOOL, day)
-    assert key != ratelimit.client_key(b"secret", "198.51.100.24", day)
+    key = rate_limit.client_key(b"secret", SCHOOL, day)
+    assert key == rate_limit.client_key(b"secret", SCHOOL, day)
+    assert key != rate_limit.client_key(b"secret", SCHOOL, day + timedelta(days=1))
+    assert key != rate_limit.client_key(b"other secret", SCHOOL, day)
+    assert key != rate_limit.client_key(b"secret", "198.51.100.24", day)
     assert SCHOOL not in key and len(key) == 32
 
 
 def test_without_a_secret_each_process_uses_a_random_one():
     settings = load_settings({"TABLE_NAME": TABLE})
     assert settings.rate_limit_secret is None
-    assert ratelimit._secret(settings) == ratelimit._secret(settings)
-    assert ratelimit._secret(replace(settings, rate_limit_secret="s")) == b"s"  # noqa: S106 - a test key
+    assert rate_limit._secret(settings) == rate_limit._secret(settings)
+    assert rate_limit._secret(replace(settings, rate_limit_secret="s")) == b"s"  # noqa: S106 - a test key
 
 
 @pytest.mark.parametrize("this_minute, last_minute, elapsed, expected", [
@@ -228,7 +229,7 @@ def test_without_a_secret_each_process_uses_a_random_one():
     (0, 10, 0.25, 1),
 ])
 def test_retry_after(this_minute, last_minute, elapsed, expected):
-    assert ratelimit.retry_after(10, this_minute, last_minute, elapsed) == expected
+    assert rate_limit.retry_after(10, this_minute, last_minute, elapsed) == expected
 
 
 def test_the_limit_is_per_minute_from_the_environment():
@@ -241,8 +242,8 @@ def test_the_limit_is_per_minute_from_the_environment():
 
 
 def test_no_limit_without_a_client_address(store, settings, fake_clock):
-    from chalicelib.campaign_admin import save_campaign
-    from chalicelib.intake import submit_report
+    from chalicelib.staff.campaign_admin import save_campaign
+    from chalicelib.counting.intake import submit_report
 
     save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), 1)
     tight = replace(settings, rate_limit_per_minute=1)

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import publishing, reinstating, staff_decisions, tallying, voiding
-from chalicelib.errors import (CampaignNotFound, ReportAlreadyReinstated, ReportNotFlagged, ReportUnknown,
+from chalicelib.counting import decisions, publishing, reinstating, tallying, voiding
+from chalicelib.domain.errors import (CampaignNotFound, ReportAlreadyReinstated, ReportNotFlagged, ReportUnknown,
                                ValidationFailed)
-from chalicelib.intake import submit_report
+from chalicelib.counting.intake import submit_report
 from tests.conftest import post_report, report_body, run_scheduled
 from tests.test_dashboard import signed_in  # noqa: F401 - a fixture
 from tests.test_tallying import CAMPAIGN, recount
@@ -162,7 +162,7 @@ def test_a_crash_between_the_reinstatement_and_the_republish_is_finished_by_the_
     def crash(*args, **kwargs):
         raise RuntimeError("the laptop went to sleep")
 
-    monkeypatch.setattr(staff_decisions, "finish_publication", crash)
+    monkeypatch.setattr(decisions, "finish_publication", crash)
     with pytest.raises(RuntimeError):
         reinstate(store, fake_clock, report.report_id)
     assert store.get_campaign(CAMPAIGN).publication_due
@@ -201,7 +201,7 @@ def test_a_reinstatement_during_a_provisional_run_is_corrected_by_the_next_run(s
 @pytest.mark.dynamodb_local
 def test_concurrent_reinstatements_each_count_once(local_table, settings, fake_clock):
     """On DynamoDB Local (moto's transactions are not atomic across threads)."""
-    from chalicelib.campaign_admin import save_campaign
+    from chalicelib.staff.campaign_admin import save_campaign
     from chalicelib.storage import StorageUnavailable, TallyStore
     from tests.conftest import campaign_body
 

@@ -9,9 +9,9 @@ import pytest
 from chalice import AuthResponse
 
 import app as application
-from chalicelib import staff_sessions
-from chalicelib.auth import StaffTokenRefused, hash_token, issue_token, new_token
-from chalicelib.errors import ServiceUnavailable, Unauthorized
+from chalicelib.staff import sessions
+from chalicelib.staff.auth import StaffTokenRefused, hash_token, issue_token, new_token
+from chalicelib.domain.errors import ServiceUnavailable, Unauthorized
 from chalicelib.storage import StaffToken, StorageUnavailable
 from tests.conftest import START, campaign_body, post_report, report_body
 from tools.local_gateway import gateway_responses
@@ -44,17 +44,17 @@ def stored_token(store, **dates):
 
 
 def session_for(store, token, when=START):
-    session_id, _ = staff_sessions.sign_in(store, token, when)
-    return f"{staff_sessions.COOKIE}={session_id}"
+    session_id, _ = sessions.sign_in(store, token, when)
+    return f"{sessions.COOKIE}={session_id}"
 
 
 # Each case gives the header value for a Bearer route and for a session-cookie route.
 CREDENTIALS = {
     "missing": lambda store: (None, None),
     "empty": lambda store: ("", ""),
-    "malformed": lambda store: ("Basic dXNlcjpwYXNz", f"{staff_sessions.COOKIE}=short"),
+    "malformed": lambda store: ("Basic dXNlcjpwYXNz", f"{sessions.COOKIE}=short"),
     "token without scheme": lambda store: (new_token(), f"other={new_token()}"),
-    "unknown": lambda store: (f"Bearer {new_token()}", f"{staff_sessions.COOKIE}={new_token()}"),
+    "unknown": lambda store: (f"Bearer {new_token()}", f"{sessions.COOKIE}={new_token()}"),
     "revoked": lambda store: (f"Bearer {stored_token(store, revoked_at=START - timedelta(days=1))}",
                               _revoked_session(store)),
     "expired": lambda store: (f"Bearer {stored_token(store, expires_at=START)}", _expired_session(store)),
@@ -69,7 +69,7 @@ def _revoked_session(store):
 
 
 def _expired_session(store):
-    return session_for(store, stored_token(store), START - timedelta(hours=staff_sessions.SESSION_HOURS, seconds=1))
+    return session_for(store, stored_token(store), START - timedelta(hours=sessions.SESSION_HOURS, seconds=1))
 
 
 def test_the_walk_covers_every_staff_route_and_each_has_an_authorizer():
@@ -134,7 +134,7 @@ def test_the_authorizer_alone_refuses_and_allows(store, fake_clock, moto_table):
     with pytest.raises(StaffTokenRefused, match="^Unauthorized$"):
         application.staff_token.func(AuthRequest("TOKEN", f"Bearer {new_token()}", "arn:x"))
     with pytest.raises(StaffTokenRefused):
-        application.staff_session.func(AuthRequest("TOKEN", f"{staff_sessions.COOKIE}={new_token()}", "arn:x"))
+        application.staff_session.func(AuthRequest("TOKEN", f"{sessions.COOKIE}={new_token()}", "arn:x"))
 
 
 def test_the_view_refuses_on_its_own_if_the_authorizer_let_a_request_through(client, campaign, store,
@@ -145,7 +145,7 @@ def test_the_view_refuses_on_its_own_if_the_authorizer_let_a_request_through(cli
     response = client.http.get("/staff/campaigns/ua-47-22/totals",
                                headers={"Authorization": f"Bearer {new_token()}"})
     assert response.status_code == 401 and json.loads(response.body) == Unauthorized().body()
-    response = client.http.get("/staff/dashboard", headers={"Cookie": f"{staff_sessions.COOKIE}={new_token()}"})
+    response = client.http.get("/staff/dashboard", headers={"Cookie": f"{sessions.COOKIE}={new_token()}"})
     assert response.status_code == 401
 
 
@@ -154,7 +154,7 @@ def test_dynamodb_down_in_the_authorizer_is_a_503_in_the_error_shape(client, cam
         raise StorageUnavailable("throttled")
 
     monkeypatch.setattr(store, "get_staff_token", unavailable)
-    monkeypatch.setattr("chalicelib.runtime._STORE", store)
+    monkeypatch.setattr("chalicelib.runtime.process._STORE", store)
     response = client.http.get("/staff/campaigns/ua-47-22/totals", headers={"Authorization": f"Bearer {new_token()}"})
     assert response.status_code == 503 and json.loads(response.body) == ServiceUnavailable().body()
 
@@ -239,6 +239,6 @@ def test_dynamodb_down_at_sign_in_shows_the_form_with_503(client, campaign, stor
         raise StorageUnavailable("throttled")
 
     monkeypatch.setattr(store, "put_staff_session", unavailable)
-    monkeypatch.setattr("chalicelib.runtime._STORE", store)
+    monkeypatch.setattr("chalicelib.runtime.process._STORE", store)
     response = login(client, staff_headers["Authorization"].split()[1])
     assert response.status_code == 503 and "busy" in response.body.decode()

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.campaigns import parse_campaign
-from chalicelib.reports import parse_report
+from chalicelib.domain.campaign import parse_campaign
+from chalicelib.domain.report import parse_report
 from chalicelib.storage import ProvisionalState, StaffToken, StaleWrite, TallyStore
-from chalicelib.totals import Tally, Totals
+from chalicelib.domain.totals import Tally, Totals
 from tests.conftest import START, campaign_body, report_body
 
 
@@ -69,7 +69,7 @@ def test_reports_between_splits_windows_exactly(backend, campaign):
     stamps = [START + timedelta(seconds=s) for s in (0, 0, 1, 2, 2, 3)]
     for stamp in stamps:
         backend.record_report(campaign, a_report(campaign), uuid.uuid4().hex, stamp)
-    from chalicelib.clock import format_timestamp as ts
+    from chalicelib.domain.clock import format_timestamp as ts
     windows = [("0000", ts(START)), (ts(START), ts(START + timedelta(seconds=2))),
                (ts(START + timedelta(seconds=2)), "9999")]
     counts = [Tally.of(backend.reports_received_between(campaign, a, b)).reports for a, b in windows]
@@ -166,7 +166,7 @@ def test_concurrent_submissions_with_replays_store_each_once(request, backend, c
 # -- staff side: voids, publication state, sessions, tokens --------------------------------
 
 def test_void_is_one_transaction_and_refuses_a_second_void(backend, campaign):
-    from chalicelib.reports import Void
+    from chalicelib.domain.report import Void
     from chalicelib.storage import AlreadyExcluded, ReportNotFound
     stored, _ = backend.record_report(campaign, a_report(campaign, name="Ana", consent=True), "r1", START)
     void = Void("Ana (UA desk)", "duplicate", START + timedelta(hours=1))
@@ -191,7 +191,7 @@ def test_void_is_one_transaction_and_refuses_a_second_void(backend, campaign):
 
 
 def test_void_refuses_when_the_campaign_state_changed_since_it_was_read(backend, campaign):
-    from chalicelib.reports import Void
+    from chalicelib.domain.report import Void
     stored, _ = backend.record_report(campaign, a_report(campaign), "r1", START)
     backend.publish_final("ua-47-22", Totals("ua-47-22", Tally(reports=1), True, START, version=1))
     backend.mark_closed("ua-47-22", 1, START)
@@ -215,7 +215,7 @@ def test_publication_state_only_moves_forward(backend, campaign):
 
 
 def test_an_edit_cannot_undo_a_void_count(backend, campaign):
-    from chalicelib.reports import Void
+    from chalicelib.domain.report import Void
     stored, _ = backend.record_report(campaign, a_report(campaign), "r1", START)
     backend.void_report(campaign, stored, Void("A", "x", START), publication_due=False)
     an_edit_read_before_the_decision_is_refused(backend, campaign, "void_count")
@@ -234,7 +234,7 @@ def an_edit_read_before_the_decision_is_refused(backend, campaign, counter):
 
 
 def test_reinstate_is_one_transaction_for_a_flagged_report_only(backend, campaign):
-    from chalicelib.reports import Reinstatement, Void
+    from chalicelib.domain.report import Reinstatement, Void
     from chalicelib.storage import NotFlagged, ReportNotFound
     stored, _ = backend.record_report(campaign, a_report(campaign, name="Ana", consent=True), "r1", START,
                                       flag_reason="too_fast")
@@ -270,7 +270,7 @@ def test_reinstate_is_one_transaction_for_a_flagged_report_only(backend, campaig
 
 
 def test_reinstate_refuses_when_the_campaign_state_changed_and_marks_a_closed_one_due(backend, campaign):
-    from chalicelib.reports import Reinstatement
+    from chalicelib.domain.report import Reinstatement
     stored, _ = backend.record_report(campaign, a_report(campaign), "r1", START, flag_reason="honeypot")
     backend.publish_final("ua-47-22", Totals("ua-47-22", Tally(), True, START, version=1))
     backend.mark_closed("ua-47-22", 1, START)
@@ -287,7 +287,7 @@ def test_reinstate_refuses_when_the_campaign_state_changed_and_marks_a_closed_on
 
 
 def test_provisional_state_and_edits_respect_the_reinstated_count(backend, campaign):
-    from chalicelib.reports import Reinstatement
+    from chalicelib.domain.report import Reinstatement
     before = ProvisionalState(Tally(), "2026", Tally(), START)
     assert backend.save_provisional("ua-47-22", before, None)
     rebuilt = replace(before, reinstated_count=1)
@@ -335,7 +335,7 @@ def test_rate_window_counts_below_the_limit_and_expires(backend, campaign):
 
 
 def test_erasing_a_supporter_finds_their_reports_through_the_sparse_index(backend, campaign):
-    from chalicelib.reports import contact_email_key
+    from chalicelib.domain.report import contact_email_key
 
     ana = dict(name="Ana", contact_email="Ana@Example.org", consent=True)
     for report in (a_report(campaign, **ana), a_report(campaign, **ana), a_report(campaign)):

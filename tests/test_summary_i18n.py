@@ -1,10 +1,10 @@
-"""The summary's wording: the ``staff`` catalog through chalicelib.i18n, values escaped,
+"""The summary's wording: the ``staff`` catalog through chalicelib.web.i18n, values escaped,
 and which languages a campaign's summary is printed in. (Catalog freshness and the
 number and date formats are tested for every domain in tests/test_i18n.py.)"""
 import pytest
 
-from chalicelib.campaigns import parse_campaign
-from chalicelib.summary import languages_for, wording
+from chalicelib.domain.campaign import parse_campaign
+from chalicelib.staff.summary import languages_for, wording
 from tests.conftest import START, campaign_body
 
 

@@ -23,14 +23,15 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
     run_state_machine_as_test
 from moto import mock_aws
 
-from chalicelib import clock, reinstating, tallying, voiding
-from chalicelib.campaign_admin import save_campaign
-from chalicelib.config import load_settings
-from chalicelib.errors import CampaignClosed, ReportAlreadyReinstated, ReportNotFlagged
-from chalicelib.intake import submit_report
-from chalicelib.schema import create_table
+from chalicelib.counting import reinstating, tallying, voiding
+from chalicelib.domain import clock
+from chalicelib.staff.campaign_admin import save_campaign
+from chalicelib.runtime.config import load_settings
+from chalicelib.domain.errors import CampaignClosed, ReportAlreadyReinstated, ReportNotFlagged
+from chalicelib.counting.intake import submit_report
+from chalicelib.storage.schema import create_table
 from chalicelib.storage import AlreadyExcluded, TallyStore
-from chalicelib.totals import Tally
+from chalicelib.domain.totals import Tally
 from tests.conftest import FORM_TOKEN_SECRET, START, FakeClock, campaign_body, form_token
 
 CAMPAIGN = "ua-47-22"

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import tallying
-from chalicelib.errors import CampaignClosed
-from chalicelib.intake import submit_report
-from chalicelib.reports import parse_report
-from chalicelib.totals import Tally
+from chalicelib.counting import tallying
+from chalicelib.domain.errors import CampaignClosed
+from chalicelib.counting.intake import submit_report
+from chalicelib.domain.report import parse_report
+from chalicelib.domain.totals import Tally
 from tests.conftest import report_body
 
 CAMPAIGN = "ua-47-22"

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import publishing, staff_decisions, tallying, voiding
-from chalicelib.errors import CampaignNotFound, ValidationFailed
-from chalicelib.intake import submit_report
+from chalicelib.counting import decisions, publishing, tallying, voiding
+from chalicelib.domain.errors import CampaignNotFound, ValidationFailed
+from chalicelib.counting.intake import submit_report
 from chalicelib.storage import AlreadyExcluded, ReportNotFound
 from tests.conftest import report_body
 from tests.test_tallying import CAMPAIGN, recount
@@ -139,7 +139,7 @@ def test_a_crash_between_the_void_and_the_republish_is_finished_by_the_scheduled
     def crash(*args, **kwargs):
         raise RuntimeError("the laptop went to sleep")
 
-    monkeypatch.setattr(staff_decisions, "finish_publication", crash)
+    monkeypatch.setattr(decisions, "finish_publication", crash)
     with pytest.raises(RuntimeError):
         void(store, fake_clock, report.report_id)
     assert store.get_campaign(CAMPAIGN).publication_due        # the void is in, the republish due
@@ -185,7 +185,7 @@ def test_a_void_during_a_provisional_run_is_corrected_by_the_next_run(store, set
 def test_concurrent_voids_each_count_once_and_the_last_version_reflects_them_all(local_table, settings, fake_clock):
     """On DynamoDB Local: moto's transactions roll back by restoring a snapshot of the table,
     which loses other threads' writes, so they cannot show what concurrent voids do."""
-    from chalicelib.campaign_admin import save_campaign
+    from chalicelib.staff.campaign_admin import save_campaign
     from chalicelib.storage import StorageUnavailable, TallyStore
     from tests.conftest import campaign_body
 

@@ -15,7 +15,7 @@ RUNS = 7
 _SHIPPED = """
 import time; t = time.perf_counter()
 from datetime import datetime, timezone
-from chalicelib import i18n
+from chalicelib.web import i18n
 for code in i18n.SUPPORTED:
     language = i18n.language(code)
     language.date(datetime.now(timezone.utc)); language.number(1234); language.gettext("Send my report")

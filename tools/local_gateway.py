@@ -16,7 +16,7 @@ from pathlib import Path
 
 from chalice.local import LocalGateway, LocalGatewayAuthorizer, NotAuthorizedError
 
-from chalicelib.auth import StaffTokenRefused
+from chalicelib.staff.auth import StaffTokenRefused
 from chalicelib.storage import StorageUnavailable
 
 GATEWAY_RESPONSES_FILE = Path(__file__).resolve().parent.parent / ".chalice" / "gateway-responses.json"

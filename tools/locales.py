@@ -2,7 +2,7 @@
 
     python -m tools.locales          # extract, update the .po files, compile .mo, write cldr.json
 
-One catalog per gettext domain of ``chalicelib.i18n.DOMAINS``: ``messages`` (the supporter
+One catalog per gettext domain of ``chalicelib.web.i18n.DOMAINS``: ``messages`` (the supporter
 pages) and ``staff`` (the printable summary for officials). Translators edit
 ``locales/<lang>/LC_MESSAGES/<domain>.po``; this writes everything else under ``locales/``.
 The compiled files are committed, so that ``chalice package``/``deploy`` from a clean checkout
@@ -26,14 +26,14 @@ from babel.numbers import parse_pattern
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 sys.path.insert(0, str(ROOT))
-from chalicelib.countries import COUNTRY_CODES  # noqa: E402
-from chalicelib.i18n import DOMAINS, LANGUAGES, MESSAGES, STAFF  # noqa: E402
+from chalicelib.domain.countries import COUNTRY_CODES  # noqa: E402
+from chalicelib.web.i18n import DOMAINS, LANGUAGES, MESSAGES, STAFF  # noqa: E402
 
 # Where each domain's messages are: Babel method maps per folder (the first matching pattern wins).
 _SOURCES = {
-    MESSAGES: {"chalicelib": [("summary.py", "ignore"), ("**.py", "python")],
+    MESSAGES: {"chalicelib": [("staff/summary.py", "ignore"), ("**.py", "python")],
                "templates": [("staff/**", "ignore"), ("**.html", "jinja2"), ("**.js", "jinja2")]},
-    STAFF: {"chalicelib": [("summary.py", "python"), ("**", "ignore")],
+    STAFF: {"chalicelib": [("staff/summary.py", "python")],
             "templates": [("staff/**.html", "jinja2"), ("**", "ignore")]},
 }
 _OPTIONS = {"**.html": {"trimmed": "true"}, "**.js": {"trimmed": "true"}}
@@ -98,7 +98,7 @@ def translated(message) -> bool:
 
 
 def cldr_facts(language: str) -> dict:
-    """The CLDR data ``chalicelib.i18n`` needs for ``language``."""
+    """The CLDR data ``chalicelib.web.i18n`` needs for ``language``."""
     locale = Locale.parse(language)
     if locale.default_numbering_system != "latn":
         raise SystemExit(f"{language}: numbering system {locale.default_numbering_system} not supported")

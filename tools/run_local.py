@@ -71,18 +71,18 @@ def _configure_environment(endpoint_url, data_dir):
     os.environ.pop("AWS_PROFILE", None)
 
 
-def _prepare_data(runtime, seed_days):
+def _prepare_data(process, seed_days):
     """Create the table, the seed campaign and the staff token, keeping what exists."""
-    from chalicelib import clock
-    from chalicelib.auth import hash_token, issue_token, new_token
-    from chalicelib.campaign_admin import save_campaign
-    from chalicelib.schema import create_table
+    from chalicelib.domain import clock
+    from chalicelib.staff.auth import hash_token, issue_token, new_token
+    from chalicelib.staff.campaign_admin import save_campaign
+    from chalicelib.storage.schema import create_table
 
-    store = runtime.store()
-    create_table(store._table.meta.client, LOCAL_TABLE)
+    store = process.store()
+    create_table(store.client, LOCAL_TABLE)
     now = clock.now()
     if store.get_campaign("ua-47-22") is None:
-        save_campaign(store, "ua-47-22", seed_body(now, seed_days), now, runtime.settings().report_shards)
+        save_campaign(store, "ua-47-22", seed_body(now, seed_days), now, process.settings().report_shards)
     token = os.environ.get("STAFF_TOKEN") or new_token()
     if store.get_staff_token(hash_token(token)) is None:
         issue_token(store, "make run", now, token=token)
@@ -199,9 +199,9 @@ def main(argv=None):
     with DynamoDBLocal(port=args.dynamodb_port, db_path=data_dir / "dynamodb") as dynamodb:
         _configure_environment(dynamodb.endpoint_url, data_dir)
         import app as app_module
-        from chalicelib import runtime
-        runtime.reset()
-        token, campaign = _prepare_data(runtime, args.seed_deadline_days)
+        from chalicelib.runtime import process
+        process.reset()
+        token, campaign = _prepare_data(process, args.seed_deadline_days)
         lock = threading.Lock()
         scheduler = _Scheduler(app_module.tally, args.interval, lock)
         server = _serve(app_module, args.port, lock)
@@ -215,7 +215,7 @@ def main(argv=None):
         print(f"Staff CLI:      .venv/bin/action-tally --endpoint-url {dynamodb.endpoint_url} "
               f"--table {LOCAL_TABLE} campaign list")
 
-        limit = runtime.settings().rate_limit_per_minute
+        limit = process.settings().rate_limit_per_minute
         print(f"Rate limit:     {f'{limit} reports per minute per client and campaign' if limit else 'off'}"
               " (RATE_LIMIT_PER_MINUTE)")
         print("Ctrl-C stops everything.", flush=True)

@@ -1,0 +1,72 @@
+"""Settings read from the environment, once, when first needed.
+
+The Chalice CLI imports ``app.py`` and the test client sets the stage's
+environment only while a request runs, so nothing here runs at import time.
+"""
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    region: str = "us-east-1"
+    dynamodb_endpoint_url: str | None = None
+    max_count_per_action: int = 50
+    max_body_bytes: int = 16 * 1024
+    # Longer than the API function's timeout plus clock skew: a report stamped
+    # before ``now - settle_seconds`` has certainly landed in the table.
+    settle_seconds: int = 30
+    tally_interval_seconds: int = 60
+    report_shards: int = 4
+    totals_topic_arn: str | None = None   # SNS topic announcing final totals; unset: not announced
+    # Abuse checks (see chalicelib/counting/abuse.py). No default secret: tokens made
+    # with a guessable one would be worthless.
+    form_token_secret: str | None = None
+    form_token_ttl_seconds: int = 24 * 3600
+    min_fill_seconds: int = 3
+    # Reports one client (a keyed hash of its IP) may send to one campaign per
+    # minute; 0 turns the limit off. See chalicelib/counting/rate_limit.py.
+    rate_limit_per_minute: int = 120
+    rate_limit_secret: str | None = None
+    personal_data_retention_days: int = 90
+
+
+def _int(environ, name, default, minimum=0):
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    value = int(raw)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _topic_arn(environ):
+    arn = environ.get("TOTALS_TOPIC_ARN") or None
+    if arn and not (arn.startswith("arn:") and len(arn.split(":")) == 6):
+        raise ValueError("TOTALS_TOPIC_ARN must be an SNS topic ARN "
+                         f"(arn:aws:sns:<region>:<account>:<name>), got {arn}")
+    return arn
+
+
+def load_settings(environ=None) -> Settings:
+    """Build :class:`Settings` from environment variables (see README, Configuration)."""
+    environ = os.environ if environ is None else environ
+    return Settings(
+        table_name=environ.get("TABLE_NAME", "action-tally-dev"),
+        region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        dynamodb_endpoint_url=environ.get("DYNAMODB_ENDPOINT_URL") or None,
+        max_count_per_action=_int(environ, "MAX_COUNT_PER_ACTION", 50, minimum=1),
+        max_body_bytes=_int(environ, "MAX_BODY_BYTES", 16 * 1024, minimum=1024),
+        settle_seconds=_int(environ, "SETTLE_SECONDS", 30),
+        tally_interval_seconds=_int(environ, "TALLY_INTERVAL_SECONDS", 60, minimum=1),
+        report_shards=_int(environ, "REPORT_SHARDS", 4, minimum=1),
+        totals_topic_arn=_topic_arn(environ),
+        form_token_secret=environ.get("FORM_TOKEN_SECRET") or None,
+        form_token_ttl_seconds=_int(environ, "FORM_TOKEN_TTL_SECONDS", 24 * 3600, minimum=60),
+        min_fill_seconds=_int(environ, "MIN_FILL_SECONDS", 3),
+        rate_limit_per_minute=_int(environ, "RATE_LIMIT_PER_MINUTE", 120),
+        rate_limit_secret=environ.get("RATE_LIMIT_SECRET") or None,
+        personal_data_retention_days=_int(environ, "PERSONAL_DATA_RETENTION_DAYS", 90),
+    )

@@ -1,0 +1,93 @@
+"""The staff dashboard: server-rendered pages behind the staff session cookie.
+
+Links are relative (``root`` climbs back to ``/staff/``), so the pages work
+under API Gateway's stage prefix (``/api/staff/...``) as well as locally.
+"""
+from chalice import Response
+
+from chalicelib.domain import clock
+from chalicelib.staff import sessions
+from chalicelib.web import i18n, pages
+from chalicelib.domain.campaign import OPEN, Campaign
+from chalicelib.staff.charts import reports_over_time
+from chalicelib.staff.review import flagged_view
+from chalicelib.domain.errors import ApiError, ServiceUnavailable, Unauthorized
+from chalicelib.storage import StorageUnavailable, TallyStore
+from chalicelib.staff.summary import languages_for, summary_section
+from chalicelib.counting.tallying import current_totals
+from chalicelib.web.bodies import FORM, read_body
+
+_LOGIN_BODY_BYTES = 4096
+_FLAGGED_SHOWN = 500   # on the page; the JSON route pages through any number
+
+
+def _page(template, status=200, **context):
+    # Staff pages are written in English, untranslated; only the printable summary speaks
+    # other languages, one section each (see chalicelib/staff/summary.py).
+    html = pages.render(f"staff/{template}", i18n.language(i18n.DEFAULT), pages.STAFF, **context)
+    return pages.html_response(html, status, inlined=pages.STAFF)
+
+
+def login_page(error=None, status=200):
+    return _page("login.html", status, error=error, root="")
+
+
+def sign_in(store: TallyStore, settings, request, now):
+    """The sign-in form's POST: a session cookie for a valid token, else the form again."""
+    # Browsers say where a POST comes from; only our own pages may sign a browser in.
+    if (request.headers.get("sec-fetch-site") or "same-origin") not in ("same-origin", "none"):
+        return login_page("Sign in from this site's own sign-in page.", 403)
+    try:
+        _, form = read_body(request, _LOGIN_BODY_BYTES, accepted=(FORM,))
+        token = (form.get("token") or [""])[0].strip()
+        session_id, session = sessions.sign_in(store, token, now)
+    except Unauthorized:
+        return login_page("That token is not valid: it is unknown, revoked or expired.", 401)
+    except ApiError as error:
+        return login_page(error.message, error.status)
+    except StorageUnavailable:
+        return login_page(ServiceUnavailable().message, 503)
+    return Response(body="", status_code=303, headers={
+        "Location": "dashboard", "Cache-Control": "no-store",
+        "Set-Cookie": sessions.set_cookie(session_id, session, now)})
+
+
+def sign_out(store: TallyStore, request, now):
+    sessions.sign_out(store, request.headers.get("cookie"), now)
+    return Response(body="", status_code=303, headers={
+        "Location": "login", "Cache-Control": "no-store", "Set-Cookie": sessions.clear_cookie()})
+
+
+def campaign_list(store: TallyStore, now):
+    """Every campaign, open ones first: reference, title, deadline, status, reports and actions so far."""
+    rows = []
+    for campaign in store.campaigns(OPEN) + store.campaigns("closed")[::-1]:
+        totals = current_totals(store, campaign)
+        rows.append({"campaign": campaign, "status": campaign.status_at(now), "totals": totals,
+                     "deadline": clock.format_public(campaign.deadline)})
+    return _page("campaigns.html", rows=rows, root="", now=clock.format_public(now))
+
+
+def campaign_page(store: TallyStore, campaign: Campaign, now):
+    """One campaign: totals by action type, target and country, and reports over time."""
+    totals = current_totals(store, campaign)
+    view = totals.staff_view(campaign)
+    end = min(now, campaign.deadline).date()
+    charts = reports_over_time(totals.tally.by_day, min(campaign.created_at.date(), end), end)
+    return _page("campaign.html", root="../", campaign=campaign, view=view, totals=totals, charts=charts,
+                 campaign_status=campaign.status_at(now), versions=store.final_versions(campaign.campaign_id),
+                 audit=store.audit_entries(campaign.campaign_id),
+                 deadline=clock.format_public(campaign.deadline), fmt=clock.format_public)
+
+
+def summary_page(store: TallyStore, campaign: Campaign, now):
+    """The printable summary for officials, in the letter language and in English."""
+    totals = current_totals(store, campaign)
+    sections = [summary_section(campaign, totals, language) for language in languages_for(campaign)]
+    return _page("summary.html", root="../../", campaign=campaign, sections=sections, totals=totals)
+
+
+def flagged_page(store: TallyStore, campaign: Campaign):
+    """The campaign's flagged reports for review, with how to count a wrongly flagged one."""
+    view = flagged_view(store, campaign, limit=_FLAGGED_SHOWN)
+    return _page("flagged.html", root="../../", campaign=campaign, view=view, shown=_FLAGGED_SHOWN)

@@ -1,0 +1,93 @@
+"""Staff exports: published totals and the reports behind them, as CSV or JSON.
+
+Reports carry a supporter's name and email only where they consented; voided
+or otherwise excluded reports are listed with why, so the export explains the totals.
+"""
+from chalicelib.domain import clock
+from chalicelib.domain.campaign import Campaign
+from chalicelib.staff.csvfile import csv_text
+from chalicelib.domain.report import Report
+from chalicelib.storage import TallyStore
+from chalicelib.counting.tallying import current_totals
+from chalicelib.web.bodies import csv_response, export_format, json_response
+
+_TOTALS_SECTIONS = (("action", "actions"), ("target", "by_target"), ("country", "by_country"), ("day", "by_day"))
+
+
+def totals_csv(view: dict) -> str:
+    """Staff totals as one row per figure: ``metric,key,value``."""
+    head = [view["campaign_id"], str(view["final"]).lower(), view["as_of"] or ""]
+    rows = [("reports", "", view["reports"]), ("actions_total", "", view["actions_total"])]
+    for metric, section in _TOTALS_SECTIONS:
+        rows += [(metric, key, value) for key, value in view[section].items()]
+    return csv_text(["campaign_id", "final", "as_of", "metric", "key", "value"],
+                    [head + list(row) for row in rows])
+
+
+def report_record(campaign: Campaign, report: Report) -> dict:
+    """One report as exported: counts for every action type, personal data only with consent."""
+    void, reinstatement = report.void, report.reinstatement
+    return {
+        "report_id": report.report_id,
+        "submission_id": report.submission_id,
+        "received_at": clock.format_timestamp(report.received_at),
+        "actions": {action: report.actions.get(action, 0)
+                    for action in list(campaign.actions) + sorted(set(report.actions) - set(campaign.actions))},
+        "targets": list(report.targets),
+        "country": report.country,
+        "counted": report.excluded is None,
+        "excluded": report.excluded,
+        "void_reason": void.reason if void else None,
+        "voided_by": void.by if void else None,
+        "voided_at": clock.format_timestamp(void.at) if void else None,
+        "flag_reason": report.flag_reason,
+        "reinstate_reason": reinstatement.reason if reinstatement else None,
+        "reinstated_by": reinstatement.by if reinstatement else None,
+        "reinstated_at": clock.format_timestamp(reinstatement.at) if reinstatement else None,
+        "consent": report.consent,
+        "name": report.name if report.consent else None,
+        "contact_email": report.contact_email if report.consent else None,
+    }
+
+
+def reports_json(campaign: Campaign, reports) -> dict:
+    records = sorted((report_record(campaign, report) for report in reports), key=lambda r: r["received_at"])
+    return {"campaign_id": campaign.campaign_id, "reports": records,
+            "counted": sum(r["counted"] for r in records), "excluded": sum(not r["counted"] for r in records)}
+
+
+# Why a report counts or not, and who decided: written to the CSV as they are.
+_AS_THEY_ARE = ("excluded", "void_reason", "voided_by", "voided_at", "flag_reason", "reinstate_reason",
+                "reinstated_by", "reinstated_at")
+
+
+def reports_csv(campaign: Campaign, reports) -> str:
+    """One row per report; one column per action type; targets joined with ``;``."""
+    records = reports_json(campaign, reports)["reports"]
+    actions = list(campaign.actions)
+    for record in records:
+        actions += [a for a in record["actions"] if a not in actions]
+    header = (["report_id", "submission_id", "received_at"] + [f"action_{a}" for a in actions]
+              + ["targets", "country", "counted", *_AS_THEY_ARE, "consent", "name", "contact_email"])
+    rows = [[r["report_id"], r["submission_id"], r["received_at"]] + [r["actions"].get(a, 0) for a in actions]
+            + [";".join(r["targets"]), r["country"], str(r["counted"]).lower(), *(r[key] for key in _AS_THEY_ARE),
+               str(r["consent"]).lower(), r["name"], r["contact_email"]]
+            for r in records]
+    return csv_text(header, rows)
+
+
+def totals_response(store: TallyStore, campaign: Campaign, request):
+    """The current totals (published final, or provisional) as ``?format=json`` or ``csv``."""
+    view = current_totals(store, campaign).staff_view(campaign)
+    if export_format(request) == "csv":
+        return csv_response(totals_csv(view), f"{campaign.campaign_id}-totals.csv")
+    return json_response(view, headers={"Cache-Control": "no-store"})
+
+
+def reports_response(store: TallyStore, campaign: Campaign, request):
+    """Every report of the campaign, counted or not, as ``?format=json`` or ``csv``."""
+    wanted = export_format(request)   # a bad format is refused before any report is read
+    reports = store.stored_reports(campaign)
+    if wanted == "csv":
+        return csv_response(reports_csv(campaign, reports), f"{campaign.campaign_id}-reports.csv")
+    return json_response(reports_json(campaign, reports), headers={"Cache-Control": "no-store"})

@@ -1,0 +1,243 @@
+"""The supporter's HTML pages: the form, its errors, thank-you, closed and problem pages,
+and the form post that leads from one to the other.
+
+Each page is a whole document (no JavaScript needed; also what the iframe shows)
+or, with ``?embed=1``, a fragment that ``embed.js`` puts into the partner's page.
+"""
+import logging
+import uuid
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from markupsafe import Markup
+
+from chalicelib.counting import abuse
+from chalicelib.domain import clock
+from chalicelib.web import i18n, pages
+from chalicelib.domain.campaign import Campaign, normalise_origin
+from chalicelib.domain.errors import (ApiError, CampaignClosed, CampaignNotFound, ServiceUnavailable,
+                               TooManyReports, ValidationFailed)
+from chalicelib.supporters.form_errors import ACTION_LABELS, FIELD_LABELS, GENERAL, anchor, supporter_errors
+from chalicelib.web.i18n import N_, Language
+from chalicelib.counting.intake import submit_report
+from chalicelib.domain.report import parse_submission_id
+from chalicelib.storage import StorageUnavailable
+from chalicelib.counting.tallying import current_totals
+from chalicelib.domain.totals import Tally, Totals
+from chalicelib.web.bodies import FORM, JSON, media_type, read_body, report_from_form, source_ip
+
+log = logging.getLogger(__name__)
+
+_PROBLEMS = {
+    "body_too_large": N_("The form was too long to send. Shorten your answers and try again."),
+    "malformed_body": N_("Your browser sent the form in a way we could not read."),
+    "service_unavailable": N_("The service is busy. Wait a moment, then send the form again."),
+    "service_misconfigured": N_("The form is not available right now. Nothing was sent; please try again later."),
+}
+_PROBLEM = N_("Something went wrong with the form.")
+# Reports refused for now (rate limit) or not confirmed (DynamoDB busy): the form
+# comes back as it was sent, same submission id, so a resend counts at most once.
+_RATE_LIMITED = N_("Many reports have come from your network in the last minute. Nothing was "
+                   "recorded yet: please send this again in %(seconds)s seconds.")
+_BUSY = N_("We could not confirm that your report was recorded: the service is busy. Please send "
+           "it again in a few seconds; it will be counted only once.")
+_SHARE_SUBJECT = N_("Take action: %(title)s")
+_SHARE_BODY = N_("I took action for %(reference)s. Will you join me? %(url)s")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What a page needs to know about the request that asked for it."""
+    language: Language
+    fragment: bool          # ?embed=1: content only, for embed.js
+    share_url: str          # where "share this action" points
+    extra_query: str        # embed/share, carried into the form's action and every link
+
+    @classmethod
+    def of(cls, request, campaign: Campaign | None) -> "PageRequest":
+        params = request.query_params or {}
+        language = i18n.language(i18n.negotiate(params.get("lang"), request.headers.get("accept-language"),
+                                                campaign.languages if campaign else ()))
+        fragment = params.get("embed") == "1"
+        share = _allowed_page(params.get("share"), campaign)
+        extra = ("&embed=1" if fragment else "") + (f"&share={quote(share, safe='')}" if share else "")
+        return cls(language, fragment, share or _own_form_url(request), extra)
+
+    @property
+    def query(self) -> str:
+        return f"lang={self.language.code}{self.extra_query}"
+
+
+def _allowed_page(url, campaign):
+    """A partner page's address, if it is on one of the campaign's allowed origins."""
+    if not isinstance(url, str) or campaign is None or len(url) > 500:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    origin = normalise_origin(f"{parts.scheme}://{parts.netloc}")
+    return url if origin and origin in campaign.allowed_origins and not parts.username else None
+
+
+def _own_form_url(request):
+    """This campaign's standalone form page, absolute, for sharing."""
+    headers = request.headers
+    host = headers.get("host", "localhost")
+    local = host.split(":")[0] in ("localhost", "127.0.0.1")
+    scheme = headers.get("x-forwarded-proto") or ("http" if local else "https")
+    path = (request.context or {}).get("path") or ""
+    return f"{scheme}://{host}{path.rsplit('/', 1)[0]}/form"
+
+
+def _render(template, page: PageRequest, campaign, status, **context):
+    language = page.language
+    origins = campaign.allowed_origins if campaign else ()
+    inlined = pages.FRAGMENT if page.fragment else pages.SUPPORTER
+    html = pages.render(template, language, inlined, fragment=page.fragment, frame_origins=origins,
+                        languages=[i18n.language(code) for code in i18n.SUPPORTED],
+                        extra_query=page.extra_query, query=page.query,
+                        campaign=campaign, action_labels={a: language.gettext(label) for a, label
+                                                          in ACTION_LABELS.items()}, **context)
+    return pages.html_response(html, status, origins, inlined)
+
+
+def _deadline_facts(campaign: Campaign, language: Language) -> dict:
+    """The deadline as ``<time>``: machine-readable, and written in the page's language."""
+    text = language.gettext("%(date)s, %(time)s UTC") % {
+        "date": language.date(campaign.deadline), "time": language.time(campaign.deadline)}
+    return {"deadline": Markup('<time datetime="{}">{}</time>').format(
+        clock.format_public(campaign.deadline), text)}
+
+
+def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=None, status=200,
+         general_message=None):
+    """The form, fresh or (with ``values`` and API ``errors``) shown again to be corrected;
+    ``general_message`` (already in the page's language) heads the errors when given."""
+    values = values or {}
+    language = page.language
+    now = clock.now()
+    token = values.get("form_token")
+    try:
+        if not abuse.usable_token(settings, campaign.campaign_id, token, now):
+            token = abuse.issue_form_token(settings, campaign.campaign_id, now)
+    except abuse.FormTokenSecretMissing as error:
+        return problem(error, page)
+    shown_errors = supporter_errors(errors or {}, campaign, language, settings.max_count_per_action)
+    if general_message:
+        shown_errors = {GENERAL: general_message, **shown_errors}
+    return _render("form.html", page, campaign, status,
+                   max_count=settings.max_count_per_action,
+                   letter_language=language.language_name(campaign.letter_language),
+                   # A fresh id unless the supporter's own is valid: a resend of the same
+                   # report must keep its id, a broken id must not block them.
+                   submission_id=parse_submission_id(values.get("submission_id")) or str(uuid.uuid4()),
+                   form_token=token, countries=language.countries(),
+                   values=_shown_values(values),
+                   errors=shown_errors, anchors={f: anchor(f, campaign) for f in shown_errors},
+                   general_error=GENERAL, field_labels={f: language.gettext(label)
+                                                        for f, label in FIELD_LABELS.items()},
+                   **_deadline_facts(campaign, language))
+
+
+def _shown_values(values: dict) -> dict:
+    """The supporter's answers, as the form shows them again (JSON bodies can hold anything)."""
+    def text(name):
+        value = values.get(name)
+        return value if isinstance(value, str) else ""
+    targets, actions = values.get("targets"), values.get("actions")
+    return {"targets": [t for t in targets if isinstance(t, str)] if isinstance(targets, list) else [],
+            "actions": {str(k): v if isinstance(v, (str, int)) else "" for k, v in actions.items()}
+            if isinstance(actions, dict) else {},
+            "country": text("country").strip().upper(), "name": text("name"),
+            "contact_email": text("contact_email"), "consent": values.get("consent") is True}
+
+
+def thanks(receipt, totals: Totals, page: PageRequest, status):
+    campaign, language = receipt.campaign, page.language
+    as_of = totals.as_of
+    share = {"title": campaign.title, "reference": campaign.reference, "url": page.share_url}
+    return _render("thanks.html", page, campaign, status, report_id=receipt.report.report_id,
+                   created=receipt.created, actions_total=receipt.report.actions_total,
+                   totals=totals.public_view(campaign), as_of_time=language.time(as_of) if as_of else "",
+                   as_of_date=language.date(as_of) if as_of else "",
+                   share_url=page.share_url, form_url=f"form?{page.query}",
+                   share_subject=language.gettext(_SHARE_SUBJECT) % share,
+                   share_body=language.gettext(_SHARE_BODY) % share)
+
+
+def send_again(campaign, settings, page: PageRequest, values, error: ApiError, message: str):
+    """The form as it was sent, with the same submission id, and why to send it again."""
+    response = form(campaign, settings, page, values, status=error.status, general_message=message)
+    response.headers.update(error.headers)
+    return response
+
+
+def closed(campaign: Campaign, totals_view, page: PageRequest, status=410):
+    return _render("closed.html", page, campaign, status, totals=totals_view,
+                   **_deadline_facts(campaign, page.language))
+
+
+def not_found(campaign_id, page: PageRequest):
+    return _render("not_found.html", page, None, 404, campaign_id=campaign_id)
+
+
+def problem(error: ApiError, page: PageRequest):
+    message = page.language.gettext(_PROBLEMS.get(error.code, _PROBLEM))
+    response = _render("problem.html", page, None, error.status, message=message)
+    response.headers.update(error.headers)
+    return response
+
+
+def wants_page(request) -> bool:
+    """A form post, or embed.js sending JSON and asking for the page to show next."""
+    accept = request.headers.get("accept") or ""
+    return media_type(request) == FORM or accept.split(",")[0].strip().startswith("text/html")
+
+
+def post_form(store, settings, campaign_id, request):
+    """A report answered with a page: thank-you, the form with errors, closed, or a problem."""
+    campaign = store.get_campaign(campaign_id)
+    page = PageRequest.of(request, campaign)
+    kind, values = None, {}
+    try:
+        kind, body = read_body(request, settings.max_body_bytes, accepted=(FORM, JSON))
+        values = report_from_form(body) if kind == FORM else body
+        if kind == FORM and values["country"]:
+            values["country"] = i18n.country_code(values["country"])
+        receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON,
+                                client_ip=source_ip(request), campaign=campaign)
+    except CampaignNotFound:
+        return not_found(campaign_id, page)
+    except CampaignClosed:
+        return closed(campaign, current_totals(store, campaign).public_view(campaign), page)
+    except ValidationFailed as error:
+        if not isinstance(values, dict):
+            return problem(ApiError("not an object", code="malformed_body"), page)
+        if kind == FORM:   # show counts as typed: a blank stays blank, not 0
+            values["actions"] = {key[len("action_"):]: typed[0] for key, typed in body.items()
+                                 if key.startswith("action_")}
+        return form(campaign, settings, page, values, error.fields, error.status)
+    except TooManyReports as error:
+        message = page.language.gettext(_RATE_LIMITED) % {"seconds": error.retry_after_seconds}
+        return send_again(store.get_campaign(campaign_id), settings, page, values, error, message)
+    except StorageUnavailable:
+        log.warning("storage unavailable", exc_info=True)
+        return _busy(store, settings, campaign_id, page, values)
+    except ApiError as error:
+        return problem(error, page)
+    try:
+        totals = current_totals(store, receipt.campaign)
+    except StorageUnavailable:   # the report is recorded; only the running total is missing
+        totals = Totals(receipt.campaign.campaign_id, Tally(), False, None)
+    return thanks(receipt, totals, page, 201 if receipt.created else 200)
+
+
+def _busy(store, settings, campaign_id, page, values):
+    try:
+        campaign = store.get_campaign(campaign_id)
+    except StorageUnavailable:
+        campaign = None
+    if campaign is None or not isinstance(values, dict) or not values:
+        return problem(ServiceUnavailable(), page)
+    return send_again(campaign, settings, page, values, ServiceUnavailable(), page.language.gettext(_BUSY))
