@@ -33,6 +33,8 @@ SHIPPED = ("app.py", "chalicelib/")
 STAFF_CLI = "tally_cli/"
 # Creates tables for tests and `make run`; the deployed functions never call it.
 PROVISIONING = ("chalicelib/storage/schema.py",)
+# The storage modules' shared table helper: a call is placed at the storage method that made it.
+TABLE_HELPER = "chalicelib/storage/table.py"
 AUDIT_MARK = "aws_policy_audit"
 _THIS_FILE = str(Path(__file__).resolve())
 
@@ -74,12 +76,13 @@ def _repository_path(frame):
 def attribute(frame):
     """``(who, where)`` for a call made in ``frame``, or None when no deployed code or
     staff tool makes it: ``who`` is ``"app.py:<handler>"`` or :data:`STAFF_CLI`, and
-    ``where`` is ``path:line in function`` of the innermost repository frame."""
+    ``where`` is ``path:line in function`` of the innermost repository frame (above the
+    storage modules' shared table helper, so the storage method that made the call)."""
     where = handler = None
     while frame is not None:
         relative = _repository_path(frame)
         if relative is not None:
-            if where is None:
+            if where is None and relative != TABLE_HELPER:
                 if not relative.startswith(SHIPPED + (STAFF_CLI,)) or relative.startswith(PROVISIONING):
                     return None
                 where = f"{relative}:{frame.f_lineno} in {frame.f_code.co_name}"

@@ -1,6 +1,6 @@
 """The one DynamoDB table's shape, shared by tests, ``make run`` and the infrastructure.
 
-See README, "Data model", for the items and access patterns behind these keys.
+See docs/data-model.md for the items and access patterns behind these keys.
 """
 
 REPORTS_BY_RECEIVED = "reports_by_received"   # LSI: a campaign shard's reports in arrival order

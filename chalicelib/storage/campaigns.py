@@ -1,0 +1,151 @@
+"""Campaign items: a campaign's facts, its state (open, closed, or closed with a
+publication due) and the counters that tell the scheduled job to count again.
+
+A closed campaign whose newest totals are not yet published or announced waits in
+the state GSI under ``publication_due`` (its :class:`Campaign` still reads as closed),
+so that the scheduled job can find and finish it without scanning closed campaigns.
+"""
+from datetime import datetime, timedelta
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from chalicelib.domain import clock
+from chalicelib.domain.campaign import CLOSED, OPEN, Campaign, Target
+from chalicelib.storage.keys import campaign_key
+from chalicelib.storage.schema import CAMPAIGNS_BY_STATE
+from chalicelib.storage.table import Table
+
+PUBLICATION_DUE = "publication_due"   # campaign_state of a closed campaign with work pending
+
+
+class CampaignStorage:
+    _table: Table
+
+    def get_campaign(self, campaign_id: str) -> Campaign | None:
+        item = self._table.get(campaign_key(campaign_id))
+        return campaign_from_item(item) if item else None
+
+    def create_campaign(self, campaign: Campaign) -> None:
+        """Store a new campaign; StaleWrite if one with that id appeared meanwhile."""
+        self._table.put(_campaign_to_item(campaign), Attr("pk").not_exists())
+
+    def replace_campaign(self, campaign: Campaign, previous: Campaign, now: datetime) -> None:
+        """Overwrite ``previous`` with ``campaign`` if it is unchanged and still open at ``now``."""
+        condition = (Attr("campaign_state").eq(OPEN)
+                     & Attr("deadline").gt(clock.format_timestamp(now - timedelta(seconds=1)))
+                     & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at))
+                     & exclusion_counts_are(previous.void_count, previous.reinstated_count))
+        self._table.put(_campaign_to_item(campaign), condition)
+
+    def campaigns(self, state: str) -> list[Campaign]:
+        """Campaigns in ``state`` (open or closed), earliest deadline first."""
+        states = [state] if state == OPEN else [state, PUBLICATION_DUE]
+        campaigns = [campaign_from_item(item) for name in states for item in self._table.query(
+            IndexName=CAMPAIGNS_BY_STATE, KeyConditionExpression=Key("campaign_state").eq(name))]
+        return sorted(campaigns, key=lambda campaign: campaign.deadline)
+
+    def campaigns_due(self) -> list[Campaign]:
+        """Closed campaigns whose newest totals still wait to be published or announced."""
+        return [campaign_from_item(item) for item in self._table.query(
+            IndexName=CAMPAIGNS_BY_STATE, KeyConditionExpression=Key("campaign_state").eq(PUBLICATION_DUE))]
+
+    def mark_closed(self, campaign_id: str, version: int, closed_at: datetime) -> bool:
+        """Record that ``version`` is published and the campaign closed; False if it already was.
+
+        The campaign stays due for publication until :meth:`mark_published`
+        (the totals are announced, and any void or reinstatement since the recount re-published).
+        """
+        return self._table.update(
+            campaign_key(campaign_id), "SET campaign_state = :due, closed_at = :at, published_version = :v",
+            Attr("campaign_state").eq(OPEN),
+            {":due": PUBLICATION_DUE, ":at": clock.format_timestamp(closed_at), ":v": version})
+
+    def record_published(self, campaign_id: str, version: int) -> bool:
+        """Point the campaign at published ``version``; never moves back to an older one."""
+        return self._table.update(
+            campaign_key(campaign_id), "SET published_version = :v",
+            Attr("published_version").not_exists() | Attr("published_version").lt(version), {":v": version})
+
+    def record_notified(self, campaign_id: str, version: int) -> bool:
+        """Remember that ``version`` was announced; never moves back to an older one."""
+        return self._table.update(
+            campaign_key(campaign_id), "SET notified_version = :v",
+            Attr("notified_version").not_exists() | Attr("notified_version").lt(version), {":v": version})
+
+    def mark_published(self, campaign_id: str, void_count: int, reinstated_count: int = 0) -> bool:
+        """Nothing is due any more, if no report was voided or reinstated since totals
+        reflecting ``void_count`` and ``reinstated_count``."""
+        return self._table.update(
+            campaign_key(campaign_id), "SET campaign_state = :closed",
+            Attr("campaign_state").eq(PUBLICATION_DUE) & exclusion_counts_are(void_count, reinstated_count),
+            {":closed": CLOSED})
+
+    def move_deadline(self, campaign: Campaign, deadline: datetime, now: datetime) -> bool:
+        """Bring an open campaign's deadline forward to ``deadline``; False if it closed or changed."""
+        return self._table.update(
+            campaign_key(campaign.campaign_id), "SET deadline = :deadline, updated_at = :now",
+            Attr("campaign_state").eq(OPEN) & Attr("deadline").gt(clock.format_timestamp(deadline))
+            & Attr("updated_at").eq(clock.format_timestamp(campaign.updated_at)),
+            {":deadline": clock.format_timestamp(deadline), ":now": clock.format_timestamp(now)})
+
+
+def optional_timestamp(text):
+    return clock.parse_timestamp(text) if text else None
+
+
+def _count_is(name: str, count: int):
+    """Items written before a counter existed lack it: it is 0."""
+    condition = Attr(name).eq(count)
+    return condition | Attr(name).not_exists() if count == 0 else condition
+
+
+def exclusion_counts_are(void_count: int, reinstated_count: int):
+    """A condition: the item's void and reinstatement counters are exactly these."""
+    return _count_is("void_count", void_count) & _count_is("reinstated_count", reinstated_count)
+
+
+def stored_state(campaign: Campaign) -> str:
+    """The ``campaign_state`` attribute as stored (a closed campaign may be due for publication)."""
+    return PUBLICATION_DUE if campaign.publication_due else campaign.state
+
+
+def _campaign_to_item(campaign: Campaign) -> dict:
+    item = {
+        **campaign_key(campaign.campaign_id),
+        "campaign_id": campaign.campaign_id, "reference": campaign.reference, "title": campaign.title,
+        "deadline": clock.format_timestamp(campaign.deadline),
+        "targets": [{"id": t.id, "name": t.name, "role": t.role} for t in campaign.targets],
+        "actions": list(campaign.actions), "languages": list(campaign.languages),
+        "letter_language": campaign.letter_language, "allowed_origins": list(campaign.allowed_origins),
+        "campaign_state": stored_state(campaign), "report_shards": campaign.report_shards,
+        "void_count": campaign.void_count, "reinstated_count": campaign.reinstated_count,
+        "created_at": clock.format_timestamp(campaign.created_at),
+        "updated_at": clock.format_timestamp(campaign.updated_at),
+    }
+    if campaign.closed_at:
+        item["closed_at"] = clock.format_timestamp(campaign.closed_at)
+    if campaign.published_version is not None:
+        item["published_version"] = campaign.published_version
+    if campaign.notified_version is not None:
+        item["notified_version"] = campaign.notified_version
+    return item
+
+
+def campaign_from_item(item: dict) -> Campaign:
+    return Campaign(
+        campaign_id=item["campaign_id"], reference=item["reference"], title=item["title"],
+        deadline=clock.parse_timestamp(item["deadline"]),
+        targets=tuple(Target(t["id"], t["name"], t.get("role", "")) for t in item["targets"]),
+        actions=tuple(item["actions"]), languages=tuple(item["languages"]),
+        letter_language=item["letter_language"], allowed_origins=tuple(item.get("allowed_origins", [])),
+        state=CLOSED if item["campaign_state"] == PUBLICATION_DUE else item["campaign_state"],
+        publication_due=item["campaign_state"] == PUBLICATION_DUE,
+        report_shards=int(item["report_shards"]),
+        created_at=clock.parse_timestamp(item["created_at"]),
+        updated_at=clock.parse_timestamp(item["updated_at"]),
+        closed_at=optional_timestamp(item.get("closed_at")),
+        published_version=int(item["published_version"]) if "published_version" in item else None,
+        void_count=int(item.get("void_count", 0)),
+        reinstated_count=int(item.get("reinstated_count", 0)),
+        notified_version=int(item["notified_version"]) if "notified_version" in item else None,
+    )
