@@ -1,18 +1,18 @@
 """``make bench``: what a report costs, how close to the floor, how it grows.
 
 Prints a table and writes the same figures to ``bench/results.json``. Sections
-(see README, "Benchmarks"): 1-2 units per report, scheduler and readers, and 6
+(see docs/benchmarks.md): 1-2 units per report, scheduler and readers, and 6
 the form page (bench.units); 3 intake overhead (bench.overhead); 4 close cost as
 it grows (bench.close_growth); 5 cold start and package (bench.cold_start); 7
 cost (bench.cost); and the scale simulations behind docs/scale.md.
 """
 import argparse
 import json
-from concurrent.futures import ProcessPoolExecutor
 import os
 import platform
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path

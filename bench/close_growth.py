@@ -20,9 +20,9 @@ from bench.meter import RequestUnitMeter
 from bench.traffic import Supporters
 from bench.units import START, synthetic_time
 from bench.world import local_world, moto_world, open_seed_campaign
+from chalicelib.counting.tallying import close_campaign
 from chalicelib.runtime import process
 from chalicelib.storage import TallyStore
-from chalicelib.counting.tallying import close_campaign
 
 _SPREAD = timedelta(days=30)   # reports arrive over the campaign's month
 

@@ -12,8 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from infra.stack import (ROOT, STAGES, chalice_functions, sam_merge_template, terraform_overrides,
-                         terraform_resources)
+from infra.stack import ROOT, STAGES, chalice_functions, sam_merge_template, terraform_overrides, terraform_resources
 
 CHALICE = Path(sys.executable).parent / "chalice"
 

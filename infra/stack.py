@@ -59,7 +59,7 @@ def chalice_functions(app=None) -> dict:
     """The Lambda functions Chalice makes of ``app`` (app.py's by default), ``{name: handler}``:
     one for every route, one per authorizer and one per scheduled job."""
     if app is None:
-        from app import app     # importing the app touches no AWS and reads no settings
+        from app import app  # importing the app touches no AWS and reads no settings
     functions = {API_HANDLER: "app.app"} if app.routes else {}
     functions.update({authorizer.name: authorizer.handler_string for authorizer in app.builtin_auth_handlers})
     functions.update({event.name: event.handler_string for event in app.event_sources})

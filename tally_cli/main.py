@@ -14,21 +14,21 @@ import boto3
 import click
 import yaml
 
-from chalicelib.domain import clock
-from chalicelib.staff.auth import hash_token, issue_token
-from chalicelib.staff.campaign_admin import save_campaign
-from chalicelib.domain.campaign import OPEN
-from chalicelib.runtime.config import load_settings
-from chalicelib.domain.errors import ApiError, CampaignNotFound
-from chalicelib.staff.exports import reports_csv, reports_json, totals_csv
-from chalicelib.runtime.notify import NotificationFailed, TotalsNotifier
 from chalicelib.counting.publishing import finish_publication
 from chalicelib.counting.reinstating import reinstate_report
-from chalicelib.staff.review import flagged_view
-from chalicelib.runtime.process import BOTO_CONFIG
-from chalicelib.storage import AlreadyExcluded, ReportNotFound, StorageUnavailable, TallyStore
 from chalicelib.counting.tallying import current_totals
 from chalicelib.counting.voiding import void_report
+from chalicelib.domain import clock
+from chalicelib.domain.campaign import OPEN
+from chalicelib.domain.errors import ApiError, CampaignNotFound
+from chalicelib.runtime.config import load_settings
+from chalicelib.runtime.notify import NotificationFailed, TotalsNotifier
+from chalicelib.runtime.process import BOTO_CONFIG
+from chalicelib.staff.auth import hash_token, issue_token
+from chalicelib.staff.campaign_admin import save_campaign
+from chalicelib.staff.exports import reports_csv, reports_json, totals_csv
+from chalicelib.staff.review import flagged_view
+from chalicelib.storage import AlreadyExcluded, ReportNotFound, StorageUnavailable, TallyStore
 
 _DURATION = re.compile(r"^(\d{1,5})([dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -183,6 +183,10 @@ def campaign_republish(backend, campaign_id):
 
 # -- totals and reports ----------------------------------------------------------------------------
 
+def _format_option(default):
+    return click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=default, show_default=True)
+
+
 @cli.group()
 def totals():
     """Show totals."""
@@ -190,13 +194,13 @@ def totals():
 
 @totals.command("show")
 @click.argument("campaign_id")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@_format_option(default="json")
 @click.pass_obj
 def totals_show(backend, campaign_id, fmt):
     """The totals staff see: final once published, provisional while open."""
     item = backend.campaign(campaign_id)
     view = current_totals(backend.store, item).staff_view(item)
-    click.echo(totals_csv(view) if fmt == "csv" else json.dumps(view, indent=2, ensure_ascii=False), nl=fmt == "json")
+    _export(fmt, lambda: totals_csv(view), lambda: view)
 
 
 @cli.group()
@@ -278,16 +282,18 @@ def report_reinstate(backend, campaign_id, report_id, reason, by):
 
 @report.command("export")
 @click.argument("campaign_id")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@_format_option(default="csv")
 @click.pass_obj
 def report_export(backend, campaign_id, fmt):
     """Every report of CAMPAIGN_ID, counted or not (names and emails only where consented)."""
     item = backend.campaign(campaign_id)
     reports = backend.store.stored_reports(item)
-    if fmt == "csv":
-        click.echo(reports_csv(item, reports), nl=False)
-    else:
-        click.echo(json.dumps(reports_json(item, reports), indent=2, ensure_ascii=False))
+    _export(fmt, lambda: reports_csv(item, reports), lambda: reports_json(item, reports))
+
+
+def _export(fmt, as_csv, as_json):
+    """Print an export as CSV (its own line ends) or as indented JSON."""
+    click.echo(as_csv() if fmt == "csv" else json.dumps(as_json(), indent=2, ensure_ascii=False), nl=fmt != "csv")
 
 
 # -- staff tokens ----------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from moto import mock_aws
 from chalicelib.counting import abuse
 from chalicelib.domain import clock
 from chalicelib.runtime import process
-from chalicelib.staff.auth import issue_token
 from chalicelib.runtime.config import load_settings
-from chalicelib.storage.schema import create_table
+from chalicelib.staff.auth import issue_token
 from chalicelib.storage import TallyStore
+from chalicelib.storage.schema import create_table
 
-# Records every AWS call the application makes, for tests/test_iam_policy.py;
+# Records every AWS call the application makes, for tests/packaging/test_iam_policy.py;
 # prints measured figures after the run.
 pytest_plugins = ["tests.aws_calls", "tests.figures"]
 

@@ -67,6 +67,6 @@ def use_gateway_responses(test_client):
     """Make a ``chalice.test.Client`` answer as API Gateway with our gateway responses."""
     http = test_client.http
     # TestHTTPClient keeps its gateway in a private attribute; chalice is pinned in
-    # requirements-dev.txt and tests/test_staff_auth.py fails if this stops working.
+    # requirements-dev.txt and tests/staff/test_auth.py fails if this stops working.
     http._local_gateway = GatewayWithResponses(http._app, http._config)
     return test_client

@@ -6,19 +6,19 @@ One catalog per gettext domain of ``chalicelib.web.i18n.DOMAINS``: ``messages`` 
 pages) and ``staff`` (the printable summary for officials). Translators edit
 ``locales/<lang>/LC_MESSAGES/<domain>.po``; this writes everything else under ``locales/``.
 The compiled files are committed, so that ``chalice package``/``deploy`` from a clean checkout
-ships them; ``tests/test_i18n.py`` fails when they are out of date with the .po files or the code.
+ships them; ``tests/web/test_i18n.py`` fails when they are out of date with the .po files or the code.
 """
 import io
-import re
-import unicodedata
 import json
+import re
 import sys
+import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
 from babel import Locale
-from babel.messages.extract import extract_from_dir
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.numbers import parse_pattern

@@ -30,7 +30,7 @@ _missing_logged = False
 
 
 class FormTokenSecretMissing(ServiceMisconfigured):
-    """The deployment has no usable FORM_TOKEN_SECRET (see README, Deploy): the form and
+    """The deployment has no usable FORM_TOKEN_SECRET (see docs/deploy.md, "Secrets"): the form and
     report routes answer 503 ``service_misconfigured`` rather than sign with a weak key."""
 
 
@@ -42,7 +42,7 @@ def _secret(settings) -> bytes:
             _missing_logged = True
             log.error("configuration error: FORM_TOKEN_SECRET is %s; it must be at least %d random "
                       "characters. Form and report routes answer 503 service_misconfigured until it is "
-                      "set (README, Deploy).", "too short" if secret else "unset", MIN_SECRET_LENGTH)
+                      "set (docs/deploy.md, Secrets).", "too short" if secret else "unset", MIN_SECRET_LENGTH)
         raise FormTokenSecretMissing()
     return secret.encode("utf-8")
 

@@ -10,14 +10,14 @@ caller cannot announce them) by the scheduled job, which finds the campaign
 from dataclasses import dataclass
 from typing import Callable
 
+from chalicelib.counting.publishing import finish_publication
 from chalicelib.domain.campaign import CLOSED, Campaign
 from chalicelib.domain.errors import CampaignNotFound
-from chalicelib.runtime.notify import TotalsNotifier
-from chalicelib.counting.publishing import finish_publication
 from chalicelib.domain.report import Report, parse_submission_id
-from chalicelib.storage import ReportNotFound, StaleWrite, TallyStore
 from chalicelib.domain.totals import Totals
 from chalicelib.domain.validation import FieldErrors, text
+from chalicelib.runtime.notify import TotalsNotifier
+from chalicelib.storage import ReportNotFound, StaleWrite, TallyStore
 
 _ATTEMPTS = 3   # the campaign may close between our read and the transaction
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from chalicelib.counting import abuse, rate_limit
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
-from chalicelib.runtime.config import Settings
 from chalicelib.domain.errors import CampaignClosed, CampaignNotFound, TooManyReports
 from chalicelib.domain.report import Report, parse_report, parse_submission_id
+from chalicelib.runtime.config import Settings
 from chalicelib.storage import TallyStore
 
 

@@ -10,9 +10,9 @@ that dies is finished by the next scheduled run (the campaign waits in the
 import logging
 
 from chalicelib.domain.campaign import Campaign
+from chalicelib.domain.totals import Tally, Totals
 from chalicelib.runtime.notify import TotalsNotifier
 from chalicelib.storage import TallyStore
-from chalicelib.domain.totals import Tally, Totals
 
 log = logging.getLogger(__name__)
 _ATTEMPTS = 3   # rounds when voids keep arriving while we publish; then the next run goes on

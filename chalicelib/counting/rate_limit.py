@@ -18,8 +18,8 @@ import math
 import secrets
 from datetime import date, datetime, timedelta
 
-from chalicelib.runtime.config import Settings
 from chalicelib.domain.errors import TooManyReports
+from chalicelib.runtime.config import Settings
 from chalicelib.storage import TallyStore
 
 log = logging.getLogger(__name__)

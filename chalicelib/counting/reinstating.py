@@ -33,11 +33,11 @@ campaigns: the totals are re-published as version n+1 at once by the staff CLI,
 or, from the API (whose role may not announce on SNS, and whose requests must
 not wait for a recount), by the scheduled job's next run.
 """
+from chalicelib.counting.decisions import DecisionResult, decide
 from chalicelib.domain import clock
 from chalicelib.domain.errors import ReportAlreadyReinstated, ReportNotFlagged, ReportUnknown
-from chalicelib.runtime.notify import TotalsNotifier
 from chalicelib.domain.report import Reinstatement, Report
-from chalicelib.counting.decisions import DecisionResult, decide
+from chalicelib.runtime.notify import TotalsNotifier
 from chalicelib.storage import VOID, NotFlagged, ReportNotFound, TallyStore
 
 

@@ -27,15 +27,15 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chalicelib.counting.publishing import finish_publication, recount
 from chalicelib.domain import clock
+from chalicelib.domain.campaign import CLOSED, OPEN, Campaign
+from chalicelib.domain.totals import Tally, Totals
 from chalicelib.privacy import erasure
 from chalicelib.runtime import observability
-from chalicelib.domain.campaign import CLOSED, OPEN, Campaign
 from chalicelib.runtime.config import Settings
 from chalicelib.runtime.notify import NotificationFailed, TotalsNotifier
-from chalicelib.counting.publishing import finish_publication, recount
 from chalicelib.storage import ProvisionalState, StorageUnavailable, TallyStore
-from chalicelib.domain.totals import Tally, Totals
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,10 @@ class RunSummary:
     published: list = field(default_factory=list)
     failed: list = field(default_factory=list)
     erased: list = field(default_factory=list)   # campaigns whose personal data was erased
+
+    def as_dict(self) -> dict:
+        """What the scheduled function returns (and its log line reads)."""
+        return {"folded": self.folded, "closed": self.closed, "published": self.published, "erased": self.erased}
 
 
 def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifier | None = None) -> RunSummary:

@@ -7,9 +7,9 @@ Closed campaigns: the totals are re-published at once as a new version (and,
 should this process die first, by the next scheduled run).
 See :mod:`chalicelib.counting.decisions` for the path voids share with reinstatements.
 """
-from chalicelib.runtime.notify import TotalsNotifier
-from chalicelib.domain.report import Void
 from chalicelib.counting.decisions import DecisionResult, decide
+from chalicelib.domain.report import Void
+from chalicelib.runtime.notify import TotalsNotifier
 from chalicelib.storage import TallyStore
 
 

@@ -18,15 +18,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.runtime.config import Settings
 from chalicelib.domain.report import contact_email, contact_email_key
-from chalicelib.storage import ErasureRecord, TallyStore
 from chalicelib.domain.validation import FieldErrors, reject_unknown
+from chalicelib.runtime.config import Settings
+from chalicelib.storage import ErasureRecord, TallyStore
 
 log = logging.getLogger(__name__)
 SCHEDULER = "scheduler"
-# Libraries that log request bodies (and so names and addresses) at DEBUG.
-_CHATTY_LOGGERS = ("boto3", "botocore", "urllib3")
 
 
 def parse_erasure_request(data) -> str:
@@ -79,12 +77,3 @@ def erase_expired(store: TallyStore, settings: Settings, now: datetime) -> Reten
         campaigns.append(campaign.campaign_id)
         total += erased
     return RetentionRun(campaigns, total)
-
-
-def keep_personal_data_out_of_library_logs() -> None:
-    """Never let boto3 and friends log request bodies, whatever the root level
-    is set to now or later: their own level is pinned to WARNING."""
-    for name in _CHATTY_LOGGERS:
-        logger = logging.getLogger(name)
-        if logger.level < logging.WARNING:   # NOTSET (0) would follow the root down to DEBUG
-            logger.setLevel(logging.WARNING)

@@ -51,7 +51,7 @@ def _topic_arn(environ):
 
 
 def load_settings(environ=None) -> Settings:
-    """Build :class:`Settings` from environment variables (see README, Configuration)."""
+    """Build :class:`Settings` from environment variables (see docs/configuration.md)."""
     environ = os.environ if environ is None else environ
     return Settings(
         table_name=environ.get("TABLE_NAME", "action-tally-dev"),

@@ -4,8 +4,8 @@
 tags every log line with the request id and the campaign id, logs one line saying what
 happened (route, status, duration; never bodies, headers or addresses, so no personal
 data), counts report outcomes and scheduler runs, and writes the metrics as EMF lines
-that CloudWatch turns into metrics. AWS Lambda Powertools formats both; README,
-"Runtime dependencies", gives its cost.
+that CloudWatch turns into metrics. AWS Lambda Powertools formats both;
+docs/dependencies.md gives its cost.
 """
 import json
 import logging

@@ -3,12 +3,13 @@
 Lambda keeps a warm process between invocations, so the boto3 resource (and
 its connection pool) is built once; nothing here runs at import time.
 """
+import logging
+
 import boto3
 from botocore.config import Config
 
 from chalicelib.runtime.config import Settings, load_settings
 from chalicelib.runtime.notify import TotalsNotifier
-from chalicelib.privacy.erasure import keep_personal_data_out_of_library_logs
 from chalicelib.storage import TallyStore
 
 _SETTINGS: Settings | None = None
@@ -54,3 +55,16 @@ def reset() -> None:
     """Forget cached settings and storage (tests, and local runs that switch tables)."""
     global _SETTINGS, _STORE, _NOTIFIER
     _SETTINGS = _STORE = _NOTIFIER = None
+
+
+# Libraries that log request bodies (and so names and addresses) at DEBUG.
+_CHATTY_LOGGERS = ("boto3", "botocore", "urllib3")
+
+
+def keep_personal_data_out_of_library_logs() -> None:
+    """Never let boto3 and friends log request bodies, whatever the root level
+    is set to now or later: their own level is pinned to WARNING."""
+    for name in _CHATTY_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level < logging.WARNING:   # NOTSET (0) would follow the root down to DEBUG
+            logger.setLevel(logging.WARNING)

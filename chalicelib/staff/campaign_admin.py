@@ -2,6 +2,8 @@
 from chalicelib.domain.campaign import Campaign, apply_update, parse_campaign, validate_campaign_id
 from chalicelib.domain.errors import Conflict
 from chalicelib.storage import StaleWrite, TallyStore
+from chalicelib.web.bodies import read_body
+from chalicelib.web.responses import json_response
 
 
 def save_campaign(store: TallyStore, campaign_id: str, data, now, report_shards: int) -> tuple[Campaign, bool]:
@@ -31,6 +33,13 @@ def save_campaign(store: TallyStore, campaign_id: str, data, now, report_shards:
         raise Conflict("The campaign changed or closed while this update was made; "
                        "fetch it and retry.", code="campaign_changed") from None
     return updated, False
+
+
+def campaign_response(store: TallyStore, settings, campaign_id: str, request, now):
+    """``PUT /staff/campaigns/{id}``: 201 created, 200 updated, as the staff view."""
+    _, data = read_body(request, settings.max_body_bytes)
+    campaign, created = save_campaign(store, campaign_id, data, now, settings.report_shards)
+    return json_response(campaign.staff_view(now), 201 if created else 200)
 
 
 def _refuse_removals(store, existing, incoming):

@@ -5,16 +5,16 @@ under API Gateway's stage prefix (``/api/staff/...``) as well as locally.
 """
 from chalice import Response
 
+from chalicelib.counting.tallying import current_totals
 from chalicelib.domain import clock
-from chalicelib.staff import sessions
-from chalicelib.web import i18n, pages
 from chalicelib.domain.campaign import OPEN, Campaign
+from chalicelib.domain.errors import ApiError, ServiceUnavailable, Unauthorized
+from chalicelib.staff import sessions
 from chalicelib.staff.charts import reports_over_time
 from chalicelib.staff.review import flagged_view
-from chalicelib.domain.errors import ApiError, ServiceUnavailable, Unauthorized
-from chalicelib.storage import StorageUnavailable, TallyStore
 from chalicelib.staff.summary import languages_for, summary_section
-from chalicelib.counting.tallying import current_totals
+from chalicelib.storage import StorageUnavailable, TallyStore
+from chalicelib.web import i18n, pages
 from chalicelib.web.bodies import FORM, read_body
 
 _LOGIN_BODY_BYTES = 4096

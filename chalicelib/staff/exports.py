@@ -3,13 +3,13 @@
 Reports carry a supporter's name and email only where they consented; voided
 or otherwise excluded reports are listed with why, so the export explains the totals.
 """
+from chalicelib.counting.tallying import current_totals
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
-from chalicelib.staff.csvfile import csv_text
 from chalicelib.domain.report import Report
+from chalicelib.staff.csvfile import csv_text
 from chalicelib.storage import TallyStore
-from chalicelib.counting.tallying import current_totals
-from chalicelib.web.bodies import csv_response, export_format, json_response
+from chalicelib.web.responses import csv_response, export_format, json_response
 
 _TOTALS_SECTIONS = (("action", "actions"), ("target", "by_target"), ("country", "by_country"), ("day", "by_day"))
 

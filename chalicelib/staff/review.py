@@ -9,13 +9,14 @@ staff action, not a hot path.
 """
 from collections import Counter
 
+from chalicelib.counting.reinstating import reinstate_report
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
-from chalicelib.counting.reinstating import reinstate_report
 from chalicelib.domain.report import Report
-from chalicelib.storage import TallyStore
 from chalicelib.domain.validation import FieldErrors, reject_unknown, text
-from chalicelib.web.bodies import json_response
+from chalicelib.storage import TallyStore
+from chalicelib.web.bodies import read_body
+from chalicelib.web.responses import json_response
 
 DEFAULT_LIMIT, MAX_LIMIT = 200, 1000
 
@@ -56,13 +57,15 @@ def parse_reinstatement(data) -> tuple[str, str]:
     return reason, by
 
 
-def reinstatement_response(store: TallyStore, campaign_id: str, report_ref: str, data, now, token_label: str):
-    """Reinstate a flagged report from the API. A closed campaign is left due for
+def reinstatement_response(store: TallyStore, settings, campaign_id: str, report_ref: str, request, now,
+                           token_label: str):
+    """``POST .../reports/{ref}/reinstate``: reinstate a flagged report from the API. A closed campaign is left due for
     re-publication: the scheduled job recounts and announces the new version.
 
     The audit trail records the name given and, beside it, the label of the staff
     token that made the request: the name alone is only what the caller says.
     """
+    _, data = read_body(request, settings.max_body_bytes)
     reason, by = parse_reinstatement(data)
     by = f"{by} (staff token: {token_label})"
     result = reinstate_report(store, campaign_id, report_ref, reason=reason, by=by, now=now, republish=False)

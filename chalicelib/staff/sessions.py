@@ -11,8 +11,8 @@ safe from cross-site request forgery without a form token.
 import secrets
 from datetime import timedelta
 
-from chalicelib.staff.auth import authenticate, hash_token
 from chalicelib.domain.errors import Unauthorized
+from chalicelib.staff.auth import authenticate, hash_token
 from chalicelib.storage import StaffSession, StaffToken, TallyStore
 
 COOKIE = "staff_session"

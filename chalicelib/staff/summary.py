@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from chalicelib.web import i18n
 from chalicelib.domain.campaign import Campaign
-from chalicelib.web.i18n import N_, Language
 from chalicelib.domain.report import UNKNOWN_COUNTRY
 from chalicelib.domain.totals import Totals
+from chalicelib.web import i18n
+from chalicelib.web.i18n import N_, Language
 
 
 class Wording:

@@ -10,7 +10,7 @@ from chalice import Response
 
 from chalicelib.domain.campaign import Campaign, normalise_origin
 from chalicelib.domain.errors import ApiError
-from chalicelib.web.bodies import error_response, json_errors
+from chalicelib.web.responses import error_response, json_errors
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, Accept"

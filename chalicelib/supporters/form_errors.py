@@ -5,8 +5,8 @@ The API's own messages (``chalicelib.domain.report``) stay terse and English for
 developers; this maps each API field to its supporter wording.
 """
 from chalicelib.domain.campaign import Campaign
-from chalicelib.web.i18n import N_, Language
 from chalicelib.domain.report import NEEDS_CONSENT
+from chalicelib.web.i18n import N_, Language
 
 # Errors no field on the page can fix (a broken hidden id) point at the send button.
 GENERAL = "send-report"

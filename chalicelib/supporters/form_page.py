@@ -12,19 +12,26 @@ from urllib.parse import quote, urlsplit
 from markupsafe import Markup
 
 from chalicelib.counting import abuse
-from chalicelib.domain import clock
-from chalicelib.web import i18n, pages
-from chalicelib.domain.campaign import Campaign, normalise_origin
-from chalicelib.domain.errors import (ApiError, CampaignClosed, CampaignNotFound, ServiceUnavailable,
-                               TooManyReports, ValidationFailed)
-from chalicelib.supporters.form_errors import ACTION_LABELS, FIELD_LABELS, GENERAL, anchor, supporter_errors
-from chalicelib.web.i18n import N_, Language
 from chalicelib.counting.intake import submit_report
-from chalicelib.domain.report import parse_submission_id
-from chalicelib.storage import StorageUnavailable
 from chalicelib.counting.tallying import current_totals
+from chalicelib.domain import clock
+from chalicelib.domain.campaign import Campaign, normalise_origin
+from chalicelib.domain.errors import (
+    ApiError,
+    CampaignClosed,
+    CampaignNotFound,
+    ServiceUnavailable,
+    TooManyReports,
+    ValidationFailed,
+)
+from chalicelib.domain.report import parse_submission_id
 from chalicelib.domain.totals import Tally, Totals
-from chalicelib.web.bodies import FORM, JSON, media_type, read_body, report_from_form, source_ip
+from chalicelib.storage import StorageUnavailable
+from chalicelib.supporters.form_errors import ACTION_LABELS, FIELD_LABELS, GENERAL, anchor, supporter_errors
+from chalicelib.supporters.form_fields import report_from_form
+from chalicelib.web import i18n, pages
+from chalicelib.web.bodies import FORM, JSON, media_type, read_body, source_ip
+from chalicelib.web.i18n import N_, Language
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +194,17 @@ def problem(error: ApiError, page: PageRequest):
     response = _render("problem.html", page, None, error.status, message=message)
     response.headers.update(error.headers)
     return response
+
+
+def form_response(store, settings, campaign_id, request):
+    """``GET /campaigns/{id}/form``: the form, or the closed or not-found page."""
+    campaign = store.get_campaign(campaign_id)
+    page = PageRequest.of(request, campaign)
+    if campaign is None:
+        return not_found(campaign_id, page)
+    if not campaign.accepts_reports_at(clock.now()):
+        return closed(campaign, current_totals(store, campaign).public_view(campaign), page, 200)
+    return form(campaign, settings, page)
 
 
 def wants_page(request) -> bool:

@@ -7,7 +7,7 @@ and ``staff`` for the printable summary for officials (see ``DOMAINS``). Dates a
 use ``locales/<lang>/cldr.json``:
 the few CLDR facts these pages need (patterns, month names, separators, names of
 languages and countries), extracted from Babel at build time by ``tools/locales.py``,
-so the Lambda needs neither Babel nor its 30 MB of locale data (see README, "Languages").
+so the Lambda needs neither Babel nor its 30 MB of locale data (see docs/supporter-form.md, "Languages").
 """
 import gettext
 import json
@@ -23,7 +23,7 @@ SUPPORTED = ("en", "es", "fr", "ar")
 DEFAULT = "en"
 MESSAGES = "messages"
 STAFF = "staff"
-# Each domain's languages; every message is translated into each (tests/test_i18n.py).
+# Each domain's languages; every message is translated into each (tests/web/test_i18n.py).
 # The supporter pages speak every supported language; the summary for officials only the
 # letter languages someone has translated it into, since its wording goes to governments.
 DOMAINS = {MESSAGES: SUPPORTED, STAFF: ("en", "es")}

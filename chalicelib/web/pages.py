@@ -13,7 +13,7 @@ from chalicelib.web import i18n
 from chalicelib.web.i18n import Language
 
 # ``templates/`` and ``static/`` sit beside ``app.py`` both in the repository and in
-# the deployment zip (``vendor/`` links to them; see README, "Deploy").
+# the deployment zip (``vendor/`` links to them; see docs/deploy.md, "Packaged route").
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"

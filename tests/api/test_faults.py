@@ -11,14 +11,14 @@ import boto3
 import pytest
 
 from chalicelib.counting import tallying
+from chalicelib.counting.intake import submit_report
+from chalicelib.domain.totals import Tally
 from chalicelib.runtime import process
 from chalicelib.staff.campaign_admin import save_campaign
-from chalicelib.counting.intake import submit_report
 from chalicelib.storage import StorageUnavailable, TallyStore
-from chalicelib.domain.totals import Tally
+from tests.api.test_reports import assert_error, form_fields, html_of, post_form
 from tests.conftest import TABLE, campaign_body, post_report, report_body
 from tests.faults import ALWAYS, KINDS, DynamoFaults, no_backoff
-from tests.test_report_intake_api import assert_error, form_fields, html_of, post_form
 
 CAMPAIGN = "ua-47-22"
 RETRIED = {"throttle", "provisioned", "internal", "read_timeout", "connect_timeout"}

@@ -12,9 +12,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.test_local_run import TOKEN, LocalRun
+from tests.tools.test_local_run import TOKEN, LocalRun
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.dynamodb_local, pytest.mark.slow]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 # Checks, their exceptions (each with its reason) and the bounds on examples and time.

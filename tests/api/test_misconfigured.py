@@ -8,8 +8,8 @@ import pytest
 
 from chalicelib.counting import abuse
 from chalicelib.runtime import process
+from tests.api.test_reports import FORM, form_fields, html_of, json_of
 from tests.conftest import post_report, report_body
-from tests.test_report_intake_api import FORM, form_fields, html_of, json_of
 
 pytestmark = pytest.mark.usefixtures("campaign")
 

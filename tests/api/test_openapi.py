@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 import app as application
 from chalicelib.staff import sessions
 
-DOCUMENT = Path(__file__).resolve().parent.parent / "openapi.yaml"
+DOCUMENT = Path(__file__).resolve().parents[2] / "openapi.yaml"
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from chalicelib.counting import tallying, voiding
+from chalicelib.domain.report import parse_report
 from chalicelib.staff.auth import issue_token
 from chalicelib.staff.campaign_admin import save_campaign
-from chalicelib.domain.report import parse_report
+from tests.browser.test_supporter_form import axe_source, axe_violations  # noqa: F401 - a fixture and its helper
 from tests.conftest import START, campaign_body, report_body
-from tests.test_browser import axe_source, axe_violations  # noqa: F401 - a fixture and its helper
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.browser
 

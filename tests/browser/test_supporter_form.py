@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_local_run import TOKEN, LocalRun
+from tests.tools.test_local_run import TOKEN, LocalRun
 
 pytestmark = [pytest.mark.browser, pytest.mark.dynamodb_local, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 LANGUAGES = ("en", "es", "fr", "ar")
@@ -65,7 +65,7 @@ class Partner:
             "script": f'<script src="{self.api}/embed.js" data-campaign="{campaign}" defer></script>',
             "script-frame": f'<script src="{self.api}/embed.js" data-campaign="{campaign}" data-frame '
                             f'data-title="Urgent Action" defer></script>',
-            # The snippet README gives partners for a plain iframe.
+            # The snippet docs/supporter-form.md ("Embedding") gives partners for a plain iframe.
             "frame": f'<iframe id="action-tally" title="Urgent Action" src="{form}" '
                      'style="display:block;width:100%;border:0;height:300px"></iframe>'
                      '<script>addEventListener("message", function (e) {'

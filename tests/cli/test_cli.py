@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib.counting import tallying
-from chalicelib.staff.auth import authenticate, hash_token
-from chalicelib.domain.errors import CampaignClosed, Unauthorized
 from chalicelib.counting.intake import submit_report
+from chalicelib.domain.errors import CampaignClosed, Unauthorized
+from chalicelib.staff.auth import authenticate, hash_token
 from tally_cli.main import cli
 from tests.conftest import TABLE, campaign_body, report_body
 

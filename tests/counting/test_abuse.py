@@ -7,8 +7,8 @@ import pytest
 
 from chalicelib.counting import abuse
 from chalicelib.runtime.config import load_settings
+from tests.api.test_reports import CAMPAIGN, FORM, counted, form_fields, json_of, report_id_in
 from tests.conftest import FORM_TOKEN_SECRET, form_token, post_report, report_body, run_scheduled
-from tests.test_report_intake_api import CAMPAIGN, FORM, counted, form_fields, json_of, report_id_in
 
 SETTINGS = load_settings({"FORM_TOKEN_SECRET": FORM_TOKEN_SECRET})
 
@@ -186,8 +186,8 @@ def test_without_a_proper_secret_no_token_is_made_or_trusted(fake_clock, secret)
 
 
 def test_storage_lists_flagged_reports_oldest_first_with_their_reasons(store, settings, fake_clock):
-    from chalicelib.staff.campaign_admin import save_campaign
     from chalicelib.domain.report import parse_report
+    from chalicelib.staff.campaign_admin import save_campaign
     from tests.conftest import campaign_body
 
     campaign, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), 3)

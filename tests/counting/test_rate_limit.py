@@ -13,8 +13,8 @@ from chalicelib.counting import rate_limit
 from chalicelib.runtime import process
 from chalicelib.runtime.config import load_settings
 from chalicelib.storage.schema import TTL_ATTRIBUTE
+from tests.api.test_reports import assert_error, form_fields, html_of, post_form
 from tests.conftest import START, TABLE, campaign_body, post_report, report_body
-from tests.test_report_intake_api import assert_error, form_fields, html_of, post_form
 
 CAMPAIGN = "ua-47-22"
 SCHOOL = "198.51.100.23"
@@ -242,8 +242,8 @@ def test_the_limit_is_per_minute_from_the_environment():
 
 
 def test_no_limit_without_a_client_address(store, settings, fake_clock):
-    from chalicelib.staff.campaign_admin import save_campaign
     from chalicelib.counting.intake import submit_report
+    from chalicelib.staff.campaign_admin import save_campaign
 
     save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), 1)
     tight = replace(settings, rate_limit_per_minute=1)

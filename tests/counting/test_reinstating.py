@@ -7,13 +7,18 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.counting import decisions, publishing, reinstating, tallying, voiding
-from chalicelib.domain.errors import (CampaignNotFound, ReportAlreadyReinstated, ReportNotFlagged, ReportUnknown,
-                               ValidationFailed)
 from chalicelib.counting.intake import submit_report
+from chalicelib.domain.errors import (
+    CampaignNotFound,
+    ReportAlreadyReinstated,
+    ReportNotFlagged,
+    ReportUnknown,
+    ValidationFailed,
+)
 from tests.conftest import post_report, report_body, run_scheduled
-from tests.test_dashboard import signed_in  # noqa: F401 - a fixture
-from tests.test_tallying import CAMPAIGN, recount
-from tests.test_voiding import at_once, close, once_during
+from tests.counting.test_tallying import CAMPAIGN, recount
+from tests.counting.test_voiding import close, decide_at_once, local_campaign, once_during
+from tests.staff.test_dashboard import signed_in  # noqa: F401 - a fixture
 
 REINSTATE = "/staff/campaigns/ua-47-22/reports/{}/reinstate"
 
@@ -201,25 +206,12 @@ def test_a_reinstatement_during_a_provisional_run_is_corrected_by_the_next_run(s
 @pytest.mark.dynamodb_local
 def test_concurrent_reinstatements_each_count_once(local_table, settings, fake_clock):
     """On DynamoDB Local (moto's transactions are not atomic across threads)."""
-    from chalicelib.staff.campaign_admin import save_campaign
-    from chalicelib.storage import StorageUnavailable, TallyStore
-    from tests.conftest import campaign_body
-
-    store = TallyStore(local_table)
-    ua, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), settings.report_shards)
+    store, ua = local_campaign(local_table, settings, fake_clock)
     reports = [flagged(store, settings) for _ in range(6)]
     close(store, settings, fake_clock, ua)
-    outcomes, errors = [], []
-
-    def staff(report):
-        try:
-            outcomes.append(reinstate(store, fake_clock, report.report_id))
-        except ReportAlreadyReinstated:
-            outcomes.append("already")
-        except StorageUnavailable as error:   # a transaction conflict: "retry", and nothing written
-            errors.append(error)
-
-    at_once(staff, reports[:4] + [reports[0]] * 2)   # four different reports, and one of them three times
+    # four different reports, and one of them three times
+    outcomes, errors = decide_at_once(lambda ref: reinstate(store, fake_clock, ref), ReportAlreadyReinstated,
+                                      reports[:4] + [reports[0]] * 2)
     tallying.run_tally(store, settings, fake_clock())   # finishes any republish a conflict left due
 
     campaign = store.get_campaign(CAMPAIGN)

@@ -19,19 +19,26 @@ from datetime import datetime, timedelta
 import boto3
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, precondition, rule, \
-    run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from moto import mock_aws
 
 from chalicelib.counting import reinstating, tallying, voiding
-from chalicelib.domain import clock
-from chalicelib.staff.campaign_admin import save_campaign
-from chalicelib.runtime.config import load_settings
-from chalicelib.domain.errors import CampaignClosed, ReportAlreadyReinstated, ReportNotFlagged
 from chalicelib.counting.intake import submit_report
-from chalicelib.storage.schema import create_table
-from chalicelib.storage import AlreadyExcluded, TallyStore
+from chalicelib.domain import clock
+from chalicelib.domain.errors import CampaignClosed, ReportAlreadyReinstated, ReportNotFlagged
 from chalicelib.domain.totals import Tally
+from chalicelib.runtime.config import load_settings
+from chalicelib.staff.campaign_admin import save_campaign
+from chalicelib.storage import AlreadyExcluded, TallyStore
+from chalicelib.storage.schema import create_table
 from tests.conftest import FORM_TOKEN_SECRET, START, FakeClock, campaign_body, form_token
 
 CAMPAIGN = "ua-47-22"

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.counting import tallying
-from chalicelib.domain.errors import CampaignClosed
 from chalicelib.counting.intake import submit_report
+from chalicelib.domain.errors import CampaignClosed
 from chalicelib.domain.report import parse_report
 from chalicelib.domain.totals import Tally
 from tests.conftest import report_body

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.counting import decisions, publishing, tallying, voiding
-from chalicelib.domain.errors import CampaignNotFound, ValidationFailed
 from chalicelib.counting.intake import submit_report
-from chalicelib.storage import AlreadyExcluded, ReportNotFound
+from chalicelib.domain.errors import CampaignNotFound, ValidationFailed
+from chalicelib.storage import AlreadyExcluded, ReportNotFound, StorageUnavailable
 from tests.conftest import report_body
-from tests.test_tallying import CAMPAIGN, recount
+from tests.counting.test_tallying import CAMPAIGN, recount
 
 
 def submit(store, settings, **overrides):
@@ -50,6 +50,35 @@ def at_once(action, arguments):
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def local_campaign(local_table, settings, fake_clock):
+    """UA 47.22 on DynamoDB Local (moto's transactions are not atomic across threads)."""
+    from chalicelib.staff.campaign_admin import save_campaign
+    from chalicelib.storage import TallyStore
+    from tests.conftest import campaign_body
+
+    store = TallyStore(local_table)
+    ua, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), settings.report_shards)
+    return store, ua
+
+
+def decide_at_once(decide, refused, reports):
+    """Staff decide on each of ``reports`` at the same time (``decide(report_id)``, each in its own
+    thread): what each got back ("already" when ``refused``), and the transaction conflicts
+    ("retry": nothing written)."""
+    outcomes, conflicts = [], []
+
+    def staff(report):
+        try:
+            outcomes.append(decide(report.report_id))
+        except refused:
+            outcomes.append("already")
+        except StorageUnavailable as error:
+            conflicts.append(error)
+
+    at_once(staff, reports)
+    return outcomes, conflicts
 
 
 def test_a_void_while_open_is_audited_and_leaves_the_next_provisional_totals(store, settings, fake_clock, ua):
@@ -185,25 +214,12 @@ def test_a_void_during_a_provisional_run_is_corrected_by_the_next_run(store, set
 def test_concurrent_voids_each_count_once_and_the_last_version_reflects_them_all(local_table, settings, fake_clock):
     """On DynamoDB Local: moto's transactions roll back by restoring a snapshot of the table,
     which loses other threads' writes, so they cannot show what concurrent voids do."""
-    from chalicelib.staff.campaign_admin import save_campaign
-    from chalicelib.storage import StorageUnavailable, TallyStore
-    from tests.conftest import campaign_body
-
-    store = TallyStore(local_table)
-    ua, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), settings.report_shards)
+    store, ua = local_campaign(local_table, settings, fake_clock)
     reports = [submit(store, settings) for _ in range(8)]
     close(store, settings, fake_clock, ua)
-    outcomes, errors = [], []
-
-    def staff(report):
-        try:
-            outcomes.append(void(store, fake_clock, report.report_id))
-        except AlreadyExcluded:
-            outcomes.append("already")
-        except StorageUnavailable as error:   # a transaction conflict: "retry", and nothing written
-            errors.append(error)
-
-    at_once(staff, reports[:6] + [reports[0]])   # six different reports, and one of them twice at the same time
+    # six different reports, and one of them twice at the same time
+    outcomes, errors = decide_at_once(lambda ref: void(store, fake_clock, ref), AlreadyExcluded,
+                                      reports[:6] + [reports[0]])
     tallying.run_tally(store, settings, fake_clock())   # finishes any republish a conflict left due
 
     campaign = store.get_campaign(CAMPAIGN)

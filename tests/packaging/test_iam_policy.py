@@ -20,8 +20,16 @@ from infra.stack import API_HANDLER, STAGES, StageNames, chalice_functions
 from tally_cli.main import cli
 from tests.aws_calls import RECORDER, STAFF_CLI, IamRequest, iam_requests
 from tests.conftest import TABLE, post_report, report_body, run_scheduled
-from tests.iam import (ROOT, allows, granted_actions, load_policy, missing_permissions, policy_file, stage_arn,
-                       statements)
+from tests.iam import (
+    ROOT,
+    allows,
+    granted_actions,
+    load_policy,
+    missing_permissions,
+    policy_file,
+    stage_arn,
+    statements,
+)
 
 # The Lambda runtime writes the logs; the code never calls CloudWatch Logs itself.
 RUNTIME_ONLY = ("Logs",)
@@ -175,7 +183,7 @@ def test_the_recorder_tells_lambda_handlers_from_the_staff_cli_and_ignores_the_r
         moto_table.scan()                       # the test itself
     assert set(seen) == {"app.py:staff_token", "app.py:get_staff_totals", STAFF_CLI}
     assert set(seen[STAFF_CLI]) == {IamRequest("dynamodb:Query", ("table",))}       # tokens, with staff's keys
-    assert all(where.startswith("chalicelib/storage/store.py:") for where in seen[STAFF_CLI].values())
+    assert all(where.startswith("chalicelib/storage/") for where in seen[STAFF_CLI].values())
     assert set(seen["app.py:staff_token"]) == {IamRequest("dynamodb:GetItem", ("table",))}
     assert {function_of(caller) for caller in seen if caller != STAFF_CLI} == {"staff_token", API_HANDLER}
 
@@ -189,10 +197,10 @@ def test_transactions_are_authorised_item_by_item():
 
 
 def test_a_call_the_policy_lacks_is_named_with_where_it_was_made():
-    calls = {IamRequest("dynamodb:DeleteItem", ("table",)): "chalicelib/storage/store.py:10 in forget_report",
-             IamRequest("dynamodb:Query", ("index", "reports_by_received")): "chalicelib/storage/store.py:20 in x"}
+    calls = {IamRequest("dynamodb:DeleteItem", ("table",)): "chalicelib/storage/reports.py:10 in forget_report",
+             IamRequest("dynamodb:Query", ("index", "reports_by_received")): "chalicelib/storage/reports.py:20 in x"}
     missing = missing_permissions(load_policy("policy-prod.json"), StageNames("prod"), calls)
     table = "arn:aws:dynamodb:us-east-1:123456789012:table/action-tally-prod"
     assert missing == [   # the API's role queries one index only
-        f"dynamodb:DeleteItem on {table} (first called at chalicelib/storage/store.py:10 in forget_report)",
-        f"dynamodb:Query on {table}/index/reports_by_received (first called at chalicelib/storage/store.py:20 in x)"]
+        f"dynamodb:DeleteItem on {table} (first called at chalicelib/storage/reports.py:10 in forget_report)",
+        f"dynamodb:Query on {table}/index/reports_by_received (first called at chalicelib/storage/reports.py:20 in x)"]

@@ -10,15 +10,15 @@ import pytest
 from chalice.local import LambdaEventConverter
 
 from chalicelib.counting import tallying
+from chalicelib.domain.report import contact_email_key
 from chalicelib.privacy import erasure
 from chalicelib.runtime import process
 from chalicelib.runtime.config import load_settings
-from chalicelib.domain.report import contact_email_key
 from chalicelib.storage import StorageUnavailable
 from chalicelib.storage.schema import REPORTS_BY_EMAIL, REPORTS_BY_RECEIVED, TABLE_DEFINITION, create_table
+from tests.api.test_reports import assert_error, form_fields, post_form
 from tests.conftest import post_report, report_body, run_scheduled
 from tests.faults import DynamoFaults, no_backoff
-from tests.test_report_intake_api import assert_error, form_fields, post_form
 
 CAMPAIGN = "ua-47-22"
 ANA = {"name": "Ana Pérez", "contact_email": "ana.perez@example.org", "consent": True}
@@ -169,8 +169,8 @@ def test_erasure_is_for_staff_only(client, campaign, moto_table):
 
 def test_erase_supporter_is_callable_without_http(store, settings, fake_clock):
     """What the staff CLI calls."""
-    from chalicelib.staff.campaign_admin import save_campaign
     from chalicelib.counting.intake import submit_report
+    from chalicelib.staff.campaign_admin import save_campaign
     from tests.conftest import campaign_body
 
     save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), 2)
@@ -211,8 +211,8 @@ def test_personal_data_is_erased_90_days_after_close_and_totals_stay(client, cam
 
 
 def test_the_retention_period_is_configurable(store, settings, fake_clock):
-    from chalicelib.staff.campaign_admin import save_campaign
     from chalicelib.counting.intake import submit_report
+    from chalicelib.staff.campaign_admin import save_campaign
     from tests.conftest import campaign_body
 
     campaign, _ = save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), 2)
@@ -228,8 +228,8 @@ def test_the_retention_period_is_configurable(store, settings, fake_clock):
 
 
 def test_an_open_campaign_is_never_erased(store, settings, fake_clock):
-    from chalicelib.staff.campaign_admin import save_campaign
     from chalicelib.counting.intake import submit_report
+    from chalicelib.staff.campaign_admin import save_campaign
     from tests.conftest import campaign_body
 
     save_campaign(store, CAMPAIGN, campaign_body(), fake_clock(), 2)
@@ -282,7 +282,7 @@ def test_a_full_run_logs_no_name_email_or_ip(client, campaign, deadline, staff_h
 
     # moto is the test's stand-in for DynamoDB and never runs in the Lambda.
     records = [record for record in caplog.records if not record.name.startswith("moto")]
-    assert {"chalicelib.web.bodies", "chalicelib.counting.tallying",
+    assert {"chalicelib.web.responses", "chalicelib.counting.tallying",
             "chalicelib.privacy.erasure"} <= {r.name for r in records}
     logged = "\n".join(_everything_in(record) for record in records)
     for secret in (ip, ANA["name"], ANA["contact_email"], BEA["name"], BEA["contact_email"], "Carla Díaz",
@@ -304,7 +304,7 @@ def test_library_debug_logs_are_held_back(caplog):
     caplog.set_level(logging.DEBUG)          # the root logger, restored afterwards
     botocore_log.setLevel(logging.NOTSET)
     try:
-        erasure.keep_personal_data_out_of_library_logs()
+        process.keep_personal_data_out_of_library_logs()
         assert botocore_log.getEffectiveLevel() == logging.WARNING
         assert logging.getLogger("urllib3").getEffectiveLevel() == logging.WARNING
     finally:

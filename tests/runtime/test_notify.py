@@ -11,7 +11,7 @@ from chalicelib.counting import tallying, voiding
 from chalicelib.counting.intake import submit_report
 from chalicelib.runtime.notify import TotalsNotifier
 from tests.conftest import report_body
-from tests.test_tallying import CAMPAIGN
+from tests.counting.test_tallying import CAMPAIGN
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import pytest
 from chalice import AuthResponse
 
 import app as application
+from chalicelib.domain.errors import ServiceUnavailable, Unauthorized
 from chalicelib.staff import sessions
 from chalicelib.staff.auth import StaffTokenRefused, hash_token, issue_token, new_token
-from chalicelib.domain.errors import ServiceUnavailable, Unauthorized
 from chalicelib.storage import StaffToken, StorageUnavailable
 from tests.conftest import START, campaign_body, post_report, report_body
 from tools.local_gateway import gateway_responses

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.counting import tallying, voiding
+from chalicelib.domain.report import parse_report
 from chalicelib.staff import sessions
 from chalicelib.staff.charts import nice_ceiling, reports_over_time
-from chalicelib.domain.report import parse_report
 from tests.conftest import START, report_body
 
 CAMPAIGN = "ua-47-22"

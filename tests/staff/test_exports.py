@@ -1,5 +1,5 @@
 """Staff exports of totals and reports: CSV safe from formula injection, personal data only
-where consented, exclusions explained; staff only (tests/test_staff_auth.py walks the routes)."""
+where consented, exclusions explained; staff only (tests/staff/test_auth.py walks the routes)."""
 import csv
 import io
 import json

@@ -1,6 +1,6 @@
 """The summary's wording: the ``staff`` catalog through chalicelib.web.i18n, values escaped,
 and which languages a campaign's summary is printed in. (Catalog freshness and the
-number and date formats are tested for every domain in tests/test_i18n.py.)"""
+number and date formats are tested for every domain in tests/web/test_i18n.py.)"""
 import pytest
 
 from chalicelib.domain.campaign import parse_campaign

@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.api.test_reports import CAMPAIGN, DEADLINE, FORM, form_fields, html_of, json_of
 from tests.conftest import campaign_body, post_report, report_body, run_scheduled
-from tests.test_report_intake_api import CAMPAIGN, DEADLINE, FORM, form_fields, html_of, json_of
 
 # Every HTTP response in this module must be below 500, whatever the test asserts next.
 pytestmark = pytest.mark.usefixtures("no_server_errors")

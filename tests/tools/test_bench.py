@@ -1,5 +1,5 @@
 """The bench's own machinery: the request-unit counter against figures worked out by hand,
-and one tiny run of the intake section. No timings are asserted (see README, Benchmarks)."""
+and one tiny run of the intake section. No timings are asserted (see docs/benchmarks.md)."""
 import math
 
 import boto3

@@ -6,10 +6,11 @@ import pytest
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from chalicelib.web import i18n
 from chalicelib.domain.countries import COUNTRY_CODES
+from chalicelib.web import i18n
 from tools import locales
 
 LANGUAGES = i18n.SUPPORTED

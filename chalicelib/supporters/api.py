@@ -1,0 +1,42 @@
+"""The JSON answers partner pages and ``embed.js`` read: a campaign's public facts
+(with a fresh form token while it is open), its public totals, and a report's receipt."""
+from chalicelib.counting import abuse
+from chalicelib.counting.intake import submit_report
+from chalicelib.counting.tallying import current_totals
+from chalicelib.domain import clock
+from chalicelib.domain.campaign import Campaign
+from chalicelib.domain.errors import CampaignNotFound
+from chalicelib.storage import TallyStore
+from chalicelib.web.bodies import FORM, JSON, read_body, source_ip
+from chalicelib.web.responses import json_response
+
+
+def existing_campaign(store: TallyStore, campaign_id: str) -> Campaign:
+    """The campaign, or CampaignNotFound (404)."""
+    campaign = store.get_campaign(campaign_id)
+    if campaign is None:
+        raise CampaignNotFound(campaign_id)
+    return campaign
+
+
+def campaign_response(store: TallyStore, settings, campaign_id: str):
+    """``GET /campaigns/{id}``: never cached, as the form token in it is fresh."""
+    now = clock.now()
+    view = existing_campaign(store, campaign_id).public_view(now)
+    if view["status"] == "open":
+        view["form_token"] = abuse.issue_form_token(settings, campaign_id, now)
+    return json_response(view, headers={"Cache-Control": "no-store"})
+
+
+def totals_response(store: TallyStore, settings, campaign_id: str):
+    """``GET /campaigns/{id}/totals``: cacheable for one scheduler interval, which is how old it may be."""
+    campaign = existing_campaign(store, campaign_id)
+    cache = f"public, max-age={settings.tally_interval_seconds}"
+    return json_response(current_totals(store, campaign).public_view(campaign), headers={"Cache-Control": cache})
+
+
+def report_response(store: TallyStore, settings, campaign_id: str, request):
+    """``POST /campaigns/{id}/reports`` with a JSON (or form) body answered in JSON: 201, or 200 for a replay."""
+    _, data = read_body(request, settings.max_body_bytes, accepted=(JSON, FORM))
+    receipt = submit_report(store, settings, campaign_id, data, client_ip=source_ip(request))
+    return json_response(receipt.body(), 201 if receipt.created else 200)
