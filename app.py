@@ -10,6 +10,7 @@ from chalicelib.staff import campaign_admin, dashboard, erasure, exports, review
 from chalicelib.staff.auth import authenticate, gateway_decision
 from chalicelib.supporters import api, cors, form_page
 from chalicelib.supporters.assets import static_file
+from chalicelib.web import identifiers
 from chalicelib.web.responses import json_errors
 
 app = Chalice(app_name="action-tally")
@@ -39,7 +40,7 @@ def _require_session():
 
 
 def _campaign(campaign_id):
-    return api.existing_campaign(store(), campaign_id)
+    return identifiers.existing_campaign(store(), campaign_id)
 
 
 _for_partners = cors.partner_route(app, store)   # per-campaign CORS on public routes
@@ -79,7 +80,7 @@ def get_totals(campaign_id):
 @app.route("/campaigns/{campaign_id}/totals", methods=["OPTIONS"])
 @json_errors
 def preflight(campaign_id):
-    return cors.preflight(app.current_request, store().get_campaign(campaign_id))
+    return cors.preflight(app.current_request, store(), campaign_id)
 
 
 @app.route("/embed.js", methods=["GET"])

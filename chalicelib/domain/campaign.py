@@ -99,9 +99,15 @@ def _public_or_none(moment):
     return clock.format_public(moment) if moment else None
 
 
+def is_campaign_id(value) -> bool:
+    """Whether ``value`` could name a campaign: staff make every id by this rule, so a
+    value that breaks it names none (and is never looked up)."""
+    return isinstance(value, str) and CAMPAIGN_ID.fullmatch(value) is not None
+
+
 def validate_campaign_id(campaign_id: str) -> FieldErrors:
     errors = FieldErrors()
-    if not CAMPAIGN_ID.fullmatch(campaign_id or ""):
+    if not is_campaign_id(campaign_id):
         errors.add("campaign_id", "must be 3 to 64 lowercase letters, digits or hyphens, "
                                   "starting with a letter or digit")
     return errors

@@ -10,9 +10,9 @@ from chalicelib.storage.erasures import ErasureRecord
 from chalicelib.storage.reports import FLAGGED, VOID, ReportNotFound
 from chalicelib.storage.staff import StaffSession, StaffToken
 from chalicelib.storage.store import TallyStore
-from chalicelib.storage.table import StaleWrite, StorageUnavailable
+from chalicelib.storage.table import KeyOutOfBounds, StaleWrite, StorageUnavailable
 from chalicelib.storage.totals import ProvisionalState
 
 __all__ = ["REINSTATE", "AlreadyExcluded", "AuditEntry", "NotFlagged", "ErasureRecord", "FLAGGED", "VOID",
            "ReportNotFound", "StaffSession", "StaffToken", "TallyStore", "StaleWrite", "StorageUnavailable",
-           "ProvisionalState"]
+           "KeyOutOfBounds", "ProvisionalState"]

@@ -4,19 +4,10 @@ from chalicelib.counting import abuse
 from chalicelib.counting.intake import submit_report
 from chalicelib.counting.tallying import current_totals
 from chalicelib.domain import clock
-from chalicelib.domain.campaign import Campaign
-from chalicelib.domain.errors import CampaignNotFound
 from chalicelib.storage import TallyStore
 from chalicelib.web.bodies import FORM, JSON, read_body, source_ip
+from chalicelib.web.identifiers import existing_campaign
 from chalicelib.web.responses import json_response
-
-
-def existing_campaign(store: TallyStore, campaign_id: str) -> Campaign:
-    """The campaign, or CampaignNotFound (404)."""
-    campaign = store.get_campaign(campaign_id)
-    if campaign is None:
-        raise CampaignNotFound(campaign_id)
-    return campaign
 
 
 def campaign_response(store: TallyStore, settings, campaign_id: str):
@@ -38,5 +29,6 @@ def totals_response(store: TallyStore, settings, campaign_id: str):
 def report_response(store: TallyStore, settings, campaign_id: str, request):
     """``POST /campaigns/{id}/reports`` with a JSON (or form) body answered in JSON: 201, or 200 for a replay."""
     _, data = read_body(request, settings.max_body_bytes, accepted=(JSON, FORM))
-    receipt = submit_report(store, settings, campaign_id, data, client_ip=source_ip(request))
+    receipt = submit_report(store, settings, campaign_id, data, client_ip=source_ip(request),
+                            campaign=existing_campaign(store, campaign_id))
     return json_response(receipt.body(), 201 if receipt.created else 200)

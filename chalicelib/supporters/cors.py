@@ -9,7 +9,8 @@ import functools
 from chalice import Response
 
 from chalicelib.domain.campaign import Campaign, normalise_origin
-from chalicelib.domain.errors import ApiError
+from chalicelib.domain.errors import ApiError, shown
+from chalicelib.web.identifiers import campaign_named
 from chalicelib.web.responses import error_response, json_errors
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
@@ -21,7 +22,7 @@ class OriginNotAllowed(ApiError):
     status, code = 403, "origin_not_allowed"
 
     def __init__(self, origin):
-        super().__init__(f"Pages on {origin} may not use this campaign; staff can add the origin "
+        super().__init__(f"Pages on {shown(origin)} may not use this campaign; staff can add the origin "
                          "to the campaign's allowed_origins.", fields={"origin": "not allowed"})
 
 
@@ -52,8 +53,9 @@ def with_headers(response: Response, request, campaign: Campaign | None) -> Resp
     return response
 
 
-def preflight(request, campaign: Campaign | None) -> Response:
-    """Answer a CORS preflight: 204 for an allowed origin, 403 for any other."""
+def preflight(request, store, campaign_id: str) -> Response:
+    """Answer a CORS preflight: 204 for an allowed origin, 403 for any other (and for no campaign)."""
+    campaign = campaign_named(store, campaign_id) if request.headers.get("origin") else None
     origin = allowed_origin(request, campaign)
     if origin is None:
         response = error_response(OriginNotAllowed(request.headers.get("origin") or "(no origin)"))
@@ -78,7 +80,7 @@ def partner_route(app, store):
         @functools.wraps(view)
         def wrapper(campaign_id):
             request = app.current_request
-            campaign = store().get_campaign(campaign_id) if request.headers.get("origin") else None
+            campaign = campaign_named(store(), campaign_id) if request.headers.get("origin") else None
             if request.method == "POST" and is_foreign(request, campaign):
                 raise OriginNotAllowed(request.headers["origin"])
             return with_headers(answer(campaign_id), request, campaign)

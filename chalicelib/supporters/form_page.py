@@ -19,10 +19,10 @@ from chalicelib.domain.campaign import Campaign, normalise_origin
 from chalicelib.domain.errors import (
     ApiError,
     CampaignClosed,
-    CampaignNotFound,
     ServiceUnavailable,
     TooManyReports,
     ValidationFailed,
+    shown,
 )
 from chalicelib.domain.report import parse_submission_id
 from chalicelib.domain.totals import Tally, Totals
@@ -31,6 +31,7 @@ from chalicelib.supporters.form_errors import ACTION_LABELS, FIELD_LABELS, GENER
 from chalicelib.supporters.form_fields import report_from_form
 from chalicelib.web import i18n, pages
 from chalicelib.web.bodies import FORM, JSON, media_type, read_body, source_ip
+from chalicelib.web.identifiers import campaign_named
 from chalicelib.web.i18n import N_, Language
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ def closed(campaign: Campaign, totals_view, page: PageRequest, status=410):
 
 
 def not_found(campaign_id, page: PageRequest):
-    return _render("not_found.html", page, None, 404, campaign_id=campaign_id)
+    return _render("not_found.html", page, None, 404, campaign_id=shown(campaign_id))
 
 
 def problem(error: ApiError, page: PageRequest):
@@ -198,7 +199,7 @@ def problem(error: ApiError, page: PageRequest):
 
 def form_response(store, settings, campaign_id, request):
     """``GET /campaigns/{id}/form``: the form, or the closed or not-found page."""
-    campaign = store.get_campaign(campaign_id)
+    campaign = campaign_named(store, campaign_id)
     page = PageRequest.of(request, campaign)
     if campaign is None:
         return not_found(campaign_id, page)
@@ -215,8 +216,10 @@ def wants_page(request) -> bool:
 
 def post_form(store, settings, campaign_id, request):
     """A report answered with a page: thank-you, the form with errors, closed, or a problem."""
-    campaign = store.get_campaign(campaign_id)
+    campaign = campaign_named(store, campaign_id)
     page = PageRequest.of(request, campaign)
+    if campaign is None:
+        return not_found(campaign_id, page)
     kind, values = None, {}
     try:
         kind, body = read_body(request, settings.max_body_bytes, accepted=(FORM, JSON))
@@ -225,8 +228,6 @@ def post_form(store, settings, campaign_id, request):
             values["country"] = i18n.country_code(values["country"])
         receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON,
                                 client_ip=source_ip(request), campaign=campaign)
-    except CampaignNotFound:
-        return not_found(campaign_id, page)
     except CampaignClosed:
         return closed(campaign, current_totals(store, campaign).public_view(campaign), page)
     except ValidationFailed as error:

@@ -30,7 +30,9 @@ PAGES = {("/campaigns/{campaign_id}/form", "GET")}   # answered with the not-fou
 
 def _request(backend, path, method, campaign_id, extra_headers=None):
     url = path.replace("{campaign_id}", campaign_id).replace("{report_ref}", uuid.uuid4().hex)
-    headers = {"Origin": "https://www.example.org"}
+    # A partner page's Origin makes the public routes read the campaign for CORS; on a POST
+    # to no campaign it is refused (403) as from any foreign page, so POSTs are sent without.
+    headers = {"Origin": "https://www.example.org"} if method in ("GET", "OPTIONS") else {}
     if path.startswith("/staff/campaigns"):
         headers.update(backend.staff)
     elif path.startswith("/staff/dashboard"):
@@ -80,3 +82,23 @@ def test_a_form_post_for_an_impossible_id_gets_the_not_found_page(any_backend, c
     assert response.headers["Content-Type"].startswith("text/html")
     assert LONG not in response.body.decode()
     assert any_backend.dynamodb_requests_naming(campaign_id[:40]) == []
+
+
+def test_a_partner_page_posting_to_an_impossible_id_is_refused_as_for_an_unknown_one(any_backend):
+    headers = {"Origin": "https://www.example.org", "Content-Type": "application/json"}
+    for campaign_id in ("ua-99-99", LONG):
+        response = any_backend.client.http.post(f"/campaigns/{campaign_id}/reports", headers=headers,
+                                                body=json.dumps(report_body()))
+        _assert_error(response, 403, "origin_not_allowed")
+    assert any_backend.dynamodb_requests_naming(LONG[:40]) == []
+
+
+@pytest.mark.parametrize("report_ref", ["r" * 3000, quote("ü" * 400), "not-a-report", "f" * 31],
+                         ids=["3000 characters", "multi-byte", "words", "31 hex digits"])
+def test_a_report_ref_no_report_can_have_is_not_found_without_a_search(any_backend, report_ref):
+    response = any_backend.client.http.post(f"/staff/campaigns/ua-47-22/reports/{report_ref}/reinstate",
+                                            headers=any_backend.staff,
+                                            body=json.dumps({"reason": "genuine", "by": "Ana"}))
+
+    _assert_error(response, 404, "report_not_found")
+    assert [operation for operation, _ in any_backend.calls if operation == "Query"] == []
