@@ -11,6 +11,7 @@ from chalicelib.staff.auth import authenticate, gateway_decision
 from chalicelib.supporters import api, cors, form_page
 from chalicelib.supporters.assets import static_file
 from chalicelib.web import identifiers
+from chalicelib.web.bodies import bodies_checked_here
 from chalicelib.web.responses import json_errors
 
 app = Chalice(app_name="action-tally")
@@ -200,3 +201,6 @@ def get_dashboard_reports(campaign_id):
 def tally(event):
     """Fold new reports into provisional totals; close campaigns past their deadline."""
     return run_tally(store(), settings(), clock.now(), notifier()).as_dict()
+
+
+bodies_checked_here(app)   # after every route: Chalice would refuse some Content-Types in its own shape

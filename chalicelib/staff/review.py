@@ -92,7 +92,8 @@ def _whole_number(errors, params, name, default, low, high):
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    # Length first: int() refuses a string of more than 4,300 digits with a ValueError.
+    if not raw.isascii() or not raw.isdigit() or len(raw.lstrip("0")) > len(str(high)) or not low <= int(raw) <= high:
         errors.add(name, f"must be a whole number from {low} to {high}")
         return default
     return int(raw)

@@ -102,3 +102,14 @@ def test_a_report_ref_no_report_can_have_is_not_found_without_a_search(any_backe
 
     _assert_error(response, 404, "report_not_found")
     assert [operation for operation, _ in any_backend.calls if operation == "Query"] == []
+
+
+def test_a_route_that_forgot_its_check_still_answers_404_not_500(any_backend, monkeypatch):
+    # As if the guard were missing: storage refuses the key itself, and the answer is ours.
+    from chalicelib.web import identifiers
+    monkeypatch.setattr(identifiers, "is_campaign_id", lambda value: True)
+
+    for path in (f"/campaigns/{LONG}", f"/campaigns/{LONG}/totals", f"/staff/campaigns/{LONG}/totals"):
+        response = any_backend.client.http.get(path, headers=any_backend.staff)
+        _assert_error(response, 404, "not_found")
+    assert any_backend.dynamodb_requests_naming(LONG[:40]) == []

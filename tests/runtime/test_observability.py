@@ -72,6 +72,21 @@ def test_a_request_logs_one_json_line_with_its_ids_and_no_personal_data(client, 
         assert secret not in text
 
 
+def test_a_path_that_names_no_campaign_is_not_copied_into_the_log(client, campaign, output):
+    hostile = ["a" * 3000, "ana.perez@example.org", "UA-47-22"]
+    for campaign_id in hostile:
+        assert client.http.get(f"/campaigns/{campaign_id}").status_code == 404
+    client.http.get(f"/campaigns/{campaign}")
+    text, lines = output()
+
+    requests = [entry for entry in logs(lines) if entry["message"] == "request"]
+    assert [entry.get("campaign_id") for entry in requests] == [None, None, None, campaign]
+    assert all(entry["status"] == 404 and entry["route"] == "/campaigns/{campaign_id}" for entry in requests[:3])
+    assert max(len(line) for line in text.splitlines()) < 1000
+    for campaign_id in hostile:
+        assert campaign_id not in text
+
+
 def test_request_ids_differ_between_requests_and_staff_tokens_are_never_logged(
         client, campaign, staff_headers, output):
     client.http.get(f"/staff/campaigns/{campaign}/totals", headers=staff_headers)
