@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.staff.auth import authenticate, hash_token
+from chalicelib.staff.auth import authenticate, hash_token, well_formed
 from chalicelib.storage import StaffSession, StaffToken, TallyStore
 
 COOKIE = "staff_session"
@@ -34,7 +34,7 @@ def sign_in(store: TallyStore, token: str, now) -> tuple[str, StaffSession]:
 def session_staff(store: TallyStore, cookie_header: str | None, now) -> StaffToken:
     """The staff token behind the session cookie in ``cookie_header``, or Unauthorized."""
     session_id = _cookie(cookie_header, COOKIE)
-    if not session_id or len(session_id) < 20:
+    if not well_formed(session_id):
         raise Unauthorized()
     session = store.get_staff_session(hash_token(session_id))
     if session is None or session.expires_at <= now:
@@ -47,7 +47,7 @@ def session_staff(store: TallyStore, cookie_header: str | None, now) -> StaffTok
 
 def sign_out(store: TallyStore, cookie_header: str | None, now) -> None:
     session_id = _cookie(cookie_header, COOKIE)
-    if session_id:
+    if well_formed(session_id):
         store.end_staff_session(hash_token(session_id), now)
 
 
