@@ -18,7 +18,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CAMPAIGN = ROOT / "campaigns" / "ua-47-22.json"
 LOCAL_TABLE = "action-tally-local"
-MAX_CHUNKED_BODY = 1024 * 1024   # far above MAX_BODY_BYTES; the app answers 413 above that
 
 
 def _parse_args(argv=None):
@@ -117,8 +116,10 @@ def _serve(app_module, port, lock):
     from chalice.local import ChaliceRequestHandler, create_local_server
 
     from tools.local_gateway import GatewayWithResponses
+    from tools.local_http import GatewayEdge
 
-    class OneAtATimeHandler(ChaliceRequestHandler):
+    # GatewayEdge first: API Gateway's size limits, refusals in the API's shape, bodies read up front.
+    class OneAtATimeHandler(GatewayEdge, ChaliceRequestHandler):
         def __init__(self, request, client_address, server, app_object, config):
             # API Gateway's answers to refused staff credentials (tools/local_gateway.py).
             self.local_gateway = GatewayWithResponses(app_object, config)
@@ -130,23 +131,20 @@ def _serve(app_module, port, lock):
         disable_nagle_algorithm = True
 
         # Chalice keeps the current request on the app object, as Lambda runs
-        # one request per process; the threaded local server must do the same.
+        # one request per process; the threaded local server must do the same. The body
+        # is read first, outside the lock, so that a slow client holds up no one else.
         def _generic_handle(self):
+            self.payload = self.read_payload()
+            if self.payload is None:   # refused already
+                return
             with lock:
                 # The peer's address, as API Gateway would report it (Chalice
                 # says 127.0.0.1 always), so each local client has its own limit.
                 self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
                 super()._generic_handle()
 
-        def _parse_payload(self):
-            # API Gateway accepts chunked bodies; http.server would leave the
-            # chunks unread and take them for the next request on the connection.
-            if "chunked" not in (self.headers.get("transfer-encoding") or "").lower():
-                return super()._parse_payload()
-            body, complete = read_chunked(self.rfile, MAX_CHUNKED_BODY)
-            self.close_connection = self.close_connection or not complete
-            headers = {name: value for name, value in self.headers.items() if name.lower() != "transfer-encoding"}
-            return headers, body or None
+        def _parse_payload(self):   # what Chalice's handler reads the request from
+            return self.payload
 
         def log_message(self, format, *args):
             # The default line starts with the client's address; keep IPs out of logs.
@@ -161,29 +159,6 @@ def _serve(app_module, port, lock):
     server.server.RequestHandlerClass = functools.partial(
         OneAtATimeHandler, app_object=app_module.app, config=config)
     return server
-
-
-def read_chunked(stream, limit):
-    """A chunked request body, and whether it was read to its end.
-
-    Past ``limit`` bytes it stops, returning ``limit + 1`` bytes (so the app
-    answers 413) and False (so the connection is closed).
-    """
-    body = bytearray()
-    while True:
-        try:
-            size = int(stream.readline(1024).split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            return bytes(body), False
-        if size == 0:
-            while stream.readline(1024).strip():   # trailers, up to the blank line
-                pass
-            return bytes(body), True
-        if len(body) + size > limit:
-            body += stream.read(limit + 1 - len(body))
-            return bytes(body), False
-        body += stream.read(size)
-        stream.readline(1024)   # the CRLF after each chunk
 
 
 def _stop_on_sigterm(signum, frame):
