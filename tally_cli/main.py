@@ -28,7 +28,7 @@ from chalicelib.staff.auth import hash_token, issue_token
 from chalicelib.staff.campaign_admin import save_campaign
 from chalicelib.staff.exports import reports_csv, reports_json, totals_csv
 from chalicelib.staff.review import flagged_view
-from chalicelib.storage import AlreadyExcluded, ReportNotFound, StorageUnavailable, TallyStore
+from chalicelib.storage import AlreadyExcluded, KeyOutOfBounds, ReportNotFound, StorageUnavailable, TallyStore
 
 _DURATION = re.compile(r"^(\d{1,5})([dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -76,6 +76,8 @@ class _Errors(click.Group):
             raise click.ClickException(f"{error.message}{details}") from None
         except StorageUnavailable as error:
             raise click.ClickException(f"DynamoDB is unavailable or busy; nothing more was done. ({error})")
+        except KeyOutOfBounds:
+            raise click.ClickException("There is nothing under that name: it is longer than any id can be.") from None
         except NotificationFailed as error:
             raise click.ClickException(f"Published, but SNS did not take the announcement ({error}); "
                                        "the scheduled job retries it.")
