@@ -92,8 +92,9 @@ def _whole_number(errors, params, name, default, low, high):
     raw = params.get(name)
     if raw is None:
         return default
-    # Length first: int() refuses a string of more than 4,300 digits with a ValueError.
-    if not raw.isascii() or not raw.isdigit() or len(raw.lstrip("0")) > len(str(high)) or not low <= int(raw) <= high:
+    # Leading zeros off and the length checked first: int() refuses more than 4,300 digits.
+    digits = raw.lstrip("0") or "0"
+    if not raw.isascii() or not raw.isdigit() or len(digits) > len(str(high)) or not low <= int(digits) <= high:
         errors.add(name, f"must be a whole number from {low} to {high}")
         return default
-    return int(raw)
+    return int(digits)

@@ -37,12 +37,22 @@ def _record_calls(store, calls):
 @pytest.fixture(params=["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)])
 def any_backend(request, fake_clock, monkeypatch):
     """UA 47.22 created through the API, on moto or on DynamoDB Local."""
+    yield from _backend(request, request.param, fake_clock, monkeypatch)
+
+
+@pytest.fixture
+def moto_backend(request, fake_clock, monkeypatch):
+    """As ``any_backend``, on moto alone: for what does not depend on storage."""
+    yield from _backend(request, "moto", fake_clock, monkeypatch)
+
+
+def _backend(request, kind, fake_clock, monkeypatch):
     from chalice.test import Client
 
     import app as application
     from tools.local_gateway import use_gateway_responses
 
-    if request.param == "moto":
+    if kind == "moto":
         mock = mock_aws()
         mock.start()
         request.addfinalizer(mock.stop)

@@ -1,5 +1,5 @@
-"""Oversized and odd headers on every route, through Chalice's test client on moto and on
-DynamoDB Local: a 7 KB cookie or Authorization header, a 5,000-character Accept-Language,
+"""Oversized and odd headers on every route, through Chalice's test client (on moto; the
+normal answers on DynamoDB Local too): a 7 KB cookie or Authorization header, a 5,000-character Accept-Language,
 a huge If-None-Match, a 3,000-character Origin, a Content-Type with a long charset or one
 no route takes. Each gets the normal answer or one of our 4xx in the error shape, never a
 5xx and never Chalice's own error body. (The same against `make run`, and what it does
@@ -48,9 +48,9 @@ def _credentials(backend, path):
 
 @pytest.mark.parametrize("hostile", HOSTILE.values(), ids=HOSTILE.keys())
 @pytest.mark.parametrize("path, method", ROUTES, ids=[f"{m} {p}" for p, m in ROUTES])
-def test_odd_headers_get_the_normal_answer_or_our_own_4xx(any_backend, path, method, hostile):
-    headers = {**_credentials(any_backend, path), **hostile}
-    response = any_backend.client.http.request(method, _url(path), headers=headers, body=_body(path, method))
+def test_odd_headers_get_the_normal_answer_or_our_own_4xx(moto_backend, path, method, hostile):
+    headers = {**_credentials(moto_backend, path), **hostile}
+    response = moto_backend.client.http.request(method, _url(path), headers=headers, body=_body(path, method))
 
     assert response.status_code < 500, (response.status_code, response.body[:300])
     assert b'"Code"' not in response.body, response.body[:300]    # Chalice's shape, not ours

@@ -9,6 +9,7 @@ DIGITS = "9" * 5000          # past the 4,300 digits Python's int() reads
 CASES = [
     ("/staff/campaigns/ua-47-22/flagged", {"limit": DIGITS}, 422, "limit"),
     ("/staff/campaigns/ua-47-22/flagged", {"offset": DIGITS}, 422, "offset"),
+    ("/staff/campaigns/ua-47-22/flagged", {"offset": "0" * 5000}, 200, None),
     ("/staff/campaigns/ua-47-22/flagged", {"limit": "١٢"}, 422, "limit"),        # Arabic-Indic digits
     ("/staff/campaigns/ua-47-22/flagged", {"limit": ""}, 422, "limit"),
     ("/staff/campaigns/ua-47-22/flagged", {"limit": "0001000"}, 200, None),
