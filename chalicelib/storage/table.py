@@ -3,6 +3,7 @@ conditional put and update, a transaction, a paged query, and DynamoDB's
 overload and network failures translated into :class:`StorageUnavailable`."""
 from contextlib import contextmanager
 
+from boto3.dynamodb.conditions import ConditionExpressionBuilder
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -83,10 +84,20 @@ class Table:
 
     def transact(self, items: list) -> list | None:
         """Write ``items`` in one transaction; None if done, else the cancellation reasons."""
-        # The resource's client (un)serialises attribute values itself, as Table methods do.
+        # The resource's client (un)serialises attribute values itself, as Table methods do,
+        # but it would hoist a condition object's placeholders out of the item: built here.
         for item in items:
             (request,) = item.values()
             request["TableName"] = self.resource.name
+            condition = request.get("ConditionExpression")
+            if condition is not None and not isinstance(condition, str):
+                built = ConditionExpressionBuilder().build_expression(condition)
+                request["ConditionExpression"] = built.condition_expression
+                request["ExpressionAttributeNames"] = {**request.get("ExpressionAttributeNames", {}),
+                                                       **built.attribute_name_placeholders}
+                if built.attribute_value_placeholders:
+                    request["ExpressionAttributeValues"] = {**request.get("ExpressionAttributeValues", {}),
+                                                            **built.attribute_value_placeholders}
         try:
             with translate_errors():
                 self.client.transact_write_items(TransactItems=items)
