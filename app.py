@@ -6,7 +6,7 @@ from chalicelib.counting.tallying import run_tally
 from chalicelib.domain import clock
 from chalicelib.runtime.observability import observe
 from chalicelib.runtime.process import notifier, settings, store
-from chalicelib.staff import campaign_admin, dashboard, erasure, exports, review, sessions
+from chalicelib.staff import campaign_admin, dashboard, drafts, erasure, exports, review, sessions
 from chalicelib.staff.auth import authenticate, gateway_decision
 from chalicelib.supporters import api, cors, form_page
 from chalicelib.supporters.assets import static_file
@@ -94,6 +94,13 @@ def embed_js():
 def put_campaign(campaign_id):
     _require_staff()
     return campaign_admin.campaign_response(store(), settings(), campaign_id, app.current_request, clock.now())
+
+
+@app.route("/staff/campaign-drafts", methods=["POST"], content_types=ANY_BODY, authorizer=staff_token)
+@json_errors
+def post_campaign_draft():
+    _require_staff()
+    return drafts.draft_response(store(), settings(), app.current_request, clock.now())
 
 
 @app.route("/staff/campaigns/{campaign_id}/totals", methods=["GET"], authorizer=staff_token)
