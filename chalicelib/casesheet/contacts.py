@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from chalicelib.casesheet import vocabulary as words
 from chalicelib.casesheet.notes import Notes
 from chalicelib.casesheet.source import Line, fold, links
-from chalicelib.domain.officials import EMAIL, https_url, normalise_handle, normalise_number
+from chalicelib.domain.officials import (EMAIL, MAX_ADDRESS, MAX_ADDRESS_LINES, MAX_CONTACTS, https_url,
+                                         normalise_handle, normalise_number)
 
 _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _PROTECTED = re.compile(r"\[\s*email[\s\u00a0]*protected\s*\]|email protected", re.I)
@@ -126,7 +127,30 @@ def read_officials(lines: list[Line], notes: Notes, prefix: str, language: str) 
     if heading and officials:
         notes.warn(prefix, f"'{heading[0].text}' was read as a heading with no address or contacts after it; "
                            "left out", heading[0].number)
+    for position, official in enumerate(officials):
+        _fit(official, notes, f"{prefix}[{position}]")
     return officials
+
+
+def _fit(official: Official, notes: Notes, where: str) -> None:
+    """Within the campaign's caps, so that the draft passes PUT as it is; what is cut is said."""
+    line = official.lines.get("name")
+    for name in ("name", "role", "salutation"):
+        if len(getattr(official, name)) > 200:
+            setattr(official, name, getattr(official, name)[:200].rstrip())
+            notes.warn(f"{where}.{name}", "longer than 200 characters: cut there", official.lines.get(name, line))
+    if len(official.address) > MAX_ADDRESS_LINES or len("\n".join(official.address)) > MAX_ADDRESS:
+        address = official.address[:MAX_ADDRESS_LINES]
+        while len("\n".join(address)) > MAX_ADDRESS:
+            address = address[:-1] or [address[0][:MAX_ADDRESS]]
+        official.address = address
+        notes.warn(f"{where}.address", f"more than {MAX_ADDRESS_LINES} lines or {MAX_ADDRESS:,} characters: only "
+                                       "the first lines are kept; check where the address ends",
+                   official.lines.get("address", line))
+    for name in ("emails", "phones", "faxes", "social"):
+        if len(getattr(official, name)) > MAX_CONTACTS:
+            setattr(official, name, getattr(official, name)[:MAX_CONTACTS])
+            notes.warn(f"{where}.{name}", f"more than {MAX_CONTACTS}: the first {MAX_CONTACTS} are kept", line)
 
 
 def _has_role_words(text: str) -> bool:

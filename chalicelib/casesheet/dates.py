@@ -54,8 +54,13 @@ def month_number(word: str) -> int | None:
     return matches.pop() if len(matches) == 1 else None
 
 
+_LONGEST = 1_000   # characters of a line searched: a date is near its label
+
+
 def find_dates(text: str, month_first: bool = False) -> list[Found]:
-    """Every date in ``text``, in order. ``month_first``: numeric dates are month/day/year."""
+    """Every date in the first 1,000 characters of ``text``, in order. ``month_first``: numeric
+    dates are month/day/year."""
+    text = text[:_LONGEST]
     found = []
     taken = []
 

@@ -18,7 +18,8 @@ from chalicelib.casesheet.dates import complete, find_dates
 from chalicelib.casesheet.notes import Notes
 from chalicelib.casesheet.people import read_people
 from chalicelib.casesheet.source import Line, checked_text, fold, html_to_text, lines_of, looks_like_html
-from chalicelib.domain.campaign import MAX_LETTER, MAX_SUMMARY
+from chalicelib.domain.campaign import MAX_LETTER, MAX_PEOPLE, MAX_SUMMARY
+from chalicelib.domain.officials import MAX_COPIES, MAX_TARGETS
 from chalicelib.domain.errors import NotAnAction
 from chalicelib.web.i18n import LOCALES_DIR
 
@@ -99,6 +100,7 @@ class _Sheet:
         notes = self.notes
         body = {}
         reference, earlier, fi_line = self.reference()
+        reference = reference[:40] if reference else reference
         follow_up = None
         if earlier:
             follow_up = {"reference": earlier, "campaign_id": find_campaign(earlier)}
@@ -128,6 +130,10 @@ class _Sheet:
             raise NotAnAction("No officials to write to and no deadline were found: this does not read as an "
                               "Urgent Action case sheet. Paste the whole sheet, from its title to its deadline.")
         people = read_people(self, letter)
+        if len(people) > MAX_PEOPLE:
+            notes.warn("people", f"{len(people)} were found; the first {MAX_PEOPLE} are kept")
+            people = people[:MAX_PEOPLE]
+        people = [{"name": p["name"][:200], "pronouns": p["pronouns"][:60]} for p in people]
         if people:
             body["people"] = people
         if deadline:
@@ -321,6 +327,10 @@ class _Sheet:
             copies_start = self._after_heading(copies_at)
             copies_end = self._region_end(copies_start)
             copies = read_officials(self.lines[copies_start:copies_end], self.notes, "copies_to", self.language)
+        for name, officials, most in (("targets", targets, MAX_TARGETS), ("copies_to", copies, MAX_COPIES)):
+            if len(officials) > most:
+                self.notes.warn(name, f"{len(officials)} were found; the first {most} are kept", None)
+                del officials[most:]
         _give_ids(targets)
         return targets, copies
 
@@ -486,6 +496,8 @@ def _language_codes(folded_value: str) -> list[str]:
 
 def _is_metadata(folded: str) -> bool:
     """A line of the sheet's header: its reference, index, date or publication mark."""
+    if len(folded) > 120:
+        return False
     found = find_dates(folded)
     if found and len(folded.strip()) - (found[0].end - found[0].start) <= 2:
         return True

@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 from chalicelib.domain.errors import BodyTooLarge, ValidationFailed
 
 MAX_TEXT_BYTES = 100_000
-_LINK = re.compile(r"!?\[([^\]\n]*)\]\(([^)\s]*(?:\s[^)]*)?)\)")
+# Bounded repeats: a line of a thousand unclosed brackets stays linear.
+_LINK = re.compile(r"!?\[([^\]\n]{0,500})\]\(([^)\s]{0,2000}(?:\s[^)\n]{0,200})?)\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)([^*\n]+?)\*(?!\w)")
 _HEADING_MARK = re.compile(r"^\s{0,3}#{1,6}\s+")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")

@@ -6,11 +6,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chalicelib.casesheet.dates import find_dates
 from chalicelib.casesheet.reader import read_case_sheet
-from chalicelib.domain.campaign import parse_campaign
-from chalicelib.domain.errors import BodyTooLarge, NotAnAction, ValidationFailed
+from chalicelib.domain.campaign import CAMPAIGN_ID, parse_campaign
+from chalicelib.domain.errors import ApiError, BodyTooLarge, NotAnAction, ValidationFailed
 from tools import import_check
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,3 +177,30 @@ def test_a_date_without_a_year_is_completed_with_a_warning():
     draft = read_case_sheet(sheet, BEFORE_47_22, "UTC")
     assert draft.body["deadline"] == "2022-07-15"
     assert any(w.field == "deadline" and "year is not given" in w.message for w in draft.warnings)
+
+
+SHEET_WORDS = ["URGENT ACTION", "TAKE ACTION:", "APPEALS TO:", "COPIES TO:", "Email:", "Phone:", "Fax:", "Twitter:",
+               "Salutation:", "Dear Governor,", "Sincerely,", "UA 12/23", "Governor of X, Ana Ruiz", "@handle",
+               "PLEASE TAKE ACTION AS SOON AS POSSIBLE UNTIL:", "15 July 2030", "05/07/2030", "NAME AND PRONOUN:",
+               "(he/him)", "[link](https://x.org)", "**bold**", "a@b.org", "+58 241 857 2700", "Minister",
+               "Señor Presidente:", "Courriel :", "\n", "\n\n", " ", ",", "[email protected]", "<p>", "PREFERRED "
+               "LANGUAGE TO ADDRESS TARGET: Spanish", "FURTHER INFORMATION ON UA 1/23", "NO FURTHER ACTION IS REQUESTED"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(SHEET_WORDS), st.text(max_size=12)), max_size=120))
+def test_any_text_is_a_draft_put_accepts_or_a_clear_refusal(parts):
+    now = datetime(2026, 1, 10, tzinfo=timezone.utc)
+    try:
+        draft = read_case_sheet("".join(parts), now, "UTC")
+    except ApiError as refused:
+        assert refused.status in (413, 422) and refused.fields
+        return
+    assert CAMPAIGN_ID.fullmatch(draft.suggested_id)
+    try:
+        parse_campaign(draft.suggested_id, draft.body, now)
+    except ValidationFailed as invalid:
+        warned = {w.field.split("[")[0].split(".")[0] for w in draft.warnings}
+        named = {field.split("[")[0].split(".")[0] for field in invalid.fields}
+        # only what a warning names (a missing or past deadline, no officials, ...) may be refused
+        assert named <= warned | {"campaign_id"}, (invalid.fields, draft.warnings)
