@@ -183,8 +183,9 @@ SHEET_WORDS = ["URGENT ACTION", "TAKE ACTION:", "APPEALS TO:", "COPIES TO:", "Em
                "Salutation:", "Dear Governor,", "Sincerely,", "UA 12/23", "Governor of X, Ana Ruiz", "@handle",
                "PLEASE TAKE ACTION AS SOON AS POSSIBLE UNTIL:", "15 July 2030", "05/07/2030", "NAME AND PRONOUN:",
                "(he/him)", "[link](https://x.org)", "**bold**", "a@b.org", "+58 241 857 2700", "Minister",
-               "Señor Presidente:", "Courriel :", "\n", "\n\n", " ", ",", "[email protected]", "<p>", "PREFERRED "
-               "LANGUAGE TO ADDRESS TARGET: Spanish", "FURTHER INFORMATION ON UA 1/23", "NO FURTHER ACTION IS REQUESTED"]
+               "Señor Presidente:", "Courriel :", "\n", "\n\n", " ", ",", "[email protected]", "<p>",
+               "PREFERRED LANGUAGE TO ADDRESS TARGET: Spanish", "FURTHER INFORMATION ON UA 1/23",
+               "NO FURTHER ACTION IS REQUESTED"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -118,6 +118,8 @@ def test_every_staff_route_lets_valid_staff_in(client, campaign, store, staff_he
         headers = {"Cookie": session_for(store, staff_headers["Authorization"].split()[1])}
     bodies = {"/staff/campaigns/{campaign_id}": campaign_body(),
               "/staff/erasures": {"contact_email": "nobody@example.org"},
+              "/staff/campaign-drafts": {"text": "URGENT ACTION\n\nA TITLE\n\nGovernor of X, Ana Ruiz\n"
+                                                 "Email: ana@example.org\n\nUNTIL: 1 March 2026"},
               "/staff/campaigns/{campaign_id}/reports/{report_ref}/reinstate": {"reason": "genuine", "by": "Ana"}}
     body = json.dumps(bodies[path]) if path in bodies else b""
     flagged = json.loads(post_report(client, campaign, report_body(website="x")).body)["report_id"]
