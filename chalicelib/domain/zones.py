@@ -6,7 +6,6 @@ has it in /usr/share/zoneinfo, so no ``tzdata`` package is shipped (it would add
 """
 from datetime import timezone, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _UTC_NAMES = ("UTC", "Etc/UTC")
 
@@ -18,6 +17,8 @@ def zone(name: str) -> tzinfo | None:
         return timezone.utc
     if not name or name.startswith("/") or ".." in name or "\\" in name:
         return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError   # on first use, not at every cold start
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):

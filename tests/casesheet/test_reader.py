@@ -205,3 +205,10 @@ def test_any_text_is_a_draft_put_accepts_or_a_clear_refusal(parts):
         named = {field.split("[")[0].split(".")[0] for field in invalid.fields}
         # only what a warning names (a missing or past deadline, no officials, ...) may be refused
         assert named <= warned | {"campaign_id"}, (invalid.fields, draft.warnings)
+
+
+def test_import_app_does_not_import_the_importer():
+    """The supporter routes' cold start pays nothing for it: only staff views import it, lazily."""
+    from bench.casesheet import _app_imports_importer
+
+    assert _app_imports_importer() is False
