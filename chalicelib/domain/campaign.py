@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from chalicelib.domain import clock
 from chalicelib.domain.officials import Target, parse_officials
-from chalicelib.domain.validation import FieldErrors, reject_unknown, string_list, text
+from chalicelib.domain.validation import FieldErrors, object_list, reject_unknown, string_list, text
 from chalicelib.domain.zones import zone
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -285,21 +285,14 @@ def _people(errors, value):
     if not isinstance(value, list) or len(value) > MAX_PEOPLE:
         errors.add("people", f"must be a list of at most {MAX_PEOPLE} people")
         return ()
-    people = []
-    for index, item in enumerate(value):
-        name = f"people[{index}]"
-        if not isinstance(item, dict):
-            errors.add(name, 'must be {"name": ..., "pronouns": ...}')
-            continue
-        item_errors = FieldErrors()
-        reject_unknown(item_errors, item, ("name", "pronouns"))
-        person = text(item_errors, item, "name", max_length=200)
-        pronouns = text(item_errors, item, "pronouns", max_length=60, required=False) or ""
-        for sub, message in item_errors.errors.items():
-            errors.add(f"{name}.{sub}", message)
-        if not item_errors.errors:
-            people.append(Person(person, pronouns))
-    return tuple(people)
+    return tuple(object_list(errors, value, "people", _person, shape="name and pronouns"))
+
+
+def _person(errors, item):
+    reject_unknown(errors, item, ("name", "pronouns"))
+    name = text(errors, item, "name", max_length=200)
+    pronouns = text(errors, item, "pronouns", max_length=60, required=False) or ""
+    return Person(name, pronouns)
 
 
 def _letters(errors, value):

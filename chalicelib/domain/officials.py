@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from chalicelib.domain.validation import SLUG, FieldErrors, reject_unknown, text
+from chalicelib.domain.validation import SLUG, FieldErrors, object_list, reject_unknown, text
 
 MAX_TARGETS = 20        # v1's cap, kept so that every v1 body stays valid
 MAX_COPIES = 10
@@ -114,18 +114,8 @@ def parse_officials(errors: FieldErrors, value, field: str, *, reportable: bool)
     if not isinstance(value, list) or not low <= len(value) <= high:
         errors.add(field, f"must be a list of {low} to {high} officials")
         return None
-    officials = []
-    for index, item in enumerate(value):
-        name = f"{field}[{index}]"
-        if not isinstance(item, dict):
-            errors.add(name, "must be an object with id, name and role")
-            continue
-        item_errors = FieldErrors()
-        official = _official(item_errors, item, reportable)
-        for sub, message in item_errors.errors.items():
-            errors.add(f"{name}.{sub}", message)
-        if official is not None:
-            officials.append(official)
+    officials = object_list(errors, value, field, lambda item_errors, item: _official(item_errors, item, reportable),
+                            shape="id, name and role")
     ids = [official.id for official in officials if official.id]
     if len(set(ids)) != len(ids):
         errors.add(field, "target ids must be unique" if reportable else "ids must be unique")
