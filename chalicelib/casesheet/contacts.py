@@ -135,6 +135,8 @@ def read_officials(lines: list[Line], notes: Notes, prefix: str, language: str) 
 def _fit(official: Official, notes: Notes, where: str) -> None:
     """Within the campaign's caps, so that the draft passes PUT as it is; what is cut is said."""
     line = official.lines.get("name")
+    if not official.name.strip():
+        notes.warn(f"{where}.name", "no name was found for this official: give one", line)
     for name in ("name", "role", "salutation"):
         if len(getattr(official, name)) > 200:
             setattr(official, name, getattr(official, name)[:200].rstrip())

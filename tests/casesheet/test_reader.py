@@ -204,7 +204,7 @@ def test_any_text_is_a_draft_put_accepts_or_a_clear_refusal(parts):
         warned = {w.field.split("[")[0].split(".")[0] for w in draft.warnings}
         named = {field.split("[")[0].split(".")[0] for field in invalid.fields}
         # only what a warning names (a missing or past deadline, no officials, ...) may be refused
-        assert named <= warned | {"campaign_id"}, (invalid.fields, draft.warnings)
+        assert named <= warned | {"campaign_id"}, (repr("".join(parts)), invalid.fields, draft.body.get("targets"))
 
 
 def test_import_app_does_not_import_the_importer():
