@@ -11,7 +11,7 @@ import re
 
 from chalice import Response
 
-from chalicelib.domain.campaign import ACTION_TYPES, LANGUAGE, MAX_LETTERS, MAX_PEOPLE
+from chalicelib.domain.campaign import ACTION_TYPES, LANGUAGE, MAX_LETTERS, MAX_PEOPLE, validate_campaign_id
 from chalicelib.domain.errors import ApiError, Conflict, ServiceUnavailable
 from chalicelib.domain.officials import MAX_COPIES, MAX_TARGETS
 from chalicelib.staff import sessions
@@ -73,6 +73,7 @@ def create(store: TallyStore, settings, request, now):
     body, rows = body_of(values)
     campaign_id = values["campaign_id"]
     try:
+        validate_campaign_id(campaign_id).raise_if_any()   # before it names a key
         if store.get_campaign(campaign_id) is not None:
             raise Conflict("A campaign with this id exists already.", code="campaign_exists",
                            fields={"campaign_id": f"a campaign '{campaign_id}' exists already: choose another id "

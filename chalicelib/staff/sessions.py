@@ -72,7 +72,9 @@ def form_token(cookie_header: str | None) -> str:
 
 
 def form_token_matches(cookie_header: str | None, token) -> bool:
-    return isinstance(token, str) and hmac.compare_digest(form_token(cookie_header), token)
+    # compare_digest refuses str with non-ASCII characters: compare the bytes
+    return isinstance(token, str) and hmac.compare_digest(form_token(cookie_header).encode(),
+                                                          token.encode("utf-8", "replace"))
 
 
 def same_origin(request) -> bool:

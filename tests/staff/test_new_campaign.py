@@ -187,3 +187,29 @@ def test_the_pages_need_a_session(client):
     assert client.http.get("/staff/new-campaign").status_code == 401
     response = client.http.post("/staff/new-campaign", headers={"Content-Type": FORM}, body="text=x")
     assert response.status_code == 401
+
+
+NASTY = ["", " ", "x" * 5000, "\u0000", "é\u202e", "9" * 40, "-1", "<script>alert(1)</script>", "../../etc", "📬" * 300]
+
+
+@pytest.mark.parametrize("nasty", NASTY)
+def test_any_value_in_any_field_of_the_create_form_is_an_answer_not_a_5xx(client, browser_headers, store, nasty):
+    headers, _ = browser_headers
+    fields = fields_of(review(client, browser_headers), "new-campaign/create")
+    for position, (name, _) in enumerate(fields):
+        if name == "form_token":
+            continue
+        changed = fields[:position] + [(name, nasty)] + fields[position + 1:]
+        if name != "campaign_id":   # a new id each time, so that every field is checked, not the id taken
+            changed = [(n, f"ua-{position}-26") if n == "campaign_id" else (n, v) for n, v in changed]
+        response = post(client, "/staff/new-campaign/create", headers, changed)
+        assert response.status_code in (303, 422), (name, response.status_code, response.body[:300])
+        assert b"<script>alert" not in response.body
+
+
+def test_a_form_token_in_any_characters_is_refused_not_a_5xx(client, browser_headers):
+    headers, _ = browser_headers
+    for token in ("\U00109d29\u0096", "é" * 64, "0" * 10_000):
+        for path in ("/staff/new-campaign", "/staff/new-campaign/create"):
+            response = post(client, path, headers, [("form_token", token), ("text", "x"), ("campaign_id", "é")])
+            assert response.status_code == 403, (path, response.status_code)
