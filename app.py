@@ -6,7 +6,7 @@ from chalicelib.counting.tallying import run_tally
 from chalicelib.domain import clock
 from chalicelib.runtime.observability import observe
 from chalicelib.runtime.process import notifier, settings, store
-from chalicelib.staff import campaign_admin, dashboard, erasure, exports, review, sessions
+from chalicelib.staff import campaign_admin, dashboard, drafts, erasure, exports, new_campaign, review, sessions
 from chalicelib.staff.auth import authenticate, gateway_decision
 from chalicelib.supporters import api, cors, form_page
 from chalicelib.supporters.assets import static_file
@@ -98,6 +98,13 @@ def put_campaign(campaign_id):
     return campaign_admin.campaign_response(store(), settings(), campaign_id, app.current_request, clock.now())
 
 
+@app.route("/staff/campaign-drafts", methods=["POST"], content_types=ANY_BODY, authorizer=staff_token)
+@json_errors
+def post_campaign_draft():
+    _require_staff()
+    return drafts.draft_response(store(), settings(), app.current_request, clock.now())
+
+
 @app.route("/staff/campaigns/{campaign_id}/totals", methods=["GET"], authorizer=staff_token)
 @json_errors
 def get_staff_totals(campaign_id):
@@ -164,7 +171,28 @@ def get_dashboard():
 @json_errors
 def get_dashboard_campaign(campaign_id):
     _require_session()
-    return dashboard.campaign_page(store(), _campaign(campaign_id), clock.now())
+    return dashboard.campaign_page(store(), _campaign(campaign_id), clock.now(), app.current_request)
+
+
+@app.route("/staff/new-campaign", methods=["GET"], authorizer=staff_session)
+@json_errors
+def get_new_campaign():
+    _require_session()
+    return new_campaign.paste_page(app.current_request)
+
+
+@app.route("/staff/new-campaign", methods=["POST"], content_types=ANY_BODY, authorizer=staff_session)
+@json_errors
+def post_new_campaign():
+    _require_session()
+    return new_campaign.read_sheet(store(), settings(), app.current_request, clock.now())
+
+
+@app.route("/staff/new-campaign/create", methods=["POST"], content_types=ANY_BODY, authorizer=staff_session)
+@json_errors
+def post_new_campaign_create():
+    _require_session()
+    return new_campaign.create(store(), settings(), app.current_request, clock.now())
 
 
 @app.route("/staff/dashboard/{campaign_id}/summary", methods=["GET"], authorizer=staff_session)

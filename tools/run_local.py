@@ -12,11 +12,14 @@ import secrets
 import signal
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_CAMPAIGN = ROOT / "campaigns" / "ua-47-22.json"
+# UA 47.22: the case sheet's text, read by the importer as staff would paste it, and what the
+# sheet does not say (where its deadline ends, the form's languages, the partner origins).
+SEED_SHEET = ROOT / "campaigns" / "ua-47-22.txt"
+SEED_SETTINGS = ROOT / "campaigns" / "ua-47-22.json"
 LOCAL_TABLE = "action-tally-local"
 
 
@@ -37,18 +40,23 @@ def _parse_args(argv=None):
     parser.add_argument("--seed-deadline-days", type=int,
                         default=int(os.environ.get("SEED_DEADLINE_DAYS", 30)),
                         help="the seed campaign's real deadline has passed: move it this many days "
-                             "from today, same time of day and offset")
+                             "from today (it ends at 23:59:59 in its time zone)")
     return parser.parse_args(argv)
 
 
 def seed_body(now: datetime, days: int) -> dict:
-    """The UA 47.22 campaign file, its deadline moved ahead if it has passed."""
-    body = json.loads(SEED_CAMPAIGN.read_text(encoding="utf-8"))
-    original = datetime.fromisoformat(body["deadline"])
-    if original <= now:
-        moved = (now + timedelta(days=days)).astimezone(original.tzinfo)
-        body["deadline"] = moved.replace(hour=original.hour, minute=original.minute,
-                                         second=original.second, microsecond=0).isoformat()
+    """UA 47.22 through the importer (campaigns/ua-47-22.txt) with the settings beside it
+    (campaigns/ua-47-22.json); its deadline, a day that has passed, moved ``days`` ahead
+    (it still ends at 23:59:59 in the campaign's time zone)."""
+    from chalicelib.casesheet.reader import read_case_sheet
+    from chalicelib.domain.zones import zone
+
+    settings = json.loads(SEED_SETTINGS.read_text(encoding="utf-8"))
+    draft = read_case_sheet(SEED_SHEET.read_text(encoding="utf-8"), now, settings["timezone"]).body
+    body = {**draft, **settings}
+    today = now.astimezone(zone(body["timezone"])).date()
+    if date.fromisoformat(body["deadline"]) <= today:
+        body["deadline"] = (today + timedelta(days=days)).isoformat()
     return body
 
 
@@ -81,7 +89,8 @@ def _prepare_data(process, seed_days):
     create_table(store.client, LOCAL_TABLE)
     now = clock.now()
     if store.get_campaign("ua-47-22") is None:
-        save_campaign(store, "ua-47-22", seed_body(now, seed_days), now, process.settings().report_shards)
+        save_campaign(store, "ua-47-22", seed_body(now, seed_days), now, process.settings().report_shards,
+                      process.settings().default_timezone)
     token = os.environ.get("STAFF_TOKEN") or new_token()
     if store.get_staff_token(hash_token(token)) is None:
         issue_token(store, "make run", now, token=token)

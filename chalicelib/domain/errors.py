@@ -144,3 +144,12 @@ class ServiceMisconfigured(ApiError):
     def __init__(self):
         super().__init__("The form is not available right now: the service is not fully set up. "
                          "Nothing was recorded; please try again later.")
+
+
+class NotAnAction(ApiError):
+    """A case sheet's text that asks for no action (an outcome notice), or reads as no case sheet."""
+
+    status, code = 422, "not_an_action"
+
+    def __init__(self, message):
+        super().__init__(message, fields={"text": "asks for no action"})

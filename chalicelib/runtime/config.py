@@ -6,6 +6,8 @@ environment only while a request runs, so nothing here runs at import time.
 import os
 from dataclasses import dataclass
 
+from chalicelib.domain.zones import zone
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -30,6 +32,9 @@ class Settings:
     rate_limit_per_minute: int = 120
     rate_limit_secret: str | None = None
     personal_data_retention_days: int = 90
+    # Where a campaign's date-only deadline ends (23:59:59 there) when its body names no
+    # timezone, and what the case-sheet importer proposes when the request names none.
+    default_timezone: str = "UTC"
 
 
 def _int(environ, name, default, minimum=0):
@@ -48,6 +53,13 @@ def _topic_arn(environ):
         raise ValueError("TOTALS_TOPIC_ARN must be an SNS topic ARN "
                          f"(arn:aws:sns:<region>:<account>:<name>), got {arn}")
     return arn
+
+
+def _zone_name(environ):
+    name = (environ.get("DEFAULT_TIMEZONE") or "UTC").strip()
+    if zone(name) is None:
+        raise ValueError(f"DEFAULT_TIMEZONE must be an IANA time zone name such as America/Caracas, got {name!r}")
+    return name
 
 
 def load_settings(environ=None) -> Settings:
@@ -69,4 +81,5 @@ def load_settings(environ=None) -> Settings:
         rate_limit_per_minute=_int(environ, "RATE_LIMIT_PER_MINUTE", 120),
         rate_limit_secret=environ.get("RATE_LIMIT_SECRET") or None,
         personal_data_retention_days=_int(environ, "PERSONAL_DATA_RETENTION_DAYS", 90),
+        default_timezone=_zone_name(environ),
     )

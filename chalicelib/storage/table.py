@@ -9,7 +9,7 @@ client's overlong id into DynamoDB's ValidationException, a 500.
 """
 from contextlib import contextmanager
 
-from boto3.dynamodb.conditions import AttributeBase, ConditionBase
+from boto3.dynamodb.conditions import AttributeBase, ConditionBase, ConditionExpressionBuilder
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -139,11 +139,21 @@ class Table:
 
     def transact(self, items: list) -> list | None:
         """Write ``items`` in one transaction; None if done, else the cancellation reasons."""
-        # The resource's client (un)serialises attribute values itself, as Table methods do.
+        # The resource's client (un)serialises attribute values itself, as Table methods do,
+        # but it would hoist a condition object's placeholders out of the item: built here.
         for item in items:
             (request,) = item.values()
             check_keys(request.get("Item") or request.get("Key") or {})
             request["TableName"] = self.resource.name
+            condition = request.get("ConditionExpression")
+            if condition is not None and not isinstance(condition, str):
+                built = ConditionExpressionBuilder().build_expression(condition)
+                request["ConditionExpression"] = built.condition_expression
+                request["ExpressionAttributeNames"] = {**request.get("ExpressionAttributeNames", {}),
+                                                       **built.attribute_name_placeholders}
+                if built.attribute_value_placeholders:
+                    request["ExpressionAttributeValues"] = {**request.get("ExpressionAttributeValues", {}),
+                                                            **built.attribute_value_placeholders}
         try:
             with translate_errors():
                 self.client.transact_write_items(TransactItems=items)

@@ -11,9 +11,9 @@ from chalicelib.web.responses import json_response
 
 
 def campaign_response(store: TallyStore, settings, campaign_id: str):
-    """``GET /campaigns/{id}``: never cached, as the form token in it is fresh."""
+    """``GET /campaigns/{id}``: the whole case, never cached, as the form token in it is fresh."""
     now = clock.now()
-    view = existing_campaign(store, campaign_id).public_view(now)
+    view = existing_campaign(store, campaign_id, whole=True).public_view(now)
     if view["status"] == "open":
         view["form_token"] = abuse.issue_form_token(settings, campaign_id, now)
     return json_response(view, headers={"Cache-Control": "no-store"})

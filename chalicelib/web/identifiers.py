@@ -8,14 +8,17 @@ from chalicelib.domain.errors import CampaignNotFound
 from chalicelib.storage import TallyStore
 
 
-def campaign_named(store: TallyStore, campaign_id: str) -> Campaign | None:
-    """The campaign ``campaign_id`` names, or None; an id no campaign can have is not looked up."""
-    return store.get_campaign(campaign_id) if is_campaign_id(campaign_id) else None
+def campaign_named(store: TallyStore, campaign_id: str, *, whole: bool = False) -> Campaign | None:
+    """The campaign ``campaign_id`` names, or None; an id no campaign can have is not looked up.
+    ``whole`` reads the case beside it too (contacts, letters: not needed to take a report)."""
+    if not is_campaign_id(campaign_id):
+        return None
+    return store.get_whole_campaign(campaign_id) if whole else store.get_campaign(campaign_id)
 
 
-def existing_campaign(store: TallyStore, campaign_id: str) -> Campaign:
+def existing_campaign(store: TallyStore, campaign_id: str, *, whole: bool = False) -> Campaign:
     """The campaign, or CampaignNotFound (404)."""
-    campaign = campaign_named(store, campaign_id)
+    campaign = campaign_named(store, campaign_id, whole=whole)
     if campaign is None:
         raise CampaignNotFound(campaign_id)
     return campaign

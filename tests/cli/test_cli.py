@@ -42,7 +42,7 @@ def ua(run, campaign_file, store):
 
 def test_help_lists_every_command(run):
     assert "--endpoint-url" in run("--help")
-    for group, commands in {"campaign": ["put", "list", "close", "republish"], "totals": ["show"],
+    for group, commands in {"campaign": ["put", "import", "list", "close", "republish"], "totals": ["show"],
                             "report": ["void", "flagged", "reinstate", "export"],
                             "token": ["create", "list", "revoke"]}.items():
         output = run(group, "--help")

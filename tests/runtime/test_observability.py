@@ -175,7 +175,7 @@ def test_an_unexpected_error_is_logged_as_json_with_its_traceback(client, campai
     def broken(self, campaign_id):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(TallyStore, "get_campaign", broken)
+    monkeypatch.setattr(TallyStore, "get_whole_campaign", broken)   # what GET /campaigns/{id} reads
     assert client.http.get(f"/campaigns/{campaign}").status_code == 500
     _, lines = output()
     errors = [line for line in logs(lines) if line["level"] == "ERROR"]
