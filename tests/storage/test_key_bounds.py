@@ -39,7 +39,7 @@ def test_every_kind_of_request_refuses_an_overlong_key_before_sending_it(backend
         with pytest.raises(KeyOutOfBounds):
             request()
     assert sent == []
-    assert backend.get_campaign("ua-47-22") == campaign   # and nothing changed
+    assert backend.get_whole_campaign("ua-47-22") == campaign   # and nothing changed
 
 
 def test_the_bounds_are_dynamodbs_own_in_utf8_bytes(backend, sent):
