@@ -1,7 +1,13 @@
-"""Quiet abuse checks: a honeypot field, a minimum fill time and a signed, expiring form token.
+"""Quiet abuse checks: a honeypot field, a minimum fill time and a signed, expiring form token;
+and, for a report a person sends, the size of the group it speaks for.
 
 A report that fails a check is still answered like any other (a bot learns
 nothing) but stored flagged, out of the totals, for staff to review.
+
+A group's report (``participants``) can multiply a count by hundreds, so one that speaks
+for more than GROUP_REVIEW_THRESHOLD people and leaves no way to reach its sender (an
+email kept with consent) is stored flagged ``large_group``: staff count it by
+reinstating it, as any wrongly flagged report.
 
 A form token is ``<issued, unix milliseconds>.<HMAC-SHA256>`` over the campaign id
 and the issue time, keyed with ``FORM_TOKEN_SECRET``: it cannot be made for
@@ -21,6 +27,7 @@ log = logging.getLogger(__name__)
 
 HONEYPOT_FIELD = "website"   # a field people never see and bots like to fill
 HONEYPOT, TOO_FAST, BAD_TOKEN, EXPIRED_TOKEN = "honeypot", "too_fast", "bad_token", "expired_token"
+LARGE_GROUP = "large_group"
 MIN_SECRET_LENGTH = 32
 _TOKEN = re.compile(r"^(\d{1,15})\.([A-Za-z0-9_-]{43})$")
 _CLOCK_SKEW_SECONDS = 60   # a token "from the future" by more than this is forged
@@ -94,4 +101,11 @@ def flag_reason(settings, campaign_id: str, data: dict, now: datetime) -> str | 
         return EXPIRED_TOKEN
     if age < settings.min_fill_seconds:
         return TOO_FAST
+    return None
+
+
+def group_review_reason(settings, report) -> str | None:
+    """``large_group`` if ``report`` speaks for more people than staff count unseen, else None."""
+    if report.participants > settings.group_review_threshold and not report.has_contact:
+        return LARGE_GROUP
     return None

@@ -38,7 +38,8 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
     The clock is read once: the same instant decides "before the deadline"
     and stamps the report, which is what lets the closing job wait out
     in-flight writes (see :mod:`chalicelib.counting.tallying`). A valid report that
-    fails an abuse check is recorded flagged and answered the same way.
+    fails an abuse check, or speaks for a group too large to count unseen, is recorded
+    flagged and answered the same way.
 
     With ``client_ip``, the report counts against that client's rate limit
     (see :mod:`chalicelib.counting.rate_limit`); over it, nothing is recorded. A replay
@@ -57,7 +58,8 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
         if earlier is None:
             raise
         return earlier
-    report = parse_report(data, campaign, settings.max_count_per_action, strict_fields=strict_fields)
+    report = parse_report(data, campaign, settings.max_count_per_action, max_participants=settings.max_participants,
+                          strict_fields=strict_fields)
     try:
         rate_limit.admit_report(store, settings, campaign_id, client_ip, received_at)
     except TooManyReports:
@@ -65,7 +67,7 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
         if stored is None:
             raise
         return Receipt(campaign, stored, created=False)
-    flag = abuse.flag_reason(settings, campaign_id, data, received_at)
+    flag = abuse.flag_reason(settings, campaign_id, data, received_at) or abuse.group_review_reason(settings, report)
     stored, created = store.record_report(campaign, report, uuid.uuid4().hex, received_at, flag)
     return Receipt(campaign, stored, created)
 

@@ -29,6 +29,9 @@ NUMBER = re.compile(r"^\+?[0-9]{3,17}$")
 _HANDLES = {"x": re.compile(r"^[A-Za-z0-9_]{1,15}$"),
             "mastodon": re.compile(r"^[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9.-]{1,190}$")}
 _HANDLE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+# Where totals by official put the actions of a v1 report naming several officials, which
+# cannot be split among them (see chalicelib.domain.totals): no target may have this id.
+UNATTRIBUTED = "unattributed"
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,9 @@ def _official(errors, item, reportable):
     official_id = item.get("id", None if reportable else "")
     if not (isinstance(official_id, str) and (SLUG.fullmatch(official_id) or (official_id == "" and not reportable))):
         errors.add("id", "must be 1 to 40 lowercase letters, digits or hyphens")
+    elif official_id == UNATTRIBUTED:
+        errors.add("id", f"'{UNATTRIBUTED}' is kept for actions that cannot be told apart by official; "
+                         "choose another id")
     name = text(errors, item, "name", max_length=200)
     role = text(errors, item, "role", max_length=200, required=False) or ""
     salutation = text(errors, item, "salutation", max_length=200, required=False) or ""

@@ -2,23 +2,31 @@
 
 JSON bodies and HTML form posts are first turned into the same plain dict,
 then checked here against the campaign's own action types and targets.
+
+Two shapes (contract v2 keeps v1's): ``actions`` + ``targets`` says what was sent and,
+separately, to whom; ``per_target`` says what was sent to each official. Either may
+come with ``participants``, the people one report speaks for (a class, a group, a
+letter-writing evening), whose counts may then reach the per-person cap times as many.
 """
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.countries import COUNTRY_CODES
+from chalicelib.domain.errors import shown
 from chalicelib.domain.validation import FieldErrors, reject_unknown, text
 
 UNKNOWN_COUNTRY = "ZZ"  # ISO 3166 user-assigned code; used when none is given
 NEEDS_CONSENT = "can only be kept if you tick the consent box; tick it or leave this blank"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 # ``form_token`` and ``website`` (the honeypot) are read by chalicelib.counting.abuse, not here.
-_JSON_FIELDS = ("submission_id", "actions", "targets", "country", "name", "contact_email", "consent",
-                "form_token", "website")
+_JSON_FIELDS = ("submission_id", "actions", "targets", "per_target", "participants", "country", "name",
+                "contact_email", "consent", "form_token", "website")
+_BOTH_SHAPES = "send either per_target or actions and targets, not both"
 
 
 @dataclass(frozen=True)
@@ -31,10 +39,19 @@ class ReportInput:
     name: str | None = None
     contact_email: str | None = None
     consent: bool = False
+    # v2: what was sent to each official, {target id: {action: count above zero}}; None for a
+    # v1 report, whose ``actions`` cannot be told apart by target when it names several.
+    per_target: dict | None = field(default=None, hash=False)
+    participants: int = 1   # the people this report speaks for
 
     @property
     def actions_total(self):
         return sum(self.actions.values())
+
+    @property
+    def has_contact(self) -> bool:
+        """Whether staff may reach whoever sent it (an email address kept with consent)."""
+        return bool(self.consent and self.contact_email)
 
 
 @dataclass(frozen=True)
@@ -92,8 +109,12 @@ def contact_email(errors: FieldErrors, data: dict, *, required=False) -> str | N
     return value
 
 
-def parse_report(data, campaign: Campaign, max_count: int, *, strict_fields=True) -> ReportInput:
-    """Validate a report body against ``campaign``; raise ValidationFailed naming each bad field."""
+def parse_report(data, campaign: Campaign, max_count: int, *, max_participants: int = 500,
+                 strict_fields=True) -> ReportInput:
+    """Validate a report body against ``campaign``; raise ValidationFailed naming each bad field.
+
+    ``max_count`` caps each count per participant: a report for ``participants`` people may
+    count up to ``max_count * participants`` of each action (to each official)."""
     errors = FieldErrors()
     if not isinstance(data, dict):
         errors.add("body", "must be a JSON object")
@@ -101,17 +122,31 @@ def parse_report(data, campaign: Campaign, max_count: int, *, strict_fields=True
     if strict_fields:
         reject_unknown(errors, data, _JSON_FIELDS)
     submission_id = _submission_id(errors, data.get("submission_id"))
-    actions = _actions(errors, data.get("actions"), campaign, max_count)
-    targets = _targets(errors, data.get("targets"), campaign)
+    participants = _participants(errors, data.get("participants", 1), max_participants)
+    cap = max_count * (participants or 1)
+    per_target = None
+    if "per_target" in data:
+        for shape in ("actions", "targets"):
+            if shape in data:
+                errors.add(shape, _BOTH_SHAPES)
+        if "actions" in data or "targets" in data:
+            errors.add("per_target", _BOTH_SHAPES)
+            errors.raise_if_any()
+        per_target = _per_target(errors, data["per_target"], campaign, cap)
+        actions = sum((Counter(counts) for counts in per_target.values()), Counter()) if per_target else {}
+        actions, targets = dict(actions), tuple(sorted(per_target or ()))
+    else:
+        actions = _actions(errors, data.get("actions"), campaign, cap)
+        targets = _targets(errors, data.get("targets"), campaign)
     country = _country(errors, data.get("country"))
     consent = _consent(errors, data.get("consent", False))
     name = text(errors, data, "name", max_length=100, required=False)
     email = contact_email(errors, data)
-    for field, value in (("contact_email", email), ("name", name)):
-        if value is not None and consent is False and field not in errors:
-            errors.add(field, NEEDS_CONSENT)
+    for field_name, value in (("contact_email", email), ("name", name)):
+        if value is not None and consent is False and field_name not in errors:
+            errors.add(field_name, NEEDS_CONSENT)
     errors.raise_if_any()
-    return ReportInput(submission_id, actions, targets, country, name, email, consent)
+    return ReportInput(submission_id, actions, targets, country, name, email, consent, per_target, participants)
 
 
 def parse_submission_id(value) -> str | None:
@@ -140,24 +175,61 @@ def _submission_id(errors, value):
     return submission_id
 
 
-def _actions(errors, value, campaign, max_count):
+def _actions(errors, value, campaign, cap):
     if not isinstance(value, dict) or not value:
-        errors.add("actions", "is required: how many of each action you took, e.g. {\"letter\": 1}")
+        errors.add("actions", "is required: how many of each action you took, e.g. {\"letter\": 1} "
+                              "(or send per_target instead of actions and targets)")
         return None
-    counts = {}
-    for action, count in value.items():
-        field = f"actions.{action}"
-        if action not in campaign.actions:
-            errors.add(field, f"is not an action of this campaign; use {', '.join(campaign.actions)}")
-        elif isinstance(count, bool) or not isinstance(count, int):
-            errors.add(field, "must be a whole number")
-        elif not 0 <= count <= max_count:
-            errors.add(field, f"must be between 0 and {max_count}")
-        elif count:
-            counts[action] = count
+    counts = _counts(errors, "actions", value, campaign, cap)
     if not counts and not any(key.startswith("actions") for key in errors.errors):
         errors.add("actions", "report at least one action with a count above 0")
     return counts
+
+
+def _counts(errors, prefix, value, campaign, cap):
+    """``{action: count}`` above zero of ``value``; each problem named ``<prefix>.<action>``."""
+    counts = {}
+    for action, count in value.items():
+        name = f"{prefix}.{shown(action)}"
+        if action not in campaign.actions:
+            errors.add(name, f"is not an action of this campaign; use {', '.join(campaign.actions)}")
+        elif isinstance(count, bool) or not isinstance(count, int):
+            errors.add(name, "must be a whole number")
+        elif not 0 <= count <= cap:
+            errors.add(name, f"must be between 0 and {cap}")
+        elif count:
+            counts[action] = count
+    return counts
+
+
+def _per_target(errors, value, campaign, cap):
+    """``{target id: {action: count}}`` with only counts above zero (and targets with one)."""
+    if not isinstance(value, dict) or not value:
+        errors.add("per_target", 'must be an object of the officials you contacted, each with its counts, '
+                                 'e.g. {"governor": {"letter": 1}}')
+        return None
+    per_target = {}
+    for target, counts in value.items():
+        name = f"per_target.{shown(target)}"
+        if target not in campaign.target_ids:
+            errors.add(name, f"is not a target of this campaign; use {', '.join(campaign.target_ids)}")
+        elif not isinstance(counts, dict):
+            errors.add(name, 'must be an object of counts, e.g. {"letter": 1}')
+        else:
+            counted = _counts(errors, name, counts, campaign, cap)
+            if counted:
+                per_target[target] = counted
+    if not per_target and not any(key.startswith("per_target") for key in errors.errors):
+        errors.add("per_target", "report at least one action with a count above 0")
+    return per_target
+
+
+def _participants(errors, value, max_participants):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= max_participants:
+        errors.add("participants", f"must be a whole number from 1 to {max_participants}: "
+                                   "the people this report speaks for")
+        return None
+    return value
 
 
 def _targets(errors, value, campaign):

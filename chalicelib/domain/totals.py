@@ -2,6 +2,14 @@
 
 A :class:`Tally` is a plain sum, so tallies of disjoint sets of reports add up
 to the tally of their union; the scheduled job relies on that.
+
+What reached each official (``by_target_action``): a v2 report says it (``per_target``);
+a v1 report naming one official is attributed to that official; a v1 report naming
+several says what was sent and to whom but not which to which, so its actions are
+counted under ``unattributed`` rather than split by a guess.
+
+Officials and the public see breakdowns with small cells withheld
+(:mod:`chalicelib.domain.disclosure`); staff see every figure.
 """
 from collections import Counter
 from dataclasses import dataclass, field
@@ -9,6 +17,17 @@ from datetime import datetime
 
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
+from chalicelib.domain.disclosure import withhold, withhold_table
+from chalicelib.domain.officials import UNATTRIBUTED
+
+# What a stored tally holds: 2 since it counts people and actions by official. A provisional
+# tally of an older shape is counted again from the start (ProvisionalState.reflects).
+TALLY_SHAPE = 2
+
+
+def target_action(target: str, action: str) -> str:
+    """The key of ``by_target_action`` for ``action`` sent to ``target`` (ids have no dots)."""
+    return f"{target}.{action}"
 
 
 @dataclass
@@ -18,6 +37,8 @@ class Tally:
     by_target: Counter = field(default_factory=Counter)
     by_country: Counter = field(default_factory=Counter)
     by_day: Counter = field(default_factory=Counter)
+    people: int = 0                                             # participants of the reports counted
+    by_target_action: Counter = field(default_factory=Counter)  # target_action(t, a) -> count
 
     @classmethod
     def of(cls, reports) -> "Tally":
@@ -29,30 +50,53 @@ class Tally:
     def add(self, report):
         """Count one stored report (voided or flagged reports never reach here)."""
         self.reports += 1
+        self.people += report.participants
         self.actions.update(report.actions)
         self.by_target.update(report.targets)
         self.by_country[report.country] += 1
         self.by_day[report.received_at.date().isoformat()] += 1
+        if report.per_target is not None:
+            attributed = report.per_target
+        else:
+            attributed = {report.targets[0] if len(report.targets) == 1 else UNATTRIBUTED: report.actions}
+        for target, counts in attributed.items():
+            self.by_target_action.update({target_action(target, action): n for action, n in counts.items()})
 
     def __add__(self, other: "Tally") -> "Tally":
         return Tally(self.reports + other.reports, self.actions + other.actions,
                      self.by_target + other.by_target, self.by_country + other.by_country,
-                     self.by_day + other.by_day)
+                     self.by_day + other.by_day, self.people + other.people,
+                     self.by_target_action + other.by_target_action)
 
     @property
     def actions_total(self):
         return sum(self.actions.values())
 
+    def target_actions(self) -> dict:
+        """``by_target_action`` as ``{target: {action: count}}``."""
+        nested = {}
+        for key, count in self.by_target_action.items():
+            target, _, action = key.rpartition(".")
+            nested.setdefault(target, {})[action] = count
+        return nested
+
     def as_dict(self) -> dict:
         return {"reports": self.reports, "actions": dict(self.actions),
                 "by_target": dict(self.by_target), "by_country": dict(self.by_country),
-                "by_day": dict(self.by_day)}
+                "by_day": dict(self.by_day), "people": self.people,
+                "by_target_action": self.target_actions()}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Tally":
         counters = {name: Counter({k: int(v) for k, v in data.get(name, {}).items()})
                     for name in ("actions", "by_target", "by_country", "by_day")}
-        return cls(int(data.get("reports", 0)), **counters)
+        reports = int(data.get("reports", 0))
+        by_target_action = Counter({target_action(target, action): int(n)
+                                    for target, counts in data.get("by_target_action", {}).items()
+                                    for action, n in counts.items()})
+        # Stored before participants existed, when every report was one person.
+        people = int(data.get("people", reports))
+        return cls(reports, **counters, people=people, by_target_action=by_target_action)
 
 
 @dataclass(frozen=True)
@@ -70,25 +114,44 @@ class Totals:
         """True if every void and reinstatement of ``campaign`` so far is counted in these totals."""
         return (self.void_count, self.reinstated_count) == (campaign.void_count, campaign.reinstated_count)
 
-    def public_view(self, campaign: Campaign) -> dict:
-        return {
-            "campaign_id": self.campaign_id,
-            "final": self.final,
-            "as_of": clock.format_public(self.as_of) if self.as_of else None,
-            "reports": self.tally.reports,
-            "actions_total": self.tally.actions_total,
-            # Every action type and target appears, zero or not, so the shape is stable.
-            "actions": {a: self.tally.actions.get(a, 0) for a in _with_extra(campaign.actions, self.tally.actions)},
-            "by_target": {t: self.tally.by_target.get(t, 0)
-                          for t in _with_extra(campaign.target_ids, self.tally.by_target)},
-        }
+    def public_view(self, campaign: Campaign, small_cell_min: int) -> dict:
+        """What anyone may see: breakdown cells from 1 to ``small_cell_min - 1`` are None
+        (see :mod:`chalicelib.domain.disclosure`); totals are shown as they are."""
+        view = self._view(campaign)
+        view["actions"] = withhold(view["actions"], small_cell_min)
+        # No figure adds up the targets' cells: a report may name several officials.
+        view["by_target"] = withhold(view["by_target"], small_cell_min, adds_up=False)
+        view["by_target_action"] = withhold_table(view["by_target_action"], small_cell_min)
+        view["small_cell_min"] = small_cell_min
+        return view
 
     def staff_view(self, campaign: Campaign) -> dict:
-        view = self.public_view(campaign)
+        """Every figure, for staff (and their exports)."""
+        view = self._view(campaign)
         view["version"] = self.version
         view["by_country"] = dict(sorted(self.tally.by_country.items()))
         view["by_day"] = dict(sorted(self.tally.by_day.items()))
         return view
+
+    def _view(self, campaign: Campaign) -> dict:
+        tally = self.tally
+        actions = _with_extra(campaign.actions, tally.actions)
+        counted = tally.target_actions()
+        targets = _with_extra(campaign.target_ids, {t for t in counted if t != UNATTRIBUTED})
+        if UNATTRIBUTED in counted:
+            targets.append(UNATTRIBUTED)
+        return {
+            "campaign_id": self.campaign_id,
+            "final": self.final,
+            "as_of": clock.format_public(self.as_of) if self.as_of else None,
+            "reports": tally.reports,
+            "people": tally.people,
+            "actions_total": tally.actions_total,
+            # Every action type and target appears, zero or not, so the shape is stable.
+            "actions": {a: tally.actions.get(a, 0) for a in actions},
+            "by_target": {t: tally.by_target.get(t, 0) for t in _with_extra(campaign.target_ids, tally.by_target)},
+            "by_target_action": {t: {a: counted.get(t, {}).get(a, 0) for a in actions} for t in targets},
+        }
 
 
 def _with_extra(declared, counted):

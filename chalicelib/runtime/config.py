@@ -35,6 +35,15 @@ class Settings:
     # Where a campaign's date-only deadline ends (23:59:59 there) when its body names no
     # timezone, and what the case-sheet importer proposes when the request names none.
     default_timezone: str = "UTC"
+    # Group reports (see chalicelib.domain.report): the most people one report may speak for,
+    # and above how many a report without a consented contact waits for staff review.
+    max_participants: int = 500
+    group_review_threshold: int = 50
+    # No breakdown an official or the public sees shows a cell below this (see
+    # chalicelib.domain.disclosure); 1 shows every figure.
+    small_cell_min: int = 10
+    # Who hands the summary to officials (it signs it); unset, the summary names nobody.
+    organisation_name: str = ""
 
 
 def _int(environ, name, default, minimum=0):
@@ -82,4 +91,8 @@ def load_settings(environ=None) -> Settings:
         rate_limit_secret=environ.get("RATE_LIMIT_SECRET") or None,
         personal_data_retention_days=_int(environ, "PERSONAL_DATA_RETENTION_DAYS", 90),
         default_timezone=_zone_name(environ),
+        max_participants=_int(environ, "MAX_PARTICIPANTS", 500, minimum=1),
+        group_review_threshold=_int(environ, "GROUP_REVIEW_THRESHOLD", 50, minimum=1),
+        small_cell_min=_int(environ, "SMALL_CELL_MIN", 10, minimum=1),
+        organisation_name=(environ.get("ORGANISATION_NAME") or "").strip()[:200],
     )

@@ -7,6 +7,7 @@ from chalicelib.counting.tallying import current_totals
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.report import Report
+from chalicelib.domain.totals import target_action
 from chalicelib.staff.csvfile import csv_text
 from chalicelib.storage import TallyStore
 from chalicelib.web.responses import csv_response, export_format, json_response
@@ -15,11 +16,15 @@ _TOTALS_SECTIONS = (("action", "actions"), ("target", "by_target"), ("country", 
 
 
 def totals_csv(view: dict) -> str:
-    """Staff totals as one row per figure: ``metric,key,value``."""
+    """Staff totals as one row per figure: ``metric,key,value`` (``target_action`` rows are
+    keyed ``<target>.<action>``)."""
     head = [view["campaign_id"], str(view["final"]).lower(), view["as_of"] or ""]
-    rows = [("reports", "", view["reports"]), ("actions_total", "", view["actions_total"])]
+    rows = [("reports", "", view["reports"]), ("people", "", view["people"]),
+            ("actions_total", "", view["actions_total"])]
     for metric, section in _TOTALS_SECTIONS:
         rows += [(metric, key, value) for key, value in view[section].items()]
+    rows += [("target_action", target_action(target, action), value)
+             for target, counts in view["by_target_action"].items() for action, value in counts.items()]
     return csv_text(["campaign_id", "final", "as_of", "metric", "key", "value"],
                     [head + list(row) for row in rows])
 
@@ -34,6 +39,9 @@ def report_record(campaign: Campaign, report: Report) -> dict:
         "actions": {action: report.actions.get(action, 0)
                     for action in list(campaign.actions) + sorted(set(report.actions) - set(campaign.actions))},
         "targets": list(report.targets),
+        "per_target": {target: dict(counts) for target, counts in report.per_target.items()}
+        if report.per_target is not None else None,
+        "participants": report.participants,
         "country": report.country,
         "counted": report.excluded is None,
         "excluded": report.excluded,
@@ -62,16 +70,24 @@ _AS_THEY_ARE = ("excluded", "void_reason", "voided_by", "voided_at", "flag_reaso
 
 
 def reports_csv(campaign: Campaign, reports) -> str:
-    """One row per report; one column per action type; targets joined with ``;``."""
+    """One row per report; one column per action type, and per official and action type
+    (``count.<target>.<action>``: blank for a report of v1's shape, which does not say);
+    targets joined with ``;``."""
     records = reports_json(campaign, reports)["reports"]
     actions = list(campaign.actions)
     for record in records:
         actions += [a for a in record["actions"] if a not in actions]
+    targets = list(campaign.target_ids)
+    for record in records:
+        targets += [t for t in record["per_target"] or () if t not in targets]
+    pairs = [(t, a) for t in targets for a in actions]
     header = (["report_id", "submission_id", "received_at"] + [f"action_{a}" for a in actions]
-              + ["targets", "country", "counted", *_AS_THEY_ARE, "consent", "name", "contact_email"])
+              + [f"count.{target_action(t, a)}" for t, a in pairs]
+              + ["targets", "participants", "country", "counted", *_AS_THEY_ARE, "consent", "name", "contact_email"])
     rows = [[r["report_id"], r["submission_id"], r["received_at"]] + [r["actions"].get(a, 0) for a in actions]
-            + [";".join(r["targets"]), r["country"], str(r["counted"]).lower(), *(r[key] for key in _AS_THEY_ARE),
-               str(r["consent"]).lower(), r["name"], r["contact_email"]]
+            + [(r["per_target"].get(t, {}).get(a, 0) if r["per_target"] is not None else None) for t, a in pairs]
+            + [";".join(r["targets"]), r["participants"], r["country"], str(r["counted"]).lower(),
+               *(r[key] for key in _AS_THEY_ARE), str(r["consent"]).lower(), r["name"], r["contact_email"]]
             for r in records]
     return csv_text(header, rows)
 

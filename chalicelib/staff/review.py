@@ -26,7 +26,10 @@ def flagged_record(report: Report) -> dict:
     """One flagged report as staff review it: no personal data."""
     return {"report_id": report.report_id, "submission_id": report.submission_id,
             "received_at": clock.format_timestamp(report.received_at), "flag_reason": report.flag_reason,
-            "actions": dict(report.actions), "targets": list(report.targets), "country": report.country}
+            "actions": dict(report.actions), "targets": list(report.targets),
+            "per_target": {target: dict(counts) for target, counts in report.per_target.items()}
+            if report.per_target is not None else None,
+            "participants": report.participants, "country": report.country}
 
 
 def flagged_view(store: TallyStore, campaign: Campaign, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict:

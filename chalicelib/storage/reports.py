@@ -4,6 +4,12 @@ in the arrival-ordered LSI (without personal data) that the scheduled job counts
 A report with ``excluded`` set is kept but never counted: "void" when staff
 voided it, "flagged" when it failed an abuse check (``flag_reason`` says which)
 and awaits staff review.
+
+A v2 report also carries ``per_target`` (``{target: {action: count}}``) and a group's
+report ``participants`` (left out when 1, as for every report stored before). The arrival
+LSI projects both; that of a table made before them cannot (an LSI's projection never
+changes), so the scheduled job asks for what it counts by name, and DynamoDB reads what
+such an index lacks from the table (at one more read per report).
 """
 from datetime import datetime
 
@@ -17,6 +23,9 @@ from chalicelib.storage.keys import campaign_of_report_partition, report_key, re
 from chalicelib.storage.schema import REPORTS_BY_RECEIVED
 from chalicelib.storage.table import Table, from_wire, is_condition_failure, translate_errors
 
+# What counting reads of a report; no personal data (see reports_received_between).
+_COUNTED = ("pk", "sk", "received_at", "report_id", "actions", "targets", "country", "excluded", "per_target",
+            "participants")
 VOID = "void"                          # the ``excluded`` marker of a voided report
 FLAGGED = "flagged"                    # the ``excluded`` marker of a report awaiting review
 
@@ -70,7 +79,9 @@ class ReportStorage:
                 IndexName=REPORTS_BY_RECEIVED, ConsistentRead=True,
                 KeyConditionExpression=(Key("pk").eq(report_partition(campaign.campaign_id, shard))
                                         & Key("received_at").between(start, end)),
-                FilterExpression=Attr("excluded").not_exists()))
+                FilterExpression=Attr("excluded").not_exists(),
+                ProjectionExpression=", ".join(f"#{name}" for name in _COUNTED),
+                ExpressionAttributeNames={f"#{name}": name for name in _COUNTED}))
 
     def all_reports(self, campaign: Campaign):
         """Every counted report of the campaign, read consistently from the table itself."""
@@ -113,6 +124,10 @@ def _report_to_item(campaign, report: ReportInput, report_id, received_at, flag_
         "actions": dict(report.actions), "targets": list(report.targets), "country": report.country,
         "consent": report.consent,
     }
+    if report.per_target is not None:
+        item["per_target"] = {target: dict(counts) for target, counts in report.per_target.items()}
+    if report.participants != 1:
+        item["participants"] = report.participants
     if report.name:
         item["name"] = report.name
     if report.contact_email:
@@ -130,6 +145,9 @@ def report_from_item(item: dict) -> Report:
         submission_id=submission_id, actions={k: int(v) for k, v in item["actions"].items()},
         targets=tuple(item["targets"]), country=item["country"], name=item.get("name"),
         contact_email=item.get("contact_email"), consent=bool(item.get("consent", False)),
+        per_target={target: {action: int(n) for action, n in counts.items()}
+                    for target, counts in item["per_target"].items()} if "per_target" in item else None,
+        participants=int(item.get("participants", 1)),
         campaign_id=campaign_of_report_partition(item["pk"]), report_id=item["report_id"],
         received_at=clock.parse_timestamp(stamp), excluded=item.get("excluded"),
         void=Void(item["voided_by"], item["void_reason"], clock.parse_timestamp(item["voided_at"]))

@@ -9,7 +9,9 @@ CAMPAIGNS_BY_STATE = "campaigns_by_state"     # GSI: open (or closed) campaigns 
 # staff can erase one supporter's reports without a scan. Keys only.
 REPORTS_BY_EMAIL = "reports_by_email"
 # Attributes the counting job reads from the index; personal data is not projected.
-_COUNTED_ATTRIBUTES = ["report_id", "actions", "targets", "country", "excluded"]
+# ``per_target`` and ``participants`` came with contract v2's reports: an index made before
+# lacks them, and DynamoDB reads them from the table instead (storage/reports.py asks by name).
+_COUNTED_ATTRIBUTES = ["report_id", "actions", "targets", "country", "excluded", "per_target", "participants"]
 
 TABLE_DEFINITION = {
     "AttributeDefinitions": [

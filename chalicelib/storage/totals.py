@@ -8,7 +8,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
-from chalicelib.domain.totals import Tally, Totals
+from chalicelib.domain.totals import TALLY_SHAPE, Tally, Totals
 from chalicelib.storage.campaigns import exclusion_counts_are
 from chalicelib.storage.keys import FINAL_PREFIX, campaign_partition, final_key, provisional_key
 from chalicelib.storage.table import StaleWrite, Table
@@ -22,10 +22,13 @@ class ProvisionalState:
     as_of: datetime
     void_count: int = 0      # the campaign's void_count when the counting began
     reinstated_count: int = 0   # and its reinstated_count
+    shape: int = TALLY_SHAPE    # what its tallies count (items written before people: 1)
 
     def reflects(self, campaign: Campaign) -> bool:
-        """True if this state counted with every void and reinstatement of ``campaign`` so far."""
-        return (self.void_count, self.reinstated_count) == (campaign.void_count, campaign.reinstated_count)
+        """True if this state counted with every void and reinstatement of ``campaign`` so far,
+        in today's shape (an older one is counted again from the start)."""
+        return (self.void_count, self.reinstated_count, self.shape) == (
+            campaign.void_count, campaign.reinstated_count, TALLY_SHAPE)
 
 
 class TotalsStorage:
@@ -37,7 +40,8 @@ class TotalsStorage:
             return None
         return ProvisionalState(Tally.from_dict(item["settled"]), item["watermark"],
                                 Tally.from_dict(item["tail"]), clock.parse_timestamp(item["as_of"]),
-                                int(item.get("void_count", 0)), int(item.get("reinstated_count", 0)))
+                                int(item.get("void_count", 0)), int(item.get("reinstated_count", 0)),
+                                int(item.get("shape", 1)))
 
     def save_provisional(self, campaign_id: str, state: ProvisionalState,
                          previous: ProvisionalState | None) -> bool:
@@ -53,7 +57,7 @@ class TotalsStorage:
         item = {**provisional_key(campaign_id), "watermark": state.watermark,
                 "settled": state.settled.as_dict(), "tail": state.tail.as_dict(),
                 "as_of": clock.format_timestamp(state.as_of), "void_count": state.void_count,
-                "reinstated_count": state.reinstated_count}
+                "reinstated_count": state.reinstated_count, "shape": state.shape}
         if previous is None:
             condition = Attr("pk").not_exists()
         else:

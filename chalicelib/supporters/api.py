@@ -20,10 +20,12 @@ def campaign_response(store: TallyStore, settings, campaign_id: str):
 
 
 def totals_response(store: TallyStore, settings, campaign_id: str):
-    """``GET /campaigns/{id}/totals``: cacheable for one scheduler interval, which is how old it may be."""
+    """``GET /campaigns/{id}/totals``: cacheable for one scheduler interval, which is how old it may be;
+    small breakdown cells withheld (see chalicelib.domain.disclosure)."""
     campaign = existing_campaign(store, campaign_id)
     cache = f"public, max-age={settings.tally_interval_seconds}"
-    return json_response(current_totals(store, campaign).public_view(campaign), headers={"Cache-Control": cache})
+    view = current_totals(store, campaign).public_view(campaign, settings.small_cell_min)
+    return json_response(view, headers={"Cache-Control": cache})
 
 
 def report_response(store: TallyStore, settings, campaign_id: str, request):

@@ -104,7 +104,7 @@ def test_a_503_after_an_applied_write_is_still_exactly_once(client, campaign, st
 
 
 def test_a_busy_form_post_gets_the_form_back_with_the_same_submission_id(client, campaign, faults, moto_table):
-    fields = form_fields(action_letter="3")
+    fields = form_fields({"governor": {"letter": "3"}})
     faults.fail("PutItem", "throttle")
     response = post_form(client, fields)
 

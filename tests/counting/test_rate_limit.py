@@ -148,7 +148,7 @@ def test_the_default_is_120_per_minute():
 def test_an_html_form_over_the_limit_gets_the_form_back_with_429(client, campaign, limit, moto_table):
     limit(1)
     assert post_form(client, form_fields()).status_code == 201
-    fields = form_fields(action_letter="4", country="VE")
+    fields = form_fields({"governor": {"letter": "4"}}, country="VE")
     response = post_form(client, fields)
 
     assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1

@@ -18,7 +18,7 @@ from chalicelib.domain.errors import (
 from tests.conftest import post_report, report_body, run_scheduled
 from tests.counting.test_tallying import CAMPAIGN, recount
 from tests.counting.test_voiding import close, decide_at_once, local_campaign, once_during
-from tests.staff.test_dashboard import signed_in  # noqa: F401 - a fixture
+from tests.staff.conftest import signed_in  # noqa: F401 - a fixture
 
 REINSTATE = "/staff/campaigns/ua-47-22/reports/{}/reinstate"
 
@@ -249,7 +249,7 @@ def test_staff_list_flagged_reports_by_reason_without_personal_data(client, camp
     assert [r["submission_id"] for r in view["reports"]] == [b["submission_id"] for b in bots] + [
         view["reports"][3]["submission_id"]]
     assert set(view["reports"][0]) == {"report_id", "submission_id", "received_at", "flag_reason", "actions",
-                                       "targets", "country"}
+                                       "targets", "per_target", "participants", "country"}
     assert "Bot" not in response.body.decode() and "bot@example.org" not in response.body.decode()
 
     page = json.loads(client.http.get(f"/staff/campaigns/{campaign}/flagged?limit=2&offset=1",

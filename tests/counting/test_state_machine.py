@@ -1,6 +1,8 @@
-"""A Hypothesis state machine: reports (some flagged by the abuse checks), replays,
-scheduled runs, the close, voids, reinstatements and crashes in random orders,
-checked against a plain model of what was accepted.
+"""A Hypothesis state machine: reports of both shapes (v1's actions and targets, v2's
+per-target counts), for one person or a group (some flagged by the abuse checks or for
+staff review of a large group), replays, scheduled runs, the close, voids,
+reinstatements and crashes in random orders, checked against a plain model of what was
+accepted: reports, people, actions, and what reached each official.
 
 Published totals (provisional after every scheduled run, final once closed)
 must always equal the model's. A published final version never changes: a void
@@ -79,20 +81,48 @@ class Model:
         for submission_id, (_, body, day) in self.accepted.items():
             if submission_id in self.excluded | self.flagged:
                 continue
+            if "per_target" in body:
+                reached = {target: {action: n for action, n in counts.items() if n}
+                           for target, counts in body["per_target"].items()}
+                reached = {target: counts for target, counts in reached.items() if counts}
+            else:
+                targets = set(body["targets"])
+                # A v1 report naming several officials cannot be split among them.
+                reached = {targets.pop() if len(targets) == 1 else "unattributed":
+                           {action: n for action, n in body["actions"].items() if n}}
             tally.reports += 1
-            tally.actions.update({action: n for action, n in body["actions"].items() if n})
-            tally.by_target.update(set(body["targets"]))
+            tally.people += body.get("participants", 1)
+            for target, counts in reached.items():
+                tally.actions.update(counts)
+                tally.by_target_action.update({f"{target}.{action}": n for action, n in counts.items()})
+            tally.by_target.update(set(reached) if "per_target" in body else set(body["targets"]))
             tally.by_country[(body.get("country") or "ZZ").upper()] += 1
             tally.by_day[day] += 1
         return tally
 
 
-reports = st.fixed_dictionaries({
-    "actions": st.fixed_dictionaries({"letter": st.integers(0, 3), "email": st.integers(1, 3)},
-                                     optional={"tweet": st.integers(0, 50)}),
+GROUP_REVIEW_THRESHOLD = 50   # the default: above it, a group's report without a contact is flagged
+counts = st.fixed_dictionaries({"letter": st.integers(0, 3), "email": st.integers(1, 3)},
+                               optional={"tweet": st.integers(0, 50), "call": st.just(0)})
+countries = st.sampled_from(["MX", "VE", "es", ""])
+# People a report speaks for: mostly one (left out), sometimes a group, now and then one large
+# enough for staff review, with or without a contact kept with consent.
+contacts = st.sampled_from([{}, {"contact_email": "group@example.org", "consent": True}, {"consent": True}])
+groups = st.one_of(st.just({}), st.fixed_dictionaries({"participants": st.integers(1, 12)}),
+                   st.builds(lambda n, contact: {"participants": n, **contact}, st.integers(40, 120), contacts))
+v1_reports = st.fixed_dictionaries({
+    "actions": counts,
     "targets": st.lists(st.sampled_from(["governor", "ambassador"]), min_size=1, max_size=2),
-    "country": st.sampled_from(["MX", "VE", "es", ""]),
+    "country": countries,
 })
+v2_reports = st.fixed_dictionaries({
+    # a target with only zero counts is left out of the totals, as if not named
+    "per_target": st.dictionaries(st.sampled_from(["governor", "ambassador"]),
+                                  st.one_of(counts, st.just({"letter": 0})), min_size=1).filter(
+        lambda per_target: any(any(counts.values()) for counts in per_target.values())),
+    "country": countries,
+})
+reports = st.builds(lambda body, group: {**body, **group}, st.one_of(v1_reports, v2_reports), groups)
 
 
 class TallyMachine(RuleBasedStateMachine):
@@ -121,6 +151,13 @@ class TallyMachine(RuleBasedStateMachine):
     def submit(self, body):
         return self._submit({**body, "form_token": form_token()}, genuine=True)
 
+    # A group too large to count unseen, without a contact: stored flagged large_group, in both
+    # bundles (staff may reinstate it, and count its people).
+    @rule(targets=(submitted, flagged), body=reports, participants=st.integers(51, 500))
+    def submit_large_group(self, body, participants):
+        body = {key: value for key, value in body.items() if key not in ("contact_email", "consent")}
+        return self._submit({**body, "participants": participants, "form_token": form_token()}, genuine=True)
+
     # Without the form's token (a bot, or a page kept open across a key change): accepted,
     # stored flagged, not counted unless reinstated.
     @rule(targets=(submitted, flagged), body=reports)
@@ -135,9 +172,14 @@ class TallyMachine(RuleBasedStateMachine):
             assert not self.campaign.accepts_reports_at(self.clock())
             return multiple()
         assert receipt.created and self.campaign.accepts_reports_at(self.clock())
-        assert (receipt.report.excluded == "flagged") is not genuine
+        contact = body.get("consent") and body.get("contact_email")
+        large = body.get("participants", 1) > GROUP_REVIEW_THRESHOLD and not contact
+        flagged = not genuine or large
+        assert (receipt.report.excluded == "flagged") is flagged
+        if genuine and large:
+            assert receipt.report.flag_reason == "large_group"
         self.model.accept(body["submission_id"], receipt.report.report_id, body,
-                          self.clock().date().isoformat(), flagged=not genuine)
+                          self.clock().date().isoformat(), flagged=flagged)
         return body
 
     @rule(body=submitted)
