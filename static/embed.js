@@ -1,7 +1,8 @@
 /* Action Tally: the supporter form on a partner's page.
  *   <script src="https://API/embed.js" data-campaign="ua-47-22" defer></script>
  * renders the form here (in a shadow root, so styles never clash) and sends
- * reports as JSON with fetch. With data-frame, it embeds the form page in an
+ * reports as JSON with fetch; the action kit's script (kit.js, served with this
+ * one) copies and ticks there as on the form page. With data-frame, it embeds the form page in an
  * iframe instead and keeps the iframe as tall as the form. data-lang picks the
  * language (default: the page's own lang). */
 (function () {
@@ -21,6 +22,7 @@
     var frame = document.createElement("iframe");
     frame.src = url + "form?lang=" + encodeURIComponent(lang) + share;
     frame.title = script.getAttribute("data-title") || "Urgent Action report form";
+    frame.allow = "clipboard-write";   // the kit's copy buttons
     frame.style.cssText = "display:block;width:100%;border:0;height:45rem";
     host.appendChild(frame);
     window.addEventListener("message", function (event) {
@@ -34,6 +36,7 @@
   }
 
   var root = host.attachShadow({mode: "open"});
+  var reveal = kit(root);
   var loadedAt = 0;
   var TOKEN_REFRESH_MS = 6 * 3600 * 1000;
 
@@ -42,6 +45,7 @@
   }
   function show(html, focusId) {
     root.innerHTML = html;
+    reveal();
     var page = root.querySelector(".page");
     if (page) lang = page.getAttribute("lang");
     var target = root.getElementById("error-summary") || (focusId && root.getElementById(focusId));
@@ -61,13 +65,20 @@
       .then(function (response) { return response.json(); })
       .then(function (facts) { if (facts.form_token) form.elements.form_token.value = facts.form_token; });
   }
-  function report(form) {
+  function number(value) {
+    return /^\d{1,6}$/.test(value) ? parseInt(value, 10) : value;
+  }
+  function report(form) {   // count.<target>.<action> as per_target, the rest as the form has it
     var data = new FormData(form);
-    var body = {actions: {}, targets: data.getAll("target"), consent: data.get("consent") === "yes"};
+    var body = {per_target: {}, consent: data.get("consent") === "yes"};
     data.forEach(function (value, key) {
       value = String(value).trim();
-      if (key.indexOf("action_") === 0) {
-        if (value) body.actions[key.slice(7)] = /^\d{1,6}$/.test(value) ? parseInt(value, 10) : value;
+      var count = /^count\.(.+)\.([^.]+)$/.exec(key);
+      if (count) {
+        var target = body.per_target[count[1]] = body.per_target[count[1]] || {};
+        target[count[2]] = value ? number(value) : 0;
+      } else if (key === "participants") {
+        if (value) body.participants = number(value);
       } else if (value && ["submission_id", "form_token", "website", "country", "name",
                            "contact_email"].indexOf(key) >= 0) {
         body[key] = value;

@@ -1,5 +1,6 @@
-// Inlined in every page (CSP allows it by hash), so kept small.
+// Inlined in every page (CSP allows it by hash), so kept small; after kit.js, in its scope.
 (function () {
+  kit(document)();
   var summary = document.getElementById("error-summary");
   if (summary) {
     summary.focus();

@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # sheet does not say (where its deadline ends, the form's languages, the partner origins).
 SEED_SHEET = ROOT / "campaigns" / "ua-47-22.txt"
 SEED_SETTINGS = ROOT / "campaigns" / "ua-47-22.json"
+# The sample letter in the language officials are addressed in, and in French (the sheet has
+# it in English only), as offices add them: so that the form shows letters in two languages,
+# and an email too long for one mailto: link (the French one).
+SEED_LETTERS = {code: ROOT / "campaigns" / f"ua-47-22.letter-{code}.txt" for code in ("es", "fr")}
 LOCAL_TABLE = "action-tally-local"
 
 
@@ -46,14 +50,17 @@ def _parse_args(argv=None):
 
 def seed_body(now: datetime, days: int) -> dict:
     """UA 47.22 through the importer (campaigns/ua-47-22.txt) with the settings beside it
-    (campaigns/ua-47-22.json); its deadline, a day that has passed, moved ``days`` ahead
-    (it still ends at 23:59:59 in the campaign's time zone)."""
+    (campaigns/ua-47-22.json) and its letter in Spanish and French (campaigns/ua-47-22.letter-*.txt);
+    its deadline, a day that has passed, moved ``days`` ahead (it still ends at 23:59:59 in the
+    campaign's time zone)."""
     from chalicelib.casesheet.reader import read_case_sheet
     from chalicelib.domain.zones import zone
 
     settings = json.loads(SEED_SETTINGS.read_text(encoding="utf-8"))
     draft = read_case_sheet(SEED_SHEET.read_text(encoding="utf-8"), now, settings["timezone"]).body
     body = {**draft, **settings}
+    body["letter"] = {**draft.get("letter", {}),
+                      **{code: path.read_text(encoding="utf-8").strip() for code, path in SEED_LETTERS.items()}}
     today = now.astimezone(zone(body["timezone"])).date()
     if date.fromisoformat(body["deadline"]) <= today:
         body["deadline"] = (today + timedelta(days=days)).isoformat()

@@ -1,20 +1,22 @@
-"""Static files the API serves to partner pages (``embed.js``)."""
+"""Static files the API serves to partner pages (``embed.js``, bundled with the action kit's
+script, ``kit.js``, which the form page inlines too)."""
 import hashlib
 from functools import lru_cache
 
 from chalice import Response
 
-from chalicelib.web.pages import STATIC_DIR
+from chalicelib.web.pages import KIT, STATIC_DIR, bundle
 
 _TYPES = {".js": "text/javascript; charset=utf-8"}
 # Partners include the script by a fixed URL, so it is cached briefly, with an
 # ETag for cheap revalidation.
 _MAX_AGE = 3600
+_BUNDLES = {"embed.js": (KIT, "embed.js")}
 
 
 @lru_cache(maxsize=None)
 def _load(name: str) -> tuple[bytes, str]:
-    body = (STATIC_DIR / name).read_bytes()
+    body = bundle(_BUNDLES[name]).encode("utf-8") if name in _BUNDLES else (STATIC_DIR / name).read_bytes()
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 

@@ -10,13 +10,34 @@ from chalicelib.web.i18n import N_, Language
 
 # Errors no field on the page can fix (a broken hidden id) point at the send button.
 GENERAL = "send-report"
+# The group of counts, one fieldset per official; v1's fields (an older page's post) land here too.
+COUNTS = "counts"
 
 ACTION_LABELS = {"letter": N_("Letters"), "email": N_("Emails"), "fax": N_("Faxes"),
-                 "call": N_("Phone calls"), "tweet": N_("Tweets")}
+                 "call": N_("Phone calls"), "tweet": N_("Social media posts")}
 FIELD_LABELS = {"name": N_("Name"), "contact_email": N_("Email address")}
-_TARGETS = N_("Select at least one official you contacted")
-_ACTIONS = N_("Enter how many times you acted, for at least one kind of action")
-_COUNT = N_("%(action)s: enter a whole number from 0 to %(max)s")
+
+
+def count_id(target: str, action: str) -> str:
+    """The id of the count of ``action`` sent to ``target`` (actions have no hyphen, so it is one)."""
+    return f"count-{target}-{action}"
+
+
+def official_id(target: str) -> str:
+    """The id of one official's counts, a group with one error for all of them (as GOV.UK's
+    date input has one for its day, month and year)."""
+    return f"counts-{target}"
+
+
+def invalid_counts(api_fields: dict, campaign: Campaign) -> list:
+    """The ids of the count inputs the API's errors name, in page order."""
+    named = set(api_fields)
+    return [count_id(t, a) for t in campaign.target_ids for a in campaign.actions if f"per_target.{t}.{a}" in named]
+
+_COUNTS = N_("Enter how many times you acted, for at least one official")
+_COUNT = N_("%(official)s: enter each count as a whole number from 0 to %(max)s")
+_PARTICIPANTS = N_("Enter how many people took part, you included: a whole number from 1 to %(max)s, "
+                   "or leave it empty if it was only you")
 _COUNTRY = N_("Select your country from the list, or leave it empty")
 _NAME = N_("Enter your name in 100 characters or fewer, on one line")
 _EMAIL = N_("Enter an email address in the correct format, like name@example.org")
@@ -27,43 +48,50 @@ _GENERAL = N_("Something in the form was out of date. Check your answers and sen
 
 def field_id(api_field: str, campaign: Campaign) -> str:
     """The form field an API error field belongs to."""
-    if api_field.startswith("actions."):
-        action = api_field.split(".", 1)[1]
-        return f"action_{action}" if action in campaign.actions else "actions"
-    if api_field == "targets":
-        return "target"
-    if api_field in ("actions", "country", "name", "contact_email"):
+    parts = api_field.split(".")
+    if parts[0] == "per_target" and len(parts) == 3 and parts[1] in campaign.target_ids \
+            and parts[2] in campaign.actions:
+        return official_id(parts[1])
+    if parts[0] in ("per_target", "actions", "targets"):
+        return COUNTS
+    if api_field in ("participants", "country", "name", "contact_email"):
         return api_field
     return GENERAL
 
 
-def anchor(field: str, campaign: Campaign) -> str:
-    """The id a summary link points at: the first input of a group, GOV.UK style."""
-    if field == "actions":
-        return f"action_{campaign.actions[0]}"
+def anchor(field: str, campaign: Campaign, invalid=()) -> str:
+    """The id a summary link points at: the first input of a group (of an official's counts,
+    the first one in error), GOV.UK style."""
+    if field == COUNTS:
+        return count_id(campaign.target_ids[0], campaign.actions[0])
+    if field.startswith("counts-"):
+        prefix = "count-" + field[len("counts-"):] + "-"
+        return next((i for i in invalid if i.startswith(prefix) and "-" not in i[len(prefix):]),
+                    prefix + campaign.actions[0])
     return field
 
 
-def supporter_errors(api_fields: dict, campaign: Campaign, language: Language, max_count: int) -> dict:
+def supporter_errors(api_fields: dict, campaign: Campaign, language: Language, max_count: int,
+                     max_participants: int = 500) -> dict:
     """``{form field id: message}`` for the API's ``{field: message}``, in page order."""
     by_field = {}
     for api_field, message in api_fields.items():
         by_field.setdefault(field_id(api_field, campaign), message)
-    order = (["target", "actions"] + [f"action_{a}" for a in campaign.actions]
-             + ["country", "name", "contact_email", GENERAL])
-    return {field: _message(field, by_field[field], language, max_count)
+    order = ([COUNTS] + [official_id(t) for t in campaign.target_ids]
+             + ["participants", "country", "name", "contact_email", GENERAL])
+    limits = {"max": language.number(max_count), "max_participants": language.number(max_participants)}
+    return {field: _message(field, by_field[field], language, limits, campaign)
             for field in order if field in by_field}
 
 
-def _message(field, api_message, language, max_count):
+def _message(field, api_message, language, limits, campaign):
     _ = language.gettext
-    if field == "target":
-        return _(_TARGETS)
-    if field == "actions":
-        return _(_ACTIONS)
-    if field.startswith("action_"):
-        label = _(ACTION_LABELS.get(field.removeprefix("action_"), field))
-        return _(_COUNT) % {"action": label, "max": language.number(max_count)}
+    if field == COUNTS:
+        return _(_COUNTS)
+    if field.startswith("counts-"):
+        return _(_COUNT) % {"official": campaign.target(field[len("counts-"):]).name, "max": limits["max"]}
+    if field == "participants":
+        return _(_PARTICIPANTS) % {"max": limits["max_participants"]}
     if field == "country":
         return _(_COUNTRY)
     if field == "name":

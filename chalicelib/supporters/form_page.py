@@ -1,5 +1,5 @@
-"""The supporter's HTML pages: the form, its errors, thank-you, closed and problem pages,
-and the form post that leads from one to the other.
+"""The supporter's HTML pages: the form (with the action kit above it: see ``kit``), its
+errors, thank-you, closed and problem pages, and the form post that leads from one to the other.
 
 Each page is a whole document (no JavaScript needed; also what the iframe shows)
 or, with ``?embed=1``, a fragment that ``embed.js`` puts into the partner's page.
@@ -27,8 +27,19 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.report import parse_submission_id
 from chalicelib.domain.totals import Tally, Totals
 from chalicelib.storage import StorageUnavailable
-from chalicelib.supporters.form_errors import ACTION_LABELS, FIELD_LABELS, GENERAL, anchor, supporter_errors
-from chalicelib.supporters.form_fields import report_from_form
+from chalicelib.supporters.form_errors import (
+    ACTION_LABELS,
+    COUNTS,
+    FIELD_LABELS,
+    GENERAL,
+    anchor,
+    count_id,
+    invalid_counts,
+    official_id,
+    supporter_errors,
+)
+from chalicelib.supporters.form_fields import report_from_form, typed_counts
+from chalicelib.supporters.kit import action_kit
 from chalicelib.web import i18n, pages
 from chalicelib.web.bodies import FORM, JSON, media_type, read_body, source_ip
 from chalicelib.web.identifiers import campaign_named
@@ -49,6 +60,8 @@ _RATE_LIMITED = N_("Many reports have come from your network in the last minute.
                    "recorded yet: please send this again in %(seconds)s seconds.")
 _BUSY = N_("We could not confirm that your report was recorded: the service is busy. Please send "
            "it again in a few seconds; it will be counted only once.")
+# Ends an email whose sample letter was too long for its mailto: link (chalicelib.supporters.kit).
+_REST_NOTE = N_("[The rest of the letter is on %(url)s: copy it here before you send this email.]")
 _SHARE_SUBJECT = N_("Take action: %(title)s")
 _SHARE_BODY = N_("I took action for %(reference)s. Will you join me? %(url)s")
 
@@ -120,8 +133,9 @@ def _deadline_facts(campaign: Campaign, language: Language) -> dict:
 
 def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=None, status=200,
          general_message=None):
-    """The form, fresh or (with ``values`` and API ``errors``) shown again to be corrected;
-    ``general_message`` (already in the page's language) heads the errors when given."""
+    """The form below the action kit, fresh or (with ``values`` and API ``errors``) shown again
+    to be corrected; ``general_message`` (already in the page's language) heads the errors when
+    given. ``campaign`` is read whole: the kit shows its case, contacts and letters."""
     values = values or {}
     language = page.language
     now = clock.now()
@@ -131,18 +145,27 @@ def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=No
             token = abuse.issue_form_token(settings, campaign.campaign_id, now)
     except abuse.FormTokenSecretMissing as error:
         return problem(error, page)
-    shown_errors = supporter_errors(errors or {}, campaign, language, settings.max_count_per_action)
+    participants = values.get("participants")
+    per_person = participants if isinstance(participants, int) and 1 <= participants <= settings.max_participants \
+        else 1
+    shown_errors = supporter_errors(errors or {}, campaign, language, settings.max_count_per_action * per_person,
+                                    settings.max_participants)
     if general_message:
         shown_errors = {GENERAL: general_message, **shown_errors}
+    rest_note = language.gettext(_REST_NOTE) % {"url": page.share_url}
+    invalid = invalid_counts(errors or {}, campaign)
     return _render("form.html", page, campaign, status,
-                   max_count=settings.max_count_per_action,
+                   max_count=settings.max_count_per_action, max_participants=settings.max_participants,
+                   kit=action_kit(campaign, language.code, rest_note), count_id=count_id, counts_field=COUNTS,
+                   official_id=official_id, invalid=invalid,
+                   summary=[p.strip() for p in campaign.summary.split("\n\n") if p.strip()],
                    letter_language=language.language_name(campaign.letter_language),
                    # A fresh id unless the supporter's own is valid: a resend of the same
                    # report must keep its id, a broken id must not block them.
                    submission_id=parse_submission_id(values.get("submission_id")) or str(uuid.uuid4()),
                    form_token=token, countries=language.countries(),
                    values=_shown_values(values),
-                   errors=shown_errors, anchors={f: anchor(f, campaign) for f in shown_errors},
+                   errors=shown_errors, anchors={f: anchor(f, campaign, invalid) for f in shown_errors},
                    general_error=GENERAL, field_labels={f: language.gettext(label)
                                                         for f, label in FIELD_LABELS.items()},
                    **_deadline_facts(campaign, language))
@@ -153,21 +176,26 @@ def _shown_values(values: dict) -> dict:
     def text(name):
         value = values.get(name)
         return value if isinstance(value, str) else ""
-    targets, actions = values.get("targets"), values.get("actions")
-    return {"targets": [t for t in targets if isinstance(t, str)] if isinstance(targets, list) else [],
-            "actions": {str(k): v if isinstance(v, (str, int)) else "" for k, v in actions.items()}
-            if isinstance(actions, dict) else {},
+
+    def count(value):
+        return value if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    per_target = values.get("per_target")
+    per_target = {str(t): {str(a): count(n) for a, n in counts.items()} for t, counts in per_target.items()
+                  if isinstance(counts, dict)} if isinstance(per_target, dict) else {}
+    participants = values.get("participants")
+    return {"per_target": per_target, "participants": count(participants) if participants != 1 else "",
             "country": text("country").strip().upper(), "name": text("name"),
             "contact_email": text("contact_email"), "consent": values.get("consent") is True}
 
 
-def thanks(receipt, totals: Totals, page: PageRequest, status):
+def thanks(receipt, totals: Totals, settings, page: PageRequest, status):
     campaign, language = receipt.campaign, page.language
     as_of = totals.as_of
     share = {"title": campaign.title, "reference": campaign.reference, "url": page.share_url}
     return _render("thanks.html", page, campaign, status, report_id=receipt.report.report_id,
                    created=receipt.created, actions_total=receipt.report.actions_total,
-                   totals=totals.public_view(campaign), as_of_time=language.time(as_of) if as_of else "",
+                   totals=totals.public_view(campaign, settings.small_cell_min),
+                   as_of_time=language.time(as_of) if as_of else "",
                    as_of_date=language.date(as_of) if as_of else "",
                    share_url=page.share_url, form_url=f"form?{page.query}",
                    share_subject=language.gettext(_SHARE_SUBJECT) % share,
@@ -198,14 +226,18 @@ def problem(error: ApiError, page: PageRequest):
 
 
 def form_response(store, settings, campaign_id, request):
-    """``GET /campaigns/{id}/form``: the form, or the closed or not-found page."""
-    campaign = campaign_named(store, campaign_id)
+    """``GET /campaigns/{id}/form``: the kit and the form, or the closed or not-found page."""
+    campaign = campaign_named(store, campaign_id, whole=True)
     page = PageRequest.of(request, campaign)
     if campaign is None:
         return not_found(campaign_id, page)
     if not campaign.accepts_reports_at(clock.now()):
-        return closed(campaign, current_totals(store, campaign).public_view(campaign), page, 200)
+        return closed(campaign, _public_totals(store, settings, campaign), page, 200)
     return form(campaign, settings, page)
+
+
+def _public_totals(store, settings, campaign):
+    return current_totals(store, campaign).public_view(campaign, settings.small_cell_min)
 
 
 def wants_page(request) -> bool:
@@ -229,17 +261,16 @@ def post_form(store, settings, campaign_id, request):
         receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON,
                                 client_ip=source_ip(request), campaign=campaign)
     except CampaignClosed:
-        return closed(campaign, current_totals(store, campaign).public_view(campaign), page)
+        return closed(campaign, _public_totals(store, settings, campaign), page)
     except ValidationFailed as error:
         if not isinstance(values, dict):
             return problem(ApiError("not an object", code="malformed_body"), page)
         if kind == FORM:   # show counts as typed: a blank stays blank, not 0
-            values["actions"] = {key[len("action_"):]: typed[0] for key, typed in body.items()
-                                 if key.startswith("action_")}
-        return form(campaign, settings, page, values, error.fields, error.status)
+            values["per_target"] = typed_counts(body)
+        return form(_whole(store, campaign), settings, page, values, error.fields, error.status)
     except TooManyReports as error:
         message = page.language.gettext(_RATE_LIMITED) % {"seconds": error.retry_after_seconds}
-        return send_again(store.get_campaign(campaign_id), settings, page, values, error, message)
+        return send_again(store.get_whole_campaign(campaign_id), settings, page, values, error, message)
     except StorageUnavailable:
         log.warning("storage unavailable", exc_info=True)
         return _busy(store, settings, campaign_id, page, values)
@@ -249,12 +280,17 @@ def post_form(store, settings, campaign_id, request):
         totals = current_totals(store, receipt.campaign)
     except StorageUnavailable:   # the report is recorded; only the running total is missing
         totals = Totals(receipt.campaign.campaign_id, Tally(), False, None)
-    return thanks(receipt, totals, page, 201 if receipt.created else 200)
+    return thanks(receipt, totals, settings, page, 201 if receipt.created else 200)
+
+
+def _whole(store, campaign):
+    """The campaign with its case (a report needs only the cheap read; the form shown again, all)."""
+    return store.get_whole_campaign(campaign.campaign_id) or campaign
 
 
 def _busy(store, settings, campaign_id, page, values):
     try:
-        campaign = store.get_campaign(campaign_id)
+        campaign = store.get_whole_campaign(campaign_id)
     except StorageUnavailable:
         campaign = None
     if campaign is None or not isinstance(values, dict) or not values:

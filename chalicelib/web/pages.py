@@ -22,12 +22,15 @@ STATIC_DIR = ROOT / "static"
 @dataclass(frozen=True)
 class Inlined:
     """The stylesheet and the script (if any) that a kind of page inlines from ``static/``:
-    its Content-Security-Policy allows exactly these and nothing else."""
+    its Content-Security-Policy allows exactly these and nothing else. A script of several
+    files is one bundle (see :func:`bundle`)."""
     style: str
-    script: str | None = None
+    script: tuple | None = None
 
 
-SUPPORTER = Inlined("page.css", "page.js")
+# kit.js (the action kit) comes with the page's script and with embed.js (assets.py).
+KIT = "kit.js"
+SUPPORTER = Inlined("page.css", (KIT, "page.js"))
 FRAGMENT = Inlined("page.css")      # ?embed=1: embed.js runs in the partner's page instead
 STAFF = Inlined("staff.css")        # the dashboard needs no script at all
 
@@ -45,9 +48,24 @@ def environment(code: str) -> Environment:
 
 
 @lru_cache(maxsize=None)
-def _inline(name: str) -> tuple[Markup, str]:
-    """A static file to inline in pages, and its CSP hash source."""
-    text = (STATIC_DIR / name).read_text(encoding="utf-8").strip()
+def bundle(names: tuple) -> str:
+    """Scripts from ``static/`` as one, in a scope of their own (nothing leaks into a
+    partner's page): a later file calls what an earlier one defines. A file's opening
+    ``/* ... */``, lines that are only a ``//`` comment, and indentation are left out:
+    every page carries these bytes."""
+    lines = []
+    for name in names:
+        text = (STATIC_DIR / name).read_text(encoding="utf-8").strip()
+        if text.startswith("/*"):
+            text = text[text.index("*/") + 2:]
+        lines += [line.strip() for line in text.splitlines()]
+    return "(function () {\n" + "\n".join(line for line in lines if line and not line.startswith("//")) + "\n})();"
+
+
+@lru_cache(maxsize=None)
+def _inline(name) -> tuple[Markup, str]:
+    """A static file (or a bundle of several) to inline in pages, and its CSP hash source."""
+    text = bundle(name) if isinstance(name, tuple) else (STATIC_DIR / name).read_text(encoding="utf-8").strip()
     digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
     return Markup(text), f"'sha256-{digest}'"  # noqa: S704 - our own static file, not input
 

@@ -1,4 +1,5 @@
-"""Supporters' reports (v1): JSON and HTML-form intake, validation, replays and the deadline."""
+"""Supporters' reports: JSON and HTML-form intake, validation, replays and the deadline (both
+shapes: see tests/api/test_reports_v2.py for what v2 adds)."""
 import json
 import re
 import uuid
@@ -60,10 +61,29 @@ def post_form(client, fields, campaign_id=CAMPAIGN):
                             body=urlencode(fields, doseq=True))
 
 
-def form_fields(**overrides):
+TARGETS, ACTIONS = ("governor", "ambassador"), ("letter", "email", "fax", "call", "tweet")
+
+
+def count(target, action):
+    """The form's field for the count of ``action`` sent to ``target``."""
+    return f"count.{target}.{action}"
+
+
+def form_fields(counts=None, **overrides):
+    """The form as the page posts it: a count per official and action (blank where the
+    supporter typed nothing), by default 2 letters and 1 email to the governor."""
+    counts = {"governor": {"letter": "2", "email": "1"}} if counts is None else counts
+    fields = {"submission_id": str(uuid.uuid4()), "form_token": form_token(), "participants": "",
+              "country": "MX", "name": "", "contact_email": ""}
+    fields.update({count(t, a): counts.get(t, {}).get(a, "") for t in TARGETS for a in ACTIONS})
+    fields.update(overrides)
+    return fields
+
+
+def v1_form_fields(**overrides):
+    """The form as pages before per-official counts posted it (still read as v1's shape)."""
     fields = {"submission_id": str(uuid.uuid4()), "form_token": form_token(), "action_letter": "2",
-              "action_email": "1",
-              "action_fax": "", "action_call": "", "action_tweet": "", "target": ["governor"],
+              "action_email": "1", "action_fax": "", "action_call": "", "action_tweet": "", "target": ["governor"],
               "country": "MX", "name": "", "contact_email": ""}
     fields.update(overrides)
     return fields
@@ -367,27 +387,55 @@ def test_a_replayed_form_answers_200_with_the_same_report(client, campaign, staf
 
 
 def test_blank_counts_count_as_zero(client, campaign, staff_headers, fake_clock):
-    response = post_form(client, form_fields(action_letter=" 3 ", action_email="", action_fax="   "))
+    response = post_form(client, form_fields({"governor": {"letter": " 3 ", "email": "", "fax": "   "}}))
 
     assert response.status_code == 201, response.body
     totals = counted(client, staff_headers, fake_clock=fake_clock)
     assert totals["actions"] == {"letter": 3, "email": 0, "fax": 0, "call": 0, "tweet": 0}
+    assert totals["by_target_action"]["governor"]["letter"] == 3 and totals["by_target"]["ambassador"] == 0
+
+
+def test_a_form_post_counts_what_reached_each_official_and_its_people(client, campaign, staff_headers, fake_clock):
+    fields = form_fields({"governor": {"letter": "2"}, "ambassador": {"email": "3", "fax": "1"}}, participants="4")
+
+    assert post_form(client, fields).status_code == 201
+
+    totals = counted(client, staff_headers, fake_clock=fake_clock)
+    assert totals["by_target_action"] == {"governor": {"letter": 2, "email": 0, "fax": 0, "call": 0, "tweet": 0},
+                                          "ambassador": {"letter": 0, "email": 3, "fax": 1, "call": 0, "tweet": 0}}
+    assert totals["people"] == 4 and totals["reports"] == 1 and totals["by_target"] == {"governor": 1,
+                                                                                        "ambassador": 1}
+
+
+def test_a_v1_form_post_is_still_read_as_v1s_shape(client, campaign, staff_headers, fake_clock):
+    assert post_form(client, v1_form_fields(target=["governor", "ambassador"])).status_code == 201
+
+    totals = counted(client, staff_headers, fake_clock=fake_clock)
+    assert totals["by_target_action"]["unattributed"]["letter"] == 2 and totals["people"] == 1
+
+
+def test_a_form_post_of_both_shapes_is_422_on_the_counts(client, campaign):
+    response = post_form(client, form_fields(action_letter="1", target=["governor"]))
+
+    assert response.status_code == 422
+    page = Page(html_of(response))
+    assert "#count-governor-letter" in page.summary_links and "counts-error" in page.described_by
 
 
 def test_a_form_with_every_count_blank_is_422(client, campaign):
-    response = post_form(client, form_fields(action_letter="", action_email=""))
+    response = post_form(client, form_fields({}))
 
     assert response.status_code == 422
     page = Page(html_of(response))
     # GOV.UK: a group's error links to its first input, and the group names its error
-    assert "#action_letter" in page.summary_links and "actions-error" in page.described_by
+    assert "#count-governor-letter" in page.summary_links and "counts-error" in page.described_by
 
 
 def test_a_form_with_errors_is_shown_again_with_the_answers_kept(client, campaign, staff_headers,
                                                                  fake_clock):
     # Given a supporter who typed a word as a count, a country not on the list, and a name without consent
-    fields = form_fields(action_letter="two", action_email="3", country="XX", name="Ana <López>",
-                         target=["governor", "ambassador"])
+    fields = form_fields({"governor": {"letter": "two", "email": "3"}, "ambassador": {"call": "1"}},
+                         country="XX", name="Ana <López>", participants="3")
 
     # When they send the form
     response = post_form(client, fields)
@@ -397,36 +445,40 @@ def test_a_form_with_errors_is_shown_again_with_the_answers_kept(client, campaig
     html = html_of(response)
     page = Page(html)
     assert 'class="error-summary"' in html and "There is a problem" in html
-    assert {"#action_letter", "#country", "#name"} <= set(page.summary_links)
+    assert {"#count-governor-letter", "#country", "#name"} <= set(page.summary_links)
     assert all(link[1:] in page.ids for link in page.summary_links), page.summary_links
-    # each invalid field points at its message, and every reference resolves
-    assert {"action_letter-error", "country-error", "name-error"} <= set(page.described_by)
+    # each invalid field points at its message (an official's counts share one), and every reference resolves
+    assert {"counts-governor-error", "country-error", "name-error"} <= set(page.described_by)
     assert all(ref in page.ids for ref in page.described_by), set(page.described_by) - page.ids
     # and what they typed is still there (escaped)
-    assert page.values["action_letter"] == "two" and page.values["action_email"] == "3"
+    assert page.values[count("governor", "letter")] == "two" and page.values[count("governor", "email")] == "3"
+    assert page.values[count("ambassador", "call")] == "1" and page.values["participants"] == "3"
     assert "country" not in page.values and page.values["name"] == "Ana <López>"
     assert "Ana <López>" not in html and "Ana &lt;López&gt;" in html
-    assert page.checked >= {("target", "governor"), ("target", "ambassador")}
     assert page.values["submission_id"] == fields["submission_id"]
     assert counted(client, staff_headers, fake_clock=fake_clock)["reports"] == 0
 
     # When they correct it and send the page's form again
-    corrected = dict(page.values, action_letter="2", country="MX", consent="yes",
-                     target=["governor", "ambassador"])
+    corrected = dict(page.values, country="MX", consent="yes", **{count("governor", "letter"): "2"})
     again = post_form(client, corrected)
 
     # Then it is recorded
     assert again.status_code == 201, again.body
     totals = counted(client, staff_headers, fake_clock=fake_clock)
     assert totals["reports"] == 1 and totals["actions"]["letter"] == 2 and totals["actions"]["email"] == 3
+    assert totals["people"] == 3
 
 
 @pytest.mark.parametrize("overrides, field_id", [
-    ({"target": []}, "target"),
-    ({"target": ["president"]}, "target"),
-    ({"action_letter": "51"}, "action_letter"),
-    ({"action_letter": "-1"}, "action_letter"),
-    ({"action_letter": "1.5"}, "action_letter"),
+    ({count("governor", "letter"): "51"}, "count-governor-letter"),
+    ({count("ambassador", "tweet"): "-1"}, "count-ambassador-tweet"),   # the first of its official's in error
+    ({count("ambassador", "fax"): "x", count("ambassador", "tweet"): "-1"}, "count-ambassador-fax"),
+    ({count("governor", "letter"): "1.5"}, "count-governor-letter"),
+    ({count("president", "letter"): "1"}, "count-governor-letter"),   # not an official of the campaign: the group
+    ({count("governor", "vote"): "1"}, "count-governor-letter"),
+    ({"participants": "0"}, "participants"),
+    ({"participants": "501"}, "participants"),
+    ({"participants": "a few"}, "participants"),
     ({"country": "XX"}, "country"),
     ({"contact_email": "ana@example.org"}, "contact_email"),
     ({"contact_email": "not-an-email", "consent": "yes"}, "contact_email"),
@@ -442,13 +494,22 @@ def test_each_form_error_links_to_its_field(client, campaign, overrides, field_i
     assert all(ref in page.ids for ref in page.described_by), set(page.described_by) - page.ids
 
 
+def test_a_group_may_report_up_to_the_cap_per_person(client, campaign, staff_headers, fake_clock):
+    assert post_form(client, form_fields({"governor": {"letter": "150"}}, participants="3")).status_code == 201
+    response = post_form(client, form_fields({"governor": {"letter": "151"}}, participants="3"))
+
+    assert response.status_code == 422
+    assert "Rafael Lacava: enter each count as a whole number from 0 to 150" in html_of(response)
+    assert counted(client, staff_headers, fake_clock=fake_clock)["actions"]["letter"] == 150
+
+
 @pytest.mark.parametrize("submission_id", ["", "not-a-uuid"])
 def test_a_form_with_a_bad_submission_id_can_be_corrected_by_sending_it_again(client, campaign,
                                                                             submission_id):
     response = post_form(client, form_fields(submission_id=submission_id))
 
     assert response.status_code == 422, response.body
-    again = post_form(client, dict(Page(html_of(response)).values, target=["governor"]))
+    again = post_form(client, Page(html_of(response)).values)
     assert again.status_code == 201, again.body
 
 

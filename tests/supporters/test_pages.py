@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.api.test_reports import CAMPAIGN, DEADLINE, FORM, form_fields, html_of, json_of
+from tests.api.test_reports import CAMPAIGN, DEADLINE, FORM, count, form_fields, html_of, json_of
 from tests.conftest import campaign_body, post_report, report_body, run_scheduled
+from tools.run_local import seed_body
 
 # Every HTTP response in this module must be below 500, whatever the test asserts next.
 pytestmark = pytest.mark.usefixtures("no_server_errors")
@@ -15,7 +16,9 @@ pytestmark = pytest.mark.usefixtures("no_server_errors")
 PARTNER = "https://www.example.org"
 STRANGER = "https://evil.example.net"
 LANGUAGES = ("en", "es", "fr", "ar")
-PAGE_BUDGET_BYTES = 20 * 1024
+PAGE_BUDGET_BYTES = 30 * 1024   # the whole page, kit and form, in one request (issue 13)
+COUNTS_LEGEND = {"en": "What did you send to each official?", "es": "¿Qué envió a cada autoridad?",
+                 "fr": "Qu’avez-vous envoyé à chaque responsable\u202f?", "ar": "ماذا أرسلت إلى كل مسؤول؟"}
 
 
 def get_form(client, query="", headers=None):
@@ -52,20 +55,20 @@ def test_a_campaign_in_spanish_first_speaks_spanish_by_default(client, staff_hea
 
     html = html_of(client.http.get("/campaigns/ua-48-22/form"))
 
-    assert html_lang(html) == ("es", "ltr") and "¿A quién se dirigió?" in html
+    assert html_lang(html) == ("es", "ltr") and COUNTS_LEGEND["es"] in html
 
 
-@pytest.mark.parametrize("lang, letter_language, deadline, heading", [
-    ("en", "Spanish", "January 21, 2026, 3:59\u202fAM UTC", "Who did you contact?"),
-    ("es", "español", "21 de enero de 2026, 3:59 UTC", "¿A quién se dirigió?"),
-    ("fr", "espagnol", "21 janvier 2026, 03:59 UTC", "Qui avez-vous contacté\u202f?"),
-    ("ar", "الإسبانية", "21 يناير 2026، 3:59 ص بالتوقيت العالمي", "بمن تواصلت؟"),
+@pytest.mark.parametrize("lang, letter_language, deadline", [
+    ("en", "Spanish", "January 21, 2026, 3:59\u202fAM UTC"),
+    ("es", "español", "21 de enero de 2026, 3:59 UTC"),
+    ("fr", "espagnol", "21 janvier 2026, 03:59 UTC"),
+    ("ar", "الإسبانية", "21 يناير 2026، 3:59 ص بالتوقيت العالمي"),
 ])
 def test_the_form_shows_targets_deadline_and_letter_language_in_the_pages_language(
-        client, campaign, lang, letter_language, deadline, heading):
+        client, campaign, lang, letter_language, deadline):
     html = html_of(get_form(client, f"?lang={lang}"))
 
-    assert heading in html and letter_language in html
+    assert COUNTS_LEGEND[lang] in html and letter_language in html
     assert f'<time datetime="2026-01-21T03:59:59Z">{deadline}</time>' in html
     assert "Rafael Lacava" in html and "Joaquín A. Pérez Ayestarán" in html
     assert html_lang(html) == (lang, "rtl" if lang == "ar" else "ltr")
@@ -76,7 +79,7 @@ def test_the_form_shows_targets_deadline_and_letter_language_in_the_pages_langua
 
 
 def test_countries_are_a_select_named_in_the_pages_language_and_an_answer_is_kept(client, campaign):
-    response = post_form(client, form_fields(country="VE", target=[]), "?lang=es")
+    response = post_form(client, form_fields({}, country="VE"), "?lang=es")
 
     assert response.status_code == 422
     assert "<option selected>Venezuela<option>" in html_of(response)
@@ -84,9 +87,11 @@ def test_countries_are_a_select_named_in_the_pages_language_and_an_answer_is_kep
 
 
 def test_counts_are_shown_again_as_typed(client, campaign):
-    html = html_of(post_form(client, form_fields(target=[], action_letter="", action_email=" 3 ")))
+    html = html_of(post_form(client, form_fields({"ambassador": {"letter": "", "email": " 3 "}}, country="XX",
+                                                 participants=" 2")))
 
-    assert 'id="action_letter" value=""' in html and 'id="action_email" value=" 3 "' in html
+    assert 'id="count-ambassador-letter" value=""' in html and 'id="count-ambassador-email" value=" 3 "' in html
+    assert 'id="participants" value="2"' in html
 
 
 @pytest.mark.parametrize("lang, answer", [("es", "México"), ("ar", "المكسيك"), ("fr", "Mexique"), ("en", "MX")])
@@ -105,13 +110,13 @@ def test_embedded_forms_keep_country_codes_for_their_json(client, campaign):
 
 
 @pytest.mark.parametrize("lang, summary, message", [
-    ("en", "There is a problem", "Select at least one official you contacted"),
-    ("es", "Hay un problema", "Marque al menos una autoridad a la que se dirigió"),
-    ("fr", "Il y a un problème", "Cochez au moins un responsable que vous avez contacté"),
-    ("ar", "توجد مشكلة", "اختر مسؤولًا واحدًا على الأقل تواصلت معه"),
+    ("en", "There is a problem", "Enter how many times you acted, for at least one official"),
+    ("es", "Hay un problema", "Indique cuántas veces actuó, al menos para una autoridad"),
+    ("fr", "Il y a un problème", "Indiquez combien de fois vous avez agi, pour au moins un ou une responsable"),
+    ("ar", "توجد مشكلة", "أدخل عدد المرات التي تحركت فيها، لمسؤول واحد على الأقل"),
 ])
 def test_errors_are_in_the_pages_language(client, campaign, lang, summary, message):
-    response = post_form(client, form_fields(target=[], action_letter="99"), f"?lang={lang}")
+    response = post_form(client, form_fields({}), f"?lang={lang}")
 
     html = html_of(response)
     assert response.status_code == 422 and summary in html and html.count(message) == 2
@@ -119,9 +124,12 @@ def test_errors_are_in_the_pages_language(client, campaign, lang, summary, messa
 
 
 @pytest.mark.parametrize("fields, field_id, message", [
-    ({"action_letter": "99"}, "action_letter", "Letters: enter a whole number from 0 to 50"),
-    ({"action_letter": "", "action_email": ""}, "actions",
-     "Enter how many times you acted, for at least one kind of action"),
+    ({count("governor", "letter"): "99"}, "counts-governor",
+     "Rafael Lacava: enter each count as a whole number from 0 to 50"),
+    ({count("governor", "letter"): "", count("governor", "email"): ""}, "counts",
+     "Enter how many times you acted, for at least one official"),
+    ({"participants": "0"}, "participants", "Enter how many people took part, you included: a whole number "
+                                            "from 1 to 500, or leave it empty if it was only you"),
     ({"contact_email": "ana@example.org"}, "contact_email",
      "Tick the box to let us keep your email address, or leave it empty"),
     ({"contact_email": "ana", "consent": "yes"}, "contact_email",
@@ -135,7 +143,8 @@ def test_errors_are_in_the_pages_language(client, campaign, lang, summary, messa
 def test_each_error_says_how_to_fix_it(client, campaign, fields, field_id, message):
     html = html_of(post_form(client, form_fields(**fields)))
 
-    anchor = "action_letter" if field_id == "actions" else field_id   # a group's first input
+    # a group's first input (of an official's counts, the first in error)
+    anchor = "count-governor-letter" if field_id in ("counts", "counts-governor") else field_id
     assert f'<a href="#{anchor}">{message}</a>' in html
     assert f'id="{field_id}-error"><span class="vh">Error:</span> {message}</p>' in html
 
@@ -193,7 +202,7 @@ def test_a_closed_campaign_shows_its_final_totals_and_no_form(client, campaign, 
     html = html_of(response)
     assert response.status_code == 200 and closed in html
     assert "<form" not in html and 'name="form_token"' not in html
-    assert re.findall(r"<strong>(\d+)</strong>", html)[:2] == ["1", "4"]   # reports, actions
+    assert re.findall(r"<strong>(\d+)</strong>", html)[:3] == ["1", "1", "4"]   # reports, people, actions
     assert '<time datetime="2026-01-21T03:59:59Z">' in html
 
 
@@ -207,24 +216,41 @@ def test_before_the_final_totals_the_closed_page_says_they_are_coming(client, ca
 
 # -- page weight, headers --------------------------------------------------------------------
 
+@pytest.fixture
+def whole_ua(client, staff_headers, fake_clock):
+    """UA 47.22 as `make run` seeds it: the case sheet through the importer, its letter in
+    English, Spanish and French, both officials' contacts."""
+    body = seed_body(fake_clock(), 30)
+    response = client.http.put(f"/staff/campaigns/{CAMPAIGN}", headers=staff_headers, body=json.dumps(body))
+    assert response.status_code == 201, response.body
+    return json_of(response)
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_page_state_stays_under_20_kib_with_its_css_and_js(client, campaign, lang, fake_clock):
-    worst_errors = form_fields(target=[], action_letter="x", action_email="x", action_fax="x", action_call="x",
-                               action_tweet="x", country="XX", name="N" * 101, contact_email="bad",
-                               submission_id="x")
+def test_every_page_state_stays_within_30_kib_with_its_kit_css_and_js(client, whole_ua, lang, fake_clock):
+    worst_errors = form_fields({target: {action: "x" for action in ("letter", "email", "fax", "call", "tweet")}
+                                for target in ("governor", "ambassador")}, participants="x", country="XX",
+                               name="N" * 101, contact_email="bad", submission_id="x")
     pages = {"form": get_form(client, f"?lang={lang}"),
              "errors": post_form(client, worst_errors, f"?lang={lang}"),
              "thanks": post_form(client, form_fields(), f"?lang={lang}")}
-    fake_clock.set(DEADLINE + timedelta(minutes=5))
+    fake_clock.set(datetime_of(whole_ua["deadline"]) + timedelta(minutes=5))
     run_scheduled(client)
     pages["closed"] = get_form(client, f"?lang={lang}")
 
     sizes = {state: len(response.body) for state, response in pages.items()}
 
+    assert [response.status_code for response in pages.values()] == [200, 422, 201, 200]
+    assert html_of(pages["form"]).count('href="mailto:') == 2   # the kit is all there
     # No page loads anything else: CSS and JS are inline, so the body is the whole weight.
     assert all("src=" not in html_of(r) and "<link" not in html_of(r) for r in pages.values())
-    assert max(sizes.values()) < PAGE_BUDGET_BYTES, sizes
+    assert max(sizes.values()) <= PAGE_BUDGET_BYTES, sizes
     print(f"{lang}: " + ", ".join(f"{state} {size / 1024:.1f} KiB" for state, size in sizes.items()))
+
+
+def datetime_of(text):
+    from datetime import datetime
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def test_pages_may_be_framed_by_the_campaigns_origins_only_and_run_only_their_own_script(client, campaign):
@@ -256,8 +282,9 @@ def test_embed_asks_for_a_fragment_to_put_in_its_shadow_root(client, campaign):
 def test_embed_posts_json_and_gets_the_next_page_as_a_fragment(client, campaign, staff_headers, fake_clock):
     headers = {"Content-Type": "application/json", "Accept": "text/html", "Origin": PARTNER}
     body = report_body()
+    shown_again = {key: value for key, value in body.items() if key not in ("targets", "actions")}
     bad = client.http.post(f"/campaigns/{CAMPAIGN}/reports?embed=1&lang=es", headers=headers,
-                           body=json.dumps(dict(body, targets=[], actions={"letter": "two"})))
+                           body=json.dumps(shown_again | {"per_target": {"governor": {"letter": "two"}}}))
     good = client.http.post(f"/campaigns/{CAMPAIGN}/reports?embed=1&lang=es", headers=headers,
                             body=json.dumps(body))
 

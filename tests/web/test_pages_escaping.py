@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.counting.intake import Receipt
-from chalicelib.domain.campaign import Target, parse_campaign
+from chalicelib.domain.campaign import Person, Target, parse_campaign
+from chalicelib.domain.officials import Social
 from chalicelib.domain.errors import ServiceUnavailable, TooManyReports, ValidationFailed
 from chalicelib.domain.report import Report
 from chalicelib.domain.totals import Tally, Totals
@@ -27,9 +28,16 @@ def hostile(index):
 
 @pytest.fixture
 def campaign(settings):
+    """UA 47.22 with hostile text in every field a page shows, the kit's included (past the
+    validation a PUT would make: the templates must escape it anyway)."""
     ua = parse_campaign("ua-47-22", campaign_body(), START)
-    return replace(ua, reference=hostile(0), title=hostile(1),
-                   targets=(Target("governor", hostile(2), hostile(3)), Target("ambassador", hostile(0), "")))
+    governor = Target("governor", hostile(2), hostile(3), salutation=hostile(0), address=hostile(1) + "\n" + hostile(2),
+                      emails=(hostile(3) + "@example.org",), phones=(hostile(0),), faxes=(hostile(1),),
+                      social=(Social("x", hostile(2)), Social("facebook", hostile(3))), contact_url=hostile(0))
+    return replace(ua, reference=hostile(0), title=hostile(1), summary=hostile(2) + "\n\n" + hostile(3),
+                   people=(Person(hostile(0), hostile(1)),), letter={"es": hostile(2) + ",\n\n" + hostile(3),
+                                                                      "en": hostile(0)},
+                   targets=(governor, Target("ambassador", hostile(0), "")))
 
 
 @pytest.fixture
@@ -64,16 +72,19 @@ def page_request(code):
 
 def pages_of(campaign, settings, code):
     page = page_request(code)
-    values = {"submission_id": "not-a-uuid", "targets": ["governor"], "actions": {"letter": hostile(1)},
-              "country": hostile(2), "name": hostile(3), "contact_email": hostile(0), "consent": True}
+    values = {"submission_id": "not-a-uuid", "per_target": {"governor": {"letter": hostile(1)}, hostile(2): {}},
+              "participants": hostile(3), "country": hostile(2), "name": hostile(3), "contact_email": hostile(0),
+              "consent": True}
     report = Report(submission_id="s", actions={"letter": 1}, targets=("governor",), country="MX",
                     campaign_id=campaign.campaign_id, report_id=hostile(1))
     totals = Totals(campaign.campaign_id, Tally(reports=1, actions=Counter({"letter": 1})), True, START, version=1)
-    yield form_page.form(campaign, settings, page, values, {"name": hostile(0), "country": hostile(1)}, 422)
+    yield form_page.form(campaign, settings, page, values, {"name": hostile(0), "country": hostile(1),
+                                                            "per_target.governor.letter": hostile(2),
+                                                            "participants": hostile(3)}, 422)
     yield form_page.send_again(campaign, settings, page, values, TooManyReports(7), hostile(2))
     yield form_page.send_again(campaign, settings, page, values, ServiceUnavailable(), hostile(3))
-    yield form_page.thanks(Receipt(campaign, report, created=False), totals, page, 200)
-    yield form_page.closed(campaign, {**totals.public_view(campaign), "as_of": hostile(2)}, page)
+    yield form_page.thanks(Receipt(campaign, report, created=False), totals, settings, page, 200)
+    yield form_page.closed(campaign, {**totals.public_view(campaign, 10), "as_of": hostile(2)}, page)
     yield form_page.not_found(hostile(0), page)
     yield form_page.problem(ValidationFailed({"x": "y"}, message=hostile(1)), page)
 
