@@ -199,7 +199,8 @@ def post_new_campaign_create():
 @json_errors
 def get_dashboard_summary(campaign_id):
     _require_session()
-    return dashboard.summary_page(store(), _campaign(campaign_id), clock.now())
+    campaign = identifiers.existing_campaign(store(), campaign_id, whole=True)
+    return dashboard.summary_page(store(), settings(), campaign, app.current_request)
 
 
 @app.route("/staff/dashboard/{campaign_id}/flagged", methods=["GET"], authorizer=staff_session)

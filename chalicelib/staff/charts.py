@@ -97,3 +97,52 @@ def _date_labels(days, slot):
     every = max(1, round(len(days) / 6))   # about six labels, however long the campaign
     return [(round(_LEFT + (i + 0.5) * slot, 1), d.day.strftime("%d %b")) for i, d in enumerate(days)
             if i % every == 0]
+
+
+@dataclass(frozen=True)
+class Segment:
+    x: float
+    width: float
+    action: str
+    count: int
+
+
+@dataclass(frozen=True)
+class OfficialBar:
+    label: str
+    y: float
+    total: int
+    segments: list
+
+
+@dataclass(frozen=True)
+class OfficialsChart:
+    """Actions by official: one bar per official (and one for actions sent to several at
+    once, unattributed), a segment per action type, as long as its count."""
+    bars: list
+    actions: list        # the legend, in the campaign's order
+    width: int
+    height: int
+    left: int
+    bar_height: int
+
+
+_ROW, _BAR, _LABEL = 34, 22, 200
+
+
+def actions_by_official(table: dict, labels: dict, actions) -> OfficialsChart:
+    """Geometry for ``table`` ({row: {action: count}}) with ``labels`` {row: name}."""
+    rows = list(table)
+    top = nice_ceiling(max((sum(table[row].values()) for row in rows), default=0))
+    plot = WIDTH - _LABEL - _RIGHT
+    bars = []
+    for index, row in enumerate(rows):
+        x, segments = float(_LABEL), []
+        for action in actions:
+            count = table[row].get(action, 0)
+            width = round(plot * count / top, 1)
+            if count:
+                segments.append(Segment(round(x, 1), width, action, count))
+            x += width
+        bars.append(OfficialBar(labels.get(row, row), _TOP + index * _ROW, sum(table[row].values()), segments))
+    return OfficialsChart(bars, list(actions), WIDTH, _TOP * 2 + max(len(rows), 1) * _ROW, _LABEL, _BAR)

@@ -10,9 +10,10 @@ from chalicelib.domain import clock
 from chalicelib.domain.campaign import OPEN, Campaign
 from chalicelib.domain.errors import ApiError, ServiceUnavailable, Unauthorized
 from chalicelib.staff import sessions
-from chalicelib.staff.charts import reports_over_time
+from chalicelib.domain.officials import UNATTRIBUTED
+from chalicelib.staff.charts import actions_by_official, reports_over_time
 from chalicelib.staff.review import flagged_view
-from chalicelib.staff.summary import languages_for, summary_section
+from chalicelib.staff.summary import chosen_targets, official_summaries
 from chalicelib.storage import StorageUnavailable, TallyStore
 from chalicelib.web import i18n, pages
 from chalicelib.web.bodies import FORM, read_body
@@ -69,13 +70,17 @@ def campaign_list(store: TallyStore, now):
 
 
 def campaign_page(store: TallyStore, campaign: Campaign, now, request=None):
-    """One campaign: totals by action type, target and country, reports over time, and the
-    snippets that embed its form in a partner's page."""
+    """One campaign: totals by action type, target (and what reached each official) and country,
+    reports over time, a summary to print per official, and the snippets that embed its form."""
     totals = current_totals(store, campaign)
     view = totals.staff_view(campaign)
     end = min(now, campaign.deadline).date()
     charts = reports_over_time(totals.tally.by_day, min(campaign.created_at.date(), end), end)
+    names = {target.id: target.name for target in campaign.targets}
+    names[UNATTRIBUTED] = "Several at once (unattributed)"
+    by_official = actions_by_official(view["by_target_action"], names, campaign.actions)
     return _page("campaign.html", root="../", campaign=campaign, view=view, totals=totals, charts=charts,
+                 by_official=by_official, official_names=names,
                  campaign_status=campaign.status_at(now), versions=store.final_versions(campaign.campaign_id),
                  audit=store.audit_entries(campaign.campaign_id),
                  deadline=clock.format_public(campaign.deadline), fmt=clock.format_public,
@@ -109,11 +114,15 @@ def embed_snippets(campaign: Campaign, base: str) -> dict:
     }
 
 
-def summary_page(store: TallyStore, campaign: Campaign, now):
-    """The printable summary for officials, in the letter language and in English."""
-    totals = current_totals(store, campaign)
-    sections = [summary_section(campaign, totals, language) for language in languages_for(campaign)]
-    return _page("summary.html", root="../../", campaign=campaign, sections=sections, totals=totals)
+def summary_page(store: TallyStore, settings, campaign: Campaign, request):
+    """The printable summary for officials (``?target=``: for that one only), a page each, in
+    the letter language and in English; 422 naming ``target`` if it names none of them.
+    ``campaign`` is read whole: the summary greets each official with their salutation."""
+    targets = chosen_targets(campaign, (request.query_params or {}).get("target"))
+    summaries = official_summaries(campaign, current_totals(store, campaign), targets, settings.small_cell_min,
+                                   settings.organisation_name)
+    return _page("summary.html", root="../../", campaign=campaign, summaries=summaries,
+                 organisation=settings.organisation_name)
 
 
 def flagged_page(store: TallyStore, campaign: Campaign):
