@@ -1,9 +1,12 @@
-"""Section 6: what a supporter's browser downloads to show the form.
+"""Section 6: what a supporter's browser downloads to show the form, the action kit above it.
 
 The page is fetched through the app; every asset it references (scripts,
 stylesheets, images, icons, fonts, frames) is fetched too when it is served by
 the app itself, and listed when it is not. Sizes are of the bodies as sent and
-as gzip would send them (API Gateway compresses only when told to).
+as gzip would send them (API Gateway compresses only when told to). The seed
+campaign (UA 47.22 as `make run` has it) carries its sample letter in English,
+Spanish and French, so each language's page shows it in two: the letter
+language's (Spanish) and the page's, where there is one.
 """
 import gzip
 from html.parser import HTMLParser
@@ -34,6 +37,23 @@ def assets_of(html: str) -> list:
     parser = _Assets()
     parser.feed(html)
     return parser.urls
+
+
+BUDGET_BYTES = 30 * 1024   # the whole page in one request (issue 13; tests/supporters/test_pages.py)
+LANGUAGES = ("en", "es", "fr", "ar")
+
+
+def measure_languages(client, path: str) -> dict:
+    """:func:`measure` of ``path`` in every supporter language, the heaviest, and the budget."""
+    pages = {code: measure(client, f"{path}?lang={code}") for code in LANGUAGES}
+    for code, page in pages.items():
+        html = client.http.get(f"{path}?lang={code}").body.decode("utf-8")
+        page["letters_shown"] = html.count('<div class="letter"')
+        page["mailto_links"] = html.count('href="mailto:')
+    heaviest = max(pages, key=lambda code: pages[code]["total_bytes"])
+    return {"by_language": pages, "heaviest": heaviest, "budget_bytes": BUDGET_BYTES,
+            "within_budget": all(page["total_bytes"] <= BUDGET_BYTES and page["requests"] == 1
+                                 for page in pages.values())}
 
 
 def measure(client, path: str) -> dict:

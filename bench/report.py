@@ -95,9 +95,17 @@ def _cold(cold, package):
 
 
 def _page(page):
-    return [("form page", f"{_n(page['html_bytes'])} B, {page['requests']} request(s)",
+    rows = [("form page (en)", f"{_n(page['html_bytes'])} B, {page['requests']} request(s)",
              f"gzip {_n(page['html_gzip_bytes'])} B; assets {len(page['assets'])} own, "
              f"{len(page['external_assets'])} external; total {_n(page['total_bytes'])} B")]
+    languages = page.get("languages")
+    if languages:
+        rows += [(f"  {code}", f"{_n(p['total_bytes'])} B, {p['requests']} request(s)",
+                  f"gzip {_n(p['total_gzip_bytes'])} B; {p['letters_shown']} letter(s), "
+                  f"{p['mailto_links']} mailto: link(s)") for code, p in languages["by_language"].items()]
+        rows.append(("  budget", f"{_n(languages['budget_bytes'])} B",
+                     f"{'within' if languages['within_budget'] else 'OVER'}; heaviest {languages['heaviest']}"))
+    return rows
 
 
 def _cost(cost):

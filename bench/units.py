@@ -98,7 +98,8 @@ def _part(accepted, rate, world, part):
             statuses, runs = _send(client, meter, now, accepted, rate, observed, seed=47 + part)
             runs += _settle(client, meter, now)
             reads = _reads(client, meter)
-            page = page_weight.measure(client, f"/campaigns/{CAMPAIGN}/form")
+            page = page_weight.measure(client, f"/campaigns/{CAMPAIGN}/form?lang=en")
+            page["languages"] = page_weight.measure_languages(client, f"/campaigns/{CAMPAIGN}/form")
             views = _views(client, meter, observed)
             final = _close(client, meter, now)
         observed["log_bytes"] = logs.bytes

@@ -100,33 +100,45 @@ def mailto(address: str, subject: str, body: str, rest_note: str, copies: tuple 
            limit: int = MAILTO_LIMIT) -> tuple[str, bool]:
     """A ``mailto:`` link of at most ``limit`` characters, and whether it carries all of ``body``.
 
-    When ``body`` does not fit, the link carries its first paragraph (the greeting) and as
-    many of the next as fit, then ``rest_note`` (which says where the rest is); the first
-    paragraph after the greeting is cut at a word if even it does not fit. ``copies`` (the
-    diplomatic copies' addresses) go in ``cc``."""
-    cc = f"cc={quote(','.join(copies), safe='@,')}&" if copies else ""
+    When ``body`` does not fit, the link carries its first paragraphs (the greeting and the
+    opening) as far as they fit, the last of them cut at a word if need be, then
+    ``rest_note`` (which says where the rest is). ``copies`` (the diplomatic copies'
+    addresses) go in ``cc`` while they take at most a quarter of the link; a subject too
+    long for any body is cut at a word."""
+    cc = quote(",".join(copies), safe="@,")
+    cc = f"cc={cc}&" if copies and len(cc) <= limit // 4 else ""
 
-    def link(text):
+    def link(text, subject=subject):
         text = text.replace("\r\n", "\n").replace("\n", "\r\n")
-        return (f"mailto:{quote(address, safe='@')}?{cc}subject={quote(subject, safe='')}"
+        return (f"mailto:{quote(address, safe='@+')}?{cc}subject={quote(subject, safe='')}"
                 f"&body={quote(text, safe='')}")
 
     whole = link(body)
     if len(whole) <= limit:
         return whole, True
-    paragraphs = _paragraphs(body)
-    kept = paragraphs[:1]
-    for paragraph in paragraphs[1:]:
-        if len(link("\n\n".join([*kept, paragraph, rest_note]))) > limit:
+    subject = _shortened(subject, lambda words: len(link(rest_note, words)) <= limit // 2)
+    paragraphs, kept = _paragraphs(body), []
+
+    def fits(text):
+        return len(link("\n\n".join([*kept, text, rest_note]), subject)) <= limit
+
+    for paragraph in paragraphs:
+        if not fits(paragraph):
             break
         kept.append(paragraph)
-    if len(kept) == 1 and len(paragraphs) > 1:
-        words = paragraphs[1].split()
-        while words and len(link("\n\n".join([*kept, " ".join(words) + " …", rest_note]))) > limit:
-            words.pop()
-        if words:
-            kept.append(" ".join(words) + " …")
-    return link("\n\n".join([*kept, rest_note])), False
+    if len(kept) < min(2, len(paragraphs)):   # not even the greeting and the opening: cut the next
+        cut = _shortened(paragraphs[len(kept)], lambda words: fits(words + " …"))
+        if cut:
+            kept.append(cut + " …")
+    return link("\n\n".join([*kept, rest_note]), subject), False
+
+
+def _shortened(text: str, fits) -> str:
+    """The longest start of ``text``, whole words, that ``fits``; "" if none does."""
+    words = text.split()
+    while words and not fits(" ".join(words)):
+        words = words[:max(len(words) * 9 // 10, len(words) - 50, 0)] if len(words) > 60 else words[:-1]
+    return " ".join(words)
 
 
 def tel(number: str) -> str:

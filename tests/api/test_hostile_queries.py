@@ -47,3 +47,22 @@ def test_a_repeated_parameter_is_read_once(any_backend):
     response = any_backend.client.http.get("/staff/campaigns/ua-47-22/flagged?limit=2&limit=" + DIGITS,
                                            headers=any_backend.staff)
     assert response.status_code in (200, 422), response.body[:300]
+
+
+@pytest.mark.parametrize("target", ["g" * 3000, "governor\x00", "%00", "governor&target=nope", "", "١٢",
+                                    "<script>alert(1)</script>", "GOVERNOR"])
+def test_a_summary_for_a_target_the_campaign_lacks_is_a_422_naming_it(any_backend, target):
+    response = any_backend.client.http.get(f"/staff/dashboard/ua-47-22/summary?target={target}",
+                                           headers=any_backend.dashboard)
+
+    assert response.status_code == 422, (response.status_code, response.body[:300])
+    error = json.loads(response.body)["error"]
+    assert error["code"] == "validation_failed" and "target" in error["fields"] and len(json.dumps(error)) < 400
+    assert "<script" not in response.body.decode()
+
+
+def test_a_summary_for_each_target_of_the_campaign_is_a_page(any_backend):
+    for target in ("governor", "ambassador", "governor&target=governor"):
+        response = any_backend.client.http.get(f"/staff/dashboard/ua-47-22/summary?target={target}",
+                                               headers=any_backend.dashboard)
+        assert response.status_code == 200, (target, response.body[:300])

@@ -1,6 +1,7 @@
 """The dashboard and the printable summary in a real browser (Debian's chromium, headless,
 driven by playwright): sign-in with the cookie, the charts' accessible names, print layout.
 Screenshots go to test-artifacts/screenshots/ (git-ignored)."""
+import io
 import re
 import socket
 import threading
@@ -73,6 +74,13 @@ def server(moto_table, fake_clock):
         thread.join(timeout=10)
 
 
+def pdf_text(pdf: bytes) -> tuple[list, int]:
+    """Each page's text (pypdf) and the number of pages."""
+    from pypdf import PdfReader
+    reader = PdfReader(io.BytesIO(pdf))
+    return [page.extract_text() for page in reader.pages], len(reader.pages)
+
+
 # One test, one server: Chalice's local server can be made once per process.
 def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, server, browser, axe_source):  # noqa: F811
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -104,18 +112,38 @@ def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, s
     violations["campaign"] = axe_violations(page, axe_source)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-campaign.png"), full_page=True)
 
+    staff = page.request.get(f"{server}/staff/dashboard/ua-47-22/totals?format=json").json()
     page.get_by_role("link", name="Printable summary for officials").click()
     page.wait_for_url("**/summary")
-    assert "simpatizantes de" in page.locator('section[lang="es"]').inner_text()
-    assert "supporters from" in page.locator('section[lang="en"]').inner_text()
+    governor = page.get_by_role("article", name="Rafael Lacava")
+    assert "personas de 9 países participaron" in governor.locator('section[lang="es"]').inner_text()
+    assert "people from 9 countries took part" in governor.locator('section[lang="en"]').inner_text()
     violations["summary"] = axe_violations(page, axe_source)
     page.screenshot(path=str(SCREENSHOTS / "summary-screen.png"), full_page=True)
     page.emulate_media(media="print")
     assert not page.get_by_role("button", name="Sign out").is_visible()    # the print stylesheet
     page.screenshot(path=str(SCREENSHOTS / "summary-print.png"), full_page=True)
-    pdf = page.pdf(path=str(SCREENSHOTS / "summary.pdf"), format="A4")
-    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2     # one page per language
+    # One official per page, Spanish and English side by side, on A4 and on Letter alike
+    for paper in ("A4", "Letter"):
+        text, pages = pdf_text(page.pdf(path=str(SCREENSHOTS / f"summary-{paper}.pdf"), format=paper))
+        assert pages == 2, (paper, pages)
+        assert "Lo que le llegó" in text[0] and "What reached you" in text[0] and "Rafael Lacava" in text[0]
+        assert "Joaquín A. Pérez Ayestarán" in text[1] and "Rafael Lacava" not in text[1]
+        for official, page_text in zip(("governor", "ambassador"), text):
+            reached = staff["by_target_action"].get(official, {})
+            letters = reached.get("letter", 0)
+            assert re.search(rf"Letters\s+{letters:,}\b", page_text), (official, letters, page_text[:800])
+            assert re.search(rf"Cartas\s+{letters:,}".replace(",", r"\."), page_text), (official, page_text[:800])
+        assert f"{staff['people']:,} people from 9 countries" in " ".join(text[0].split())
     page.emulate_media(media="screen")
+
+    page.goto(f"{server}/staff/dashboard/ua-47-22/summary?target=ambassador")
+    assert page.get_by_role("article").count() == 1
+    page.emulate_media(media="print")
+    text, pages = pdf_text(page.pdf(path=str(SCREENSHOTS / "summary-ambassador.pdf"), format="Letter"))
+    assert pages == 1 and "Joaquín A. Pérez Ayestarán" in text[0]
+    page.emulate_media(media="screen")
+    page.goto(f"{server}/staff/dashboard/ua-47-22")
 
     page.goto(f"{server}/staff/dashboard/ua-47-22/flagged")
     assert "honeypot" in page.content()

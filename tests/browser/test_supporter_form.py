@@ -26,8 +26,17 @@ AXE = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 LANGUAGES = ("en", "es", "fr", "ar")
 PHONE = {"width": 390, "height": 844}
-SPANISH = {"targets": "¿A quién se dirigió?", "letters": "Cartas", "country": "Su país (opcional)",
-           "send": "Enviar mi informe", "thanks": "Gracias, su informe se ha registrado"}
+SPANISH = {"counts": "¿Qué envió a cada autoridad?", "letters": "Cartas", "emails": "Correos electrónicos",
+           "country": "Su país (opcional)", "send": "Enviar mi informe",
+           "thanks": "Gracias, su informe se ha registrado"}
+GOVERNOR = "Rafael Lacava, Governor of Carabobo state"   # an official's counts: a group named by its legend
+AMBASSADOR = "H.E. Joaquin A. Perez Ayestaran"
+# In a test, a link of the kit is followed no further than its click: the page stays, and no
+# request leaves for a mail client, a phone or a social network.
+STAY = """addEventListener("click", function (event) {
+  var link = event.composedPath().find(function (node) { return node.tagName === "A"; });
+  if (link && /^(mailto|tel|https):/.test(link.getAttribute("href"))) event.preventDefault();
+}, true);"""
 
 
 # -- servers ------------------------------------------------------------------------------
@@ -191,21 +200,49 @@ def axe_violations(page, axe_source, frame=None):
 
 def fill_in_spanish(form):
     """A supporter's answers, found the way a person finds them: by their Spanish labels."""
-    form.get_by_label("Rafael Lacava").check()
-    form.get_by_label(SPANISH["letters"], exact=True).fill("2")
+    form.get_by_role("group", name=GOVERNOR).get_by_label(SPANISH["letters"], exact=True).fill("2")
     form.get_by_label(SPANISH["country"]).select_option(label="México")
+
+
+def mailto_fields(href):
+    from urllib.parse import parse_qs, unquote, urlsplit
+    parts = urlsplit(href)
+    return unquote(parts.path), {key: values[0] for key, values in parse_qs(parts.query).items()}
+
+
+def assert_the_kit_links_carry_the_letter_and_the_numbers(kit, letter_opening):
+    """The kit (a page, a frame or the embed's shadow root) as a supporter would use it."""
+    governor_mail = kit.get_by_role("link", name="sgeneralcarabobo@gmail.com")
+    address, query = mailto_fields(governor_mail.get_attribute("href"))
+    assert address == "sgeneralcarabobo@gmail.com" and query["subject"] == "Marino Alvarado, Alfredo Infante"
+    assert query["body"].startswith("Dear governor Rafael Lacava,\r\n\r\n" + letter_opening)
+    ambassador_mail = kit.get_by_role("link", name="misionvenezuelaonu@gmail.com")
+    assert mailto_fields(ambassador_mail.get_attribute("href"))[1]["body"].startswith("Dear Ambassador,\r\n")
+    assert kit.get_by_role("link", name="2125572055").get_attribute("href") == "tel:2125572055"
+    assert kit.get_by_role("link", name="2125573528").get_attribute("href") == "tel:2125573528"
+    post = kit.get_by_role("link", name="@rafaellacava10").get_attribute("href")
+    assert post.startswith("https://x.com/intent/tweet?text=%40rafaellacava10%20") and len(post) < 1000
 
 
 # -- embedding --------------------------------------------------------------------------------
 
 def test_script_embed_spanish_report_is_thanked_and_counted_once(page, api, partner, open_campaign, axe_source):
+    page.add_init_script(STAY)
     page.goto(partner.url("script", open_campaign, "es"))
     form = page.locator(".action-tally form")
-    form.get_by_role("group", name=SPANISH["targets"]).wait_for()
+    form.get_by_role("group", name=SPANISH["counts"]).wait_for()
     assert page.locator(".action-tally .page").get_attribute("lang") == "es"
+    kit = page.locator(".action-tally .page")
+    assert_the_kit_links_carry_the_letter_and_the_numbers(kit, "Le escribo para alzar mi voz")
+    assert kit.get_by_role("button", name="Copiar la carta").is_visible()   # kit.js runs in the embed too
     assert axe_violations(page, axe_source) == []
     screenshot(page, "script-embed-es-form")
 
+    # Using a channel ticks its line: the ambassador's phone, once however often it is clicked
+    kit.get_by_role("link", name="2125572055").click()
+    kit.get_by_role("link", name="2125572055").click()
+    calls = form.get_by_role("group", name=AMBASSADOR).get_by_label("Llamadas", exact=True)
+    assert calls.input_value() == "1"
     fill_in_spanish(form)
     form.get_by_role("button", name=SPANISH["send"]).dblclick()   # an impatient double click
 
@@ -218,21 +255,29 @@ def test_script_embed_spanish_report_is_thanked_and_counted_once(page, api, part
     totals = api.totals_after_tally(open_campaign, lambda t: t["reports"] >= 1)
     time.sleep(1.5)   # and more runs of the scheduled function change nothing
     again = api.totals(open_campaign, staff=True)
-    assert (again["reports"], again["actions"]) == (totals["reports"], totals["actions"])
+    assert (again["reports"], again["actions"], again["by_target_action"]) == (
+        totals["reports"], totals["actions"], totals["by_target_action"])
     assert totals["reports"] == 1 and totals["actions"]["letter"] == 2 and totals["by_country"] == {"MX": 1}
-    assert totals["by_target"] == {"governor": 1, "ambassador": 0}
+    assert totals["by_target"] == {"governor": 1, "ambassador": 1}
+    assert totals["by_target_action"]["governor"]["letter"] == 2
+    assert totals["by_target_action"]["ambassador"] == {"letter": 0, "email": 0, "fax": 0, "call": 1, "tweet": 0}
 
 
 @pytest.mark.parametrize("how", ["frame", "script-frame"])
 def test_iframe_embed_spanish_report_resizes_thanks_and_counts_once(page, api, partner, open_campaign, how):
+    page.add_init_script(STAY)
     page.goto(partner.url(how, open_campaign, "es"))
     frame = page.frame_locator("iframe")
-    frame.get_by_role("group", name=SPANISH["targets"]).wait_for()
+    frame.get_by_role("group", name=SPANISH["counts"]).wait_for()
     iframe = page.locator("iframe")
     page.wait_for_function("document.querySelector('iframe').getBoundingClientRect().height > 1000")
     form_height = iframe.bounding_box()["height"]
+    assert_the_kit_links_carry_the_letter_and_the_numbers(frame.locator("main"), "Le escribo para alzar mi voz")
     screenshot(page, f"{how}-embed-es-form")
 
+    frame.get_by_role("link", name="sgeneralcarabobo@gmail.com").click()   # ticks the governor's emails
+    governor = frame.get_by_role("group", name=GOVERNOR)
+    assert governor.get_by_label(SPANISH["emails"]).input_value() == "1"
     fill_in_spanish(frame)
     frame.get_by_role("button", name=SPANISH["send"]).click()
 
@@ -240,8 +285,9 @@ def test_iframe_embed_spanish_report_resizes_thanks_and_counts_once(page, api, p
     page.wait_for_function(f"document.querySelector('iframe').getBoundingClientRect().height < {form_height}")
     screenshot(page, f"{how}-embed-es-thanks")
     totals = api.totals_after_tally(open_campaign, lambda t: t["reports"] >= 1)
-    assert totals["reports"] == 1 and totals["actions"] == {"letter": 2, "email": 0, "fax": 0, "call": 0,
+    assert totals["reports"] == 1 and totals["actions"] == {"letter": 2, "email": 1, "fax": 0, "call": 0,
                                                             "tweet": 0}
+    assert totals["by_target_action"]["governor"] == {"letter": 2, "email": 1, "fax": 0, "call": 0, "tweet": 0}
 
 
 def test_a_page_outside_allowed_origins_can_neither_frame_nor_script_the_form(page, api, stranger,
@@ -268,46 +314,100 @@ def test_a_page_outside_allowed_origins_can_neither_frame_nor_script_the_form(pa
     assert api.totals(open_campaign, staff=True)["reports"] == 0
 
 
-# -- states, without JavaScript, and in every language ---------------------------------------------
+# -- the kit ----------------------------------------------------------------------------------
 
-def test_without_javascript_the_form_posts_shows_errors_keeps_answers_and_thanks(browser, api, open_campaign):
-    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+def test_using_the_kit_ticks_the_report_below_and_the_supporter_can_change_it(browser, api, open_campaign):
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=api.url)
     page = context.new_page()
+    page.add_init_script(STAY)
     try:
-        page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang=es")
-        page.get_by_label(SPANISH["letters"], exact=True).fill("dos")
-        page.get_by_role("button", name=SPANISH["send"]).click()
+        page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang=en")
+        governor, ambassador = (page.get_by_role("group", name=name) for name in (GOVERNOR, AMBASSADOR))
+        page.get_by_role("link", name="Email sgeneralcarabobo@gmail.com").click()
+        page.get_by_role("link", name="Post to @ONUVENuevaYork on X").click()
+        page.get_by_role("link", name="Post to @japerezve on X").click()   # a second account: a second post
+        page.get_by_role("button", name="Copy the address").first.click()  # the governor's: a letter
+        assert governor.get_by_label("Emails").input_value() == "1"
+        assert governor.get_by_label("Letters").input_value() == "1"
+        assert ambassador.get_by_label("Social media posts").input_value() == "2"
+        page.get_by_role("status").filter(has_text="Copied").wait_for(state="attached")
+        assert "Calle Colombia" in page.evaluate("navigator.clipboard.readText()")
+        page.get_by_role("button", name="Copy the letter").first.click()
+        assert page.evaluate("navigator.clipboard.readText()").startswith("Señor gobernador Rafael Lacava:")
+        screenshot(page, "kit-en-ticked")
 
-        summary = page.get_by_role("alert")
-        assert "Hay un problema" in summary.inner_text()
-        assert page.get_by_label(SPANISH["letters"], exact=True).input_value() == "dos"
-        assert page.get_by_label(SPANISH["letters"], exact=True).get_attribute("aria-invalid") == "true"
-        screenshot(page, "no-js-es-errors")
-        summary.get_by_role("link").first.click()
-        assert page.url.endswith("#target")
-
-        fill_in_spanish(page)
-        page.get_by_role("button", name=SPANISH["send"]).click()
-        page.get_by_role("heading", name=SPANISH["thanks"]).wait_for()
-        screenshot(page, "no-js-es-thanks")
+        governor.get_by_label("Letters").fill("3")   # they wrote three, in the end
+        page.get_by_role("button", name="Send my report").click()
+        page.get_by_role("heading", name="Thank you, your report is recorded").wait_for()
     finally:
         context.close()
     totals = api.totals_after_tally(open_campaign, lambda t: t["reports"] >= 1)
-    assert totals["reports"] == 1 and totals["by_country"] == {"MX": 1}
+    assert totals["reports"] == 1 and totals["people"] == 1
+    assert totals["by_target_action"] == {"governor": {"letter": 3, "email": 1, "fax": 0, "call": 0, "tweet": 0},
+                                          "ambassador": {"letter": 0, "email": 0, "fax": 0, "call": 0, "tweet": 2}}
+
+
+# -- states, without JavaScript, and in every language ---------------------------------------------
+
+def test_without_javascript_the_kit_links_work_and_the_form_posts_shows_errors_and_thanks(browser, api,
+                                                                                         open_campaign):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang=fr")
+        main = page.locator("main")
+        assert_the_kit_links_carry_the_letter_and_the_numbers(main, "Je vous écris pour exprimer mon soutien")
+        # the French letter is too long for one link: it says so, and where the rest is
+        body = mailto_fields(main.get_by_role("link", name="sgeneralcarabobo@gmail.com").get_attribute("href"))[1]
+        assert body["body"].endswith(f"{api.url}/campaigns/{open_campaign}/form : copiez-la ici avant d’envoyer "
+                                     "ce courriel.]")
+        assert "(le début de la lettre : copiez la suite plus bas)" in main.inner_text()
+        assert not page.get_by_role("button", name="Copier la lettre").first.is_visible()   # no script, no copy
+        assert page.locator("#letter-fr").inner_text().startswith("Monsieur le Gouverneur,")
+        screenshot(page, "no-js-fr-kit")
+
+        governor = page.get_by_role("group", name=GOVERNOR)
+        governor.get_by_label("Lettres", exact=True).fill("deux")
+        page.get_by_role("button", name="Envoyer mon signalement").click()
+        summary = page.get_by_role("alert")
+        assert "Il y a un problème" in summary.inner_text()
+        governor = page.get_by_role("group", name=GOVERNOR)
+        assert governor.get_by_label("Lettres", exact=True).input_value() == "deux"
+        assert governor.get_by_label("Lettres", exact=True).get_attribute("aria-invalid") == "true"
+        screenshot(page, "no-js-fr-errors")
+        summary.get_by_role("link").first.click()
+        assert page.url.endswith("#count-governor-letter")
+
+        governor.get_by_label("Lettres", exact=True).fill("2")
+        page.get_by_role("group", name=AMBASSADOR).get_by_label("Fax", exact=True).fill("1")
+        page.get_by_label("Combien de personnes ont participé\u202f? (facultatif)").fill("12")
+        page.get_by_label("Votre pays (facultatif)").select_option(label="Mexique")
+        page.get_by_role("button", name="Envoyer mon signalement").click()
+        page.get_by_role("heading", name="Merci, votre signalement est enregistré").wait_for()
+        screenshot(page, "no-js-fr-thanks")
+    finally:
+        context.close()
+    totals = api.totals_after_tally(open_campaign, lambda t: t["reports"] >= 1)
+    assert totals["reports"] == 1 and totals["by_country"] == {"MX": 1} and totals["people"] == 12
+    assert totals["by_target_action"]["governor"]["letter"] == 2
+    assert totals["by_target_action"]["ambassador"]["fax"] == 1
 
 
 def test_the_error_summary_takes_focus_and_its_links_move_focus_to_the_field(page, api, open_campaign):
     page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang=en")
-    page.get_by_label("Letters", exact=True).fill("99")
+    page.get_by_role("group", name=AMBASSADOR).get_by_label("Faxes").fill("99")
+    page.get_by_label("How many people took part? (optional)").fill("0")
     page.get_by_role("button", name="Send my report").click()
 
     page.get_by_role("heading", name="There is a problem").wait_for()
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.title().startswith("Error:")
-    page.get_by_role("link", name="Letters: enter a whole number from 0 to 50").click()
-    assert page.evaluate("document.activeElement.id") == "action_letter"
-    page.get_by_role("link", name="Select at least one official you contacted").click()
-    assert page.evaluate("document.activeElement.id") == "target"
+    page.get_by_role("link", name="H.E. Joaquin A. Perez Ayestaran: enter each count as a whole number from 0 to "
+                                  "50").click()
+    assert page.evaluate("document.activeElement.id") == "count-ambassador-fax"
+    page.get_by_role("link", name="Enter how many people took part, you included").click()
+    assert page.evaluate("document.activeElement.id") == "participants"
     screenshot(page, "error-summary-en")
 
 
@@ -316,10 +416,14 @@ def test_arabic_is_laid_out_right_to_left(page, api, open_campaign):
 
     assert page.evaluate("[document.documentElement.dir, getComputedStyle(document.body).direction]") == \
         ["rtl", "rtl"]
-    legend = page.get_by_text("بمن تواصلت؟").bounding_box()
-    box = page.get_by_label("الرسائل", exact=True).bounding_box()
+    legend = page.get_by_text("ماذا أرسلت إلى كل مسؤول؟").bounding_box()
+    box = page.get_by_role("group", name=GOVERNOR).get_by_label("الرسائل", exact=True).bounding_box()
     assert legend["x"] + legend["width"] > PHONE["width"] * 0.8   # starts at the right
     assert box["x"] > PHONE["width"] / 2   # counts sit on the right, their labels to their left
+    heading = page.get_by_role("heading", name="تحرّك الآن").bounding_box()
+    assert heading["x"] + heading["width"] > PHONE["width"] * 0.8
+    # the Spanish letter and the Latin addresses keep their own direction inside the Arabic page
+    assert page.evaluate("getComputedStyle(document.getElementById('letter-es')).direction") == "ltr"
     screenshot(page, "form-ar-phone")
 
 
@@ -327,23 +431,25 @@ def test_the_language_switcher_works_without_losing_the_campaign(page, api, open
     page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang=en")
     page.get_by_role("navigation", name="Language").get_by_role("link", name="Français").click()
 
-    page.get_by_role("group", name="Qui avez-vous contacté\u202f?").wait_for()
+    page.get_by_role("group", name="Qu’avez-vous envoyé à chaque responsable\u202f?").wait_for()
     assert page.evaluate("document.documentElement.lang") == "fr"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_axe_finds_no_violation_on_form_errors_and_thanks(page, api, open_campaign, axe_source, lang):
+def test_axe_finds_no_violation_on_kit_form_errors_and_thanks(page, api, open_campaign, axe_source, lang):
     page.goto(f"{api.url}/campaigns/{open_campaign}/form?lang={lang}")
-    assert axe_violations(page, axe_source) == [], "form"
+    assert page.locator(".official").count() == 4 and page.locator(".letter").count() >= 1   # the kit is there
+    assert axe_violations(page, axe_source) == [], "kit and form"
     screenshot(page, f"form-{lang}")
 
+    page.locator("#count-ambassador-tweet").fill("x")
     page.locator("button[type=submit]").click()
     page.locator("#error-summary").wait_for()
     assert axe_violations(page, axe_source) == [], "errors"
     screenshot(page, f"errors-{lang}")
 
-    page.locator("#target").check()
-    page.locator("#action_email").fill("3")
+    page.locator("#count-ambassador-tweet").fill("")
+    page.locator("#count-governor-email").fill("3")
     page.locator("button[type=submit]").click()
     page.locator("#thanks").wait_for()
     assert axe_violations(page, axe_source) == [], "thanks"
@@ -353,7 +459,7 @@ def test_axe_finds_no_violation_on_form_errors_and_thanks(page, api, open_campai
 def test_a_closed_action_shows_final_totals_and_no_form(page, api, partner, axe_source):
     campaign_id = api.create_campaign([partner.origin], deadline=datetime.now(timezone.utc) + timedelta(seconds=3))
     token = json.loads(api.run.request("GET", f"/campaigns/{campaign_id}")[1])["form_token"]
-    report = {"submission_id": str(uuid.uuid4()), "actions": {"letter": 4, "call": 1}, "targets": ["governor"],
+    report = {"submission_id": str(uuid.uuid4()), "per_target": {"governor": {"letter": 4, "call": 1}},
               "form_token": token}
     assert api.run.request("POST", f"/campaigns/{campaign_id}/reports", report)[0] == 201
     totals = api.totals_after_tally(campaign_id, lambda t: t["final"], timeout=30)
@@ -363,6 +469,9 @@ def test_a_closed_action_shows_final_totals_and_no_form(page, api, partner, axe_
 
     page.get_by_role("heading", name="Esta acción se ha cerrado").wait_for()
     assert page.locator("form").count() == 0
-    assert "Acciones comunicadas: 5" in page.locator("main").inner_text()
+    text = page.locator("main").inner_text()
+    assert "Acciones comunicadas: 5" in text
+    # 4 letters and 1 call: below SMALL_CELL_MIN, so the public page does not show them
+    assert "Cartas: no se muestra" in text and "4" not in text.split("Acciones comunicadas: 5")[1]
     assert axe_violations(page, axe_source) == []
     screenshot(page, "closed-es")

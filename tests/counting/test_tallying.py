@@ -1,4 +1,5 @@
 """The scheduled job: provisional folding, closing, and exactly-once publication."""
+import itertools
 import threading
 import uuid
 from datetime import timedelta
@@ -15,8 +16,20 @@ from tests.conftest import report_body
 CAMPAIGN = "ua-47-22"
 
 
+_SHAPES = itertools.cycle(["v1", "per_target", "group"])
+
+
 def submit(store, settings, **overrides):
-    return submit_report(store, settings, CAMPAIGN, report_body(**overrides))
+    """A report; unless the test says what it sends, the shape turns: v1's, per official, and
+    per official for a group of three, so that every exactness test here covers all three."""
+    body = report_body(**overrides)
+    shape = next(_SHAPES)
+    if shape != "v1" and not {"actions", "targets"} & set(overrides):
+        del body["actions"], body["targets"]
+        body["per_target"] = {"governor": {"letter": 2}, "ambassador": {"email": 1, "call": 1}}
+        if shape == "group":
+            body["participants"] = 3
+    return submit_report(store, settings, CAMPAIGN, body)
 
 
 def recount(store):
@@ -209,3 +222,18 @@ def test_deadline_race_every_report_is_counted_or_refused(store, settings, fake_
     final = store.latest_final(CAMPAIGN)
     assert final.tally.reports == len(accepted) == 4
     assert final.tally == recount(store)
+
+
+def test_final_totals_count_people_and_what_reached_each_official_exactly(store, settings, fake_clock, ua):
+    for _ in range(9):   # three of each shape
+        submit(store, settings)
+    submit(store, settings, actions={"fax": 1}, targets=["governor", "ambassador"])   # v1, several: unattributed
+    fake_clock.advance(seconds=10)
+    run(store, settings, fake_clock)
+    _close(store, settings, fake_clock, ua)
+
+    final = store.latest_final(CAMPAIGN).tally
+    assert final == recount(store)
+    assert final.reports == 10 and final.people == 3 + 3 + 3 * 3 + 1
+    assert final.target_actions() == {"governor": {"letter": 3 * 2 + 6 * 2, "email": 3 * 1},
+                                      "ambassador": {"email": 6, "call": 6}, "unattributed": {"fax": 1}}

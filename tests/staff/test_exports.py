@@ -97,3 +97,29 @@ def test_an_unknown_format_is_a_422_naming_the_field(client, campaign, staff_hea
 def test_an_unknown_campaign_is_a_404(client, staff_headers):
     response = client.http.get("/staff/campaigns/nope-nope/reports", headers=staff_headers)
     assert response.status_code == 404
+
+
+def test_exports_keep_what_reached_each_official_and_the_people_in_full(client, campaign, staff_headers,
+                                                                        fake_clock):
+    from tests.conftest import run_scheduled
+    v2 = {key: value for key, value in report_body().items() if key not in ("actions", "targets")}
+    post_report(client, campaign, {**v2, "per_target": {"governor": {"letter": 2}, "ambassador": {"fax": 1}},
+                                   "participants": 3})
+    post_report(client, campaign, report_body(actions={"call": 1}, targets=["governor", "ambassador"]))
+    fake_clock.advance(minutes=2)
+    run_scheduled(client)
+
+    reports = rows(client.http.get(f"/staff/campaigns/{campaign}/reports?format=csv", headers=staff_headers))
+    by_shape = {row["participants"]: row for row in reports}
+    assert by_shape["3"]["count.governor.letter"] == "2" and by_shape["3"]["count.ambassador.fax"] == "1"
+    assert by_shape["3"]["count.ambassador.letter"] == "0"
+    assert by_shape["1"]["count.governor.call"] == ""   # v1's shape does not say which official
+    totals = rows(client.http.get(f"/staff/campaigns/{campaign}/totals?format=csv", headers=staff_headers))
+    figures = {(row["metric"], row["key"]): row["value"] for row in totals}
+    assert figures[("people", "")] == "4" and figures[("target_action", "ambassador.fax")] == "1"
+    assert figures[("target_action", "unattributed.call")] == "1"   # below 10, and shown: staff see every figure
+    records = json.loads(client.http.get(f"/staff/campaigns/{campaign}/reports?format=json",
+                                         headers=staff_headers).body)["reports"]
+    assert sorted(record["participants"] for record in records) == [1, 3]
+    assert {json.dumps(record["per_target"], sort_keys=True) for record in records} == {
+        "null", '{"ambassador": {"fax": 1}, "governor": {"letter": 2}}'}

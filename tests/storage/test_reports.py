@@ -76,3 +76,62 @@ def test_concurrent_submissions_with_replays_store_each_once(request, backend, c
     assert len(stored) == 20 + 8 * 20
     assert sum(created_counts) == len(stored)
     assert len({r.submission_id for r in stored}) == len(stored)
+
+
+def v2_report(campaign, per_target, **overrides):
+    from chalicelib.domain.report import parse_report
+    from tests.conftest import report_body
+    body = {key: value for key, value in report_body(**overrides).items() if key not in ("actions", "targets")}
+    return parse_report({**body, "per_target": per_target}, campaign, 50)
+
+
+def test_a_per_target_group_report_reads_back_whole_from_the_table_and_the_index(backend, campaign):
+    report = v2_report(campaign, {"governor": {"letter": 2}, "ambassador": {"email": 1, "fax": 0}}, participants=12)
+    stored, _ = backend.record_report(campaign, report, "r1", START)
+    (from_index,) = backend.reports_received_between(campaign, "0000", "9999")
+    (from_table,) = backend.all_reports(campaign)
+    for read in (stored, from_index, from_table):
+        assert read.per_target == {"governor": {"letter": 2}, "ambassador": {"email": 1}}
+        assert read.participants == 12 and read.actions == {"letter": 2, "email": 1}
+        assert read.targets == ("ambassador", "governor")
+    assert Tally.of([from_index]) == Tally.of([from_table])
+
+
+def test_a_one_person_v1_report_stores_neither_new_attribute(backend, campaign):
+    backend.record_report(campaign, a_report(campaign), "r1", START)
+    (read,) = backend.all_reports(campaign)
+    assert read.per_target is None and read.participants == 1
+    item = backend._table.resource.scan()["Items"]
+    assert not any("per_target" in entry or "participants" in entry for entry in item)
+
+
+@pytest.mark.dynamodb_local
+def test_an_arrival_index_made_before_per_target_still_counts_it(dynamodb_local):
+    """A table whose LSI was made with the old projection (an LSI's projection cannot change):
+    the scheduled job asks for per_target and participants by name, and DynamoDB reads them from
+    the table. (moto answers from the index alone, so this runs on DynamoDB Local only.)"""
+    import boto3
+
+    from chalicelib.domain.campaign import parse_campaign
+    from chalicelib.storage import TallyStore
+    from chalicelib.storage.schema import TABLE_DEFINITION
+    from tests.conftest import campaign_body
+
+    options = {"region_name": "us-east-1", "endpoint_url": dynamodb_local.endpoint_url,
+               "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    old = {**TABLE_DEFINITION, "LocalSecondaryIndexes": [{
+        **TABLE_DEFINITION["LocalSecondaryIndexes"][0],
+        "Projection": {"ProjectionType": "INCLUDE",
+                       "NonKeyAttributes": ["report_id", "actions", "targets", "country", "excluded"]}}]}
+    name = f"old-{uuid.uuid4().hex[:8]}"
+    boto3.client("dynamodb", **options).create_table(TableName=name, **old)
+    table = boto3.resource("dynamodb", **options).Table(name)
+    try:
+        store = TallyStore(table)
+        campaign = parse_campaign("ua-47-22", campaign_body(), START, report_shards=2)
+        store.create_campaign(campaign)
+        store.record_report(campaign, v2_report(campaign, {"governor": {"call": 3}}, participants=4), "r1", START)
+        (read,) = store.reports_received_between(campaign, "0000", "9999")
+        assert read.per_target == {"governor": {"call": 3}} and read.participants == 4
+    finally:
+        table.delete()

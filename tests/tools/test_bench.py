@@ -101,6 +101,10 @@ def test_a_tiny_intake_run_counts_every_request_and_closes_exactly():
     assert entries == pytest.approx(50 + results["flagged"])
     assert all(kind["wru_table"] >= 1 for name, kind in results["per_kind"].items() if "replay" in name)
     assert results["page"]["status"] == 200 and results["page"]["requests"] >= 1
+    languages = results["page"]["languages"]
+    assert languages["within_budget"] and set(languages["by_language"]) == {"en", "es", "fr", "ar"}
+    assert {code: page["letters_shown"] for code, page in languages["by_language"].items()} == {
+        "en": 2, "es": 1, "fr": 2, "ar": 1}   # the letter language's and the page's, where there is one
     figures = cost.per_million_reports(results)
     assert figures["posts_total"] > 0 and set(figures["prices"]) >= {"dynamodb_per_million_wru"}
 

@@ -28,7 +28,9 @@ JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
                            lambda children: st.lists(children, max_size=5)
                            | st.dictionaries(st.text(max_size=20), children, max_size=5), max_leaves=30)
 FIELD_NAMES = st.sampled_from(["submission_id", "action_letter", "action_email", "action_fax", "target", "country",
-                               "name", "contact_email", "consent", "form_token", "website"]) | st.text(max_size=20)
+                               "name", "contact_email", "consent", "form_token", "website", "participants",
+                               "count.governor.letter", "count.ambassador.email", "count.governor.vote",
+                               "count.nobody.letter", "count.", "count..", "count.governor"]) | st.text(max_size=20)
 
 
 class Request:
