@@ -106,7 +106,7 @@ def embed_snippets(campaign: Campaign, base: str) -> dict:
     return {
         "script": f'<script src="{base}embed.js" data-campaign="{campaign.campaign_id}" defer></script>',
         "iframe": (f'<iframe id="action-tally" title="{campaign.reference}: report your action" '
-                   f'style="width:100%;border:0;height:60rem" src="{form}"></iframe>\n'
+                   f'style="width:100%;border:0;height:60rem" allow="clipboard-write" src="{form}"></iframe>\n'
                    '<script>\naddEventListener("message", function (e) {\n'
                    f'  if (e.origin === "{origin}" && e.data && e.data.type === "action-tally:height")\n'
                    '    document.getElementById("action-tally").style.height = e.data.height + "px";\n});\n</script>'),
