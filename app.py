@@ -2,8 +2,10 @@
 the request to the package that owns it (docs/architecture.md says which)."""
 from chalice import Chalice, Rate
 
+from chalicelib.counting.folding import fold_batch
 from chalicelib.counting.tallying import run_tally
 from chalicelib.domain import clock
+from chalicelib.runtime.config import STREAM_BATCH, deployed_stream_arn
 from chalicelib.runtime.observability import observe
 from chalicelib.runtime.process import notifier, settings, store
 from chalicelib.staff import campaign_admin, dashboard, erasure, exports, review, sessions
@@ -13,7 +15,7 @@ from chalicelib.supporters.assets import static_file
 from chalicelib.web.responses import json_errors
 
 app = Chalice(app_name="action-tally")
-observe(app)   # JSON logs and EMF metrics for every request and scheduled run
+observe(app)   # JSON logs and EMF metrics for every request, scheduled run and stream batch
 ANY_BODY = ["*/*"]  # bodies are checked in chalicelib.web.bodies, so errors keep one shape
 
 
@@ -133,6 +135,13 @@ def post_erasure():
     return erasure.erasure_response(store(), settings(), app.current_request, staff.label, clock.now())
 
 
+@app.route("/staff/erasures/{request_id}", methods=["GET"], authorizer=staff_token)
+@json_errors
+def get_erasure(request_id):
+    _require_staff()
+    return erasure.erasure_status_response(store(), request_id)
+
+
 # -- staff: the dashboard (browsers: a session cookie instead of the Bearer header) -------
 
 @app.route("/staff/login", methods=["GET"])
@@ -193,9 +202,15 @@ def get_dashboard_reports(campaign_id):
     return exports.reports_response(store(), _campaign(campaign_id), app.current_request)
 
 
-# -- the scheduled job ---------------------------------------------------------------------
+# -- the scheduled job and the stream ------------------------------------------------------
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def tally(event):
     """Fold new reports into provisional totals; close campaigns past their deadline."""
     return run_tally(store(), settings(), clock.now(), notifier()).as_dict()
+
+
+@app.on_dynamodb_record(stream_arn=deployed_stream_arn(), name="fold", **STREAM_BATCH)
+def fold(event):
+    """Fold a batch of the table's stream into the campaigns' provisional totals."""
+    return fold_batch(store(), event.to_dict(), clock.now()).response()

@@ -26,13 +26,16 @@ class Tally:
             tally.add(report)
         return tally
 
-    def add(self, report):
-        """Count one stored report (voided or flagged reports never reach here)."""
-        self.reports += 1
-        self.actions.update(report.actions)
-        self.by_target.update(report.targets)
-        self.by_country[report.country] += 1
-        self.by_day[report.received_at.date().isoformat()] += 1
+    def add(self, report, sign: int = 1):
+        """Count one stored report in (``sign`` -1: out again, as when it is voided).
+        Voided or flagged reports are never counted in."""
+        self.reports += sign
+        for action, count in report.actions.items():
+            self.actions[action] += sign * count
+        for target in report.targets:
+            self.by_target[target] += sign
+        self.by_country[report.country] += sign
+        self.by_day[report.received_at.date().isoformat()] += sign
 
     def __add__(self, other: "Tally") -> "Tally":
         return Tally(self.reports + other.reports, self.actions + other.actions,
@@ -42,6 +45,13 @@ class Tally:
     @property
     def actions_total(self):
         return sum(self.actions.values())
+
+    def counters(self):
+        """``(kind, key, count)`` for every count that is not zero (``kind`` "reports" has key None)."""
+        if self.reports:
+            yield "reports", None, self.reports
+        for kind in ("actions", "by_target", "by_country", "by_day"):
+            yield from ((kind, key, count) for key, count in getattr(self, kind).items() if count)
 
     def as_dict(self) -> dict:
         return {"reports": self.reports, "actions": dict(self.actions),

@@ -6,6 +6,15 @@ environment only while a request runs, so nothing here runs at import time.
 import os
 from dataclasses import dataclass
 
+# How Lambda reads the table's stream for the fold (app.py; infra/stack.py adds the
+# tumbling window, retries and failure queue Chalice's decorator has no words for).
+# From the oldest record kept, so that a new mapping misses nothing of the last 24 hours;
+# up to 1,000 records or 10 seconds a batch: one write per campaign and batch.
+STREAM_BATCH = {"starting_position": "TRIM_HORIZON", "batch_size": 1000, "maximum_batching_window_in_seconds": 10}
+# What Chalice's decorator is given when nothing better is known: the packaged templates
+# replace it with their own table's stream (infra/stack.py).
+_STREAM_PLACEHOLDER = "arn:aws:dynamodb:us-east-1:000000000000:table/action-tally/stream/set-by-the-deployment"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -48,6 +57,14 @@ def _topic_arn(environ):
         raise ValueError("TOTALS_TOPIC_ARN must be an SNS topic ARN "
                          f"(arn:aws:sns:<region>:<account>:<name>), got {arn}")
     return arn
+
+
+def deployed_stream_arn(environ=None) -> str:
+    """The stream the fold function reads, as Chalice's decorator in app.py needs it when
+    app.py is imported: ``TABLE_STREAM_ARN`` for `chalice deploy` (`make resources` prints
+    the command); a placeholder otherwise, which the packaged templates replace."""
+    environ = os.environ if environ is None else environ
+    return environ.get("TABLE_STREAM_ARN") or _STREAM_PLACEHOLDER
 
 
 def load_settings(environ=None) -> Settings:

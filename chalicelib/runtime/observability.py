@@ -155,7 +155,7 @@ def _observe_schedule(event, get_response):
     if closed:
         count("CampaignsClosed", len(closed))
     _finish(logging.INFO, "scheduled run", {
-        "campaigns_folded": len((summary or {}).get("folded", [])), "campaigns_closed": closed}, started)
+        "campaigns_rebuilt": len((summary or {}).get("rebuilt", [])), "campaigns_closed": closed}, started)
     return summary
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.domain import clock
-from chalicelib.domain.campaign import CLOSED, OPEN, Campaign, Target
+from chalicelib.domain.campaign import CLOSED, OPEN, Campaign, Target, check_deadline_move
 from chalicelib.storage.keys import campaign_key
 from chalicelib.storage.schema import CAMPAIGNS_BY_STATE
 from chalicelib.storage.table import Table
@@ -20,17 +20,33 @@ PUBLICATION_DUE = "publication_due"   # campaign_state of a closed campaign with
 
 class CampaignStorage:
     _table: Table
+    _recent: dict
 
     def get_campaign(self, campaign_id: str) -> Campaign | None:
         item = self._table.get(campaign_key(campaign_id))
         return campaign_from_item(item) if item else None
+
+    def recent_campaign(self, campaign_id: str, now: datetime, max_age_seconds: float) -> Campaign | None:
+        """The campaign as this process read it at most ``max_age_seconds`` before ``now``,
+        or read now, consistently (and remembered as read at ``now``). ``max_age_seconds``
+        0 always reads. A campaign that does not exist is never remembered."""
+        campaign = self._recent["campaigns"].get(campaign_id, now, max_age_seconds) if max_age_seconds else None
+        if campaign is None:
+            campaign = self.get_campaign(campaign_id)
+            if campaign is not None:
+                self._recent["campaigns"].put(campaign_id, campaign, now)
+        return campaign
 
     def create_campaign(self, campaign: Campaign) -> None:
         """Store a new campaign; StaleWrite if one with that id appeared meanwhile."""
         self._table.put(_campaign_to_item(campaign), Attr("pk").not_exists())
 
     def replace_campaign(self, campaign: Campaign, previous: Campaign, now: datetime) -> None:
-        """Overwrite ``previous`` with ``campaign`` if it is unchanged and still open at ``now``."""
+        """Overwrite ``previous`` with ``campaign`` if it is unchanged and still open at ``now``.
+
+        Raises DeadlineTooSoon for a deadline moved earlier to less than DEADLINE_NOTICE
+        from ``now`` (containers remember campaigns: see chalicelib.counting.intake)."""
+        check_deadline_move(previous.deadline, campaign.deadline, now)
         condition = (Attr("campaign_state").eq(OPEN)
                      & Attr("deadline").gt(clock.format_timestamp(now - timedelta(seconds=1)))
                      & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at))
@@ -81,7 +97,9 @@ class CampaignStorage:
             {":closed": CLOSED})
 
     def move_deadline(self, campaign: Campaign, deadline: datetime, now: datetime) -> bool:
-        """Bring an open campaign's deadline forward to ``deadline``; False if it closed or changed."""
+        """Bring an open campaign's deadline forward to ``deadline``; False if it closed or changed.
+        Raises DeadlineTooSoon if ``deadline`` is less than DEADLINE_NOTICE from ``now``."""
+        check_deadline_move(campaign.deadline, deadline, now)
         return self._table.update(
             campaign_key(campaign.campaign_id), "SET deadline = :deadline, updated_at = :now",
             Attr("campaign_state").eq(OPEN) & Attr("deadline").gt(clock.format_timestamp(deadline))

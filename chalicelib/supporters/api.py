@@ -1,8 +1,8 @@
 """The JSON answers partner pages and ``embed.js`` read: a campaign's public facts
 (with a fresh form token while it is open), its public totals, and a report's receipt."""
 from chalicelib.counting import abuse
-from chalicelib.counting.intake import submit_report
-from chalicelib.counting.tallying import current_totals
+from chalicelib.counting.intake import campaign_as_of, submit_report
+from chalicelib.counting.tallying import TOTALS_MEMORY_SECONDS, current_totals
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.errors import CampaignNotFound
@@ -11,9 +11,10 @@ from chalicelib.web.bodies import FORM, JSON, read_body, source_ip
 from chalicelib.web.responses import json_response
 
 
-def existing_campaign(store: TallyStore, campaign_id: str) -> Campaign:
-    """The campaign, or CampaignNotFound (404)."""
-    campaign = store.get_campaign(campaign_id)
+def existing_campaign(store: TallyStore, campaign_id: str, now=None) -> Campaign:
+    """The campaign, or CampaignNotFound (404): read now, or with ``now`` as a public route
+    may have it (:func:`chalicelib.counting.intake.campaign_as_of`)."""
+    campaign = store.get_campaign(campaign_id) if now is None else campaign_as_of(store, campaign_id, now)
     if campaign is None:
         raise CampaignNotFound(campaign_id)
     return campaign
@@ -22,7 +23,7 @@ def existing_campaign(store: TallyStore, campaign_id: str) -> Campaign:
 def campaign_response(store: TallyStore, settings, campaign_id: str):
     """``GET /campaigns/{id}``: never cached, as the form token in it is fresh."""
     now = clock.now()
-    view = existing_campaign(store, campaign_id).public_view(now)
+    view = existing_campaign(store, campaign_id, now).public_view(now)
     if view["status"] == "open":
         view["form_token"] = abuse.issue_form_token(settings, campaign_id, now)
     return json_response(view, headers={"Cache-Control": "no-store"})
@@ -30,9 +31,11 @@ def campaign_response(store: TallyStore, settings, campaign_id: str):
 
 def totals_response(store: TallyStore, settings, campaign_id: str):
     """``GET /campaigns/{id}/totals``: cacheable for one scheduler interval, which is how old it may be."""
-    campaign = existing_campaign(store, campaign_id)
+    now = clock.now()
+    campaign = existing_campaign(store, campaign_id, now)
     cache = f"public, max-age={settings.tally_interval_seconds}"
-    return json_response(current_totals(store, campaign).public_view(campaign), headers={"Cache-Control": cache})
+    totals = current_totals(store, campaign, now, TOTALS_MEMORY_SECONDS)
+    return json_response(totals.public_view(campaign), headers={"Cache-Control": cache})
 
 
 def report_response(store: TallyStore, settings, campaign_id: str, request):

@@ -12,10 +12,10 @@ from urllib.parse import quote, urlsplit
 from markupsafe import Markup
 
 from chalicelib.counting import abuse
-from chalicelib.counting.intake import submit_report
-from chalicelib.counting.tallying import current_totals
+from chalicelib.counting.intake import campaign_as_of, submit_report
+from chalicelib.counting.tallying import TOTALS_MEMORY_SECONDS, current_totals
 from chalicelib.domain import clock
-from chalicelib.domain.campaign import Campaign, normalise_origin
+from chalicelib.domain.campaign import CAMPAIGN_MEMORY_SECONDS, Campaign, normalise_origin
 from chalicelib.domain.errors import (
     ApiError,
     CampaignClosed,
@@ -198,12 +198,14 @@ def problem(error: ApiError, page: PageRequest):
 
 def form_response(store, settings, campaign_id, request):
     """``GET /campaigns/{id}/form``: the form, or the closed or not-found page."""
-    campaign = store.get_campaign(campaign_id)
+    now = clock.now()
+    campaign = campaign_as_of(store, campaign_id, now)
     page = PageRequest.of(request, campaign)
     if campaign is None:
         return not_found(campaign_id, page)
-    if not campaign.accepts_reports_at(clock.now()):
-        return closed(campaign, current_totals(store, campaign).public_view(campaign), page, 200)
+    if not campaign.accepts_reports_at(now):
+        return closed(campaign, current_totals(store, campaign, now, TOTALS_MEMORY_SECONDS).public_view(campaign),
+                      page, 200)
     return form(campaign, settings, page)
 
 
@@ -215,7 +217,8 @@ def wants_page(request) -> bool:
 
 def post_form(store, settings, campaign_id, request):
     """A report answered with a page: thank-you, the form with errors, closed, or a problem."""
-    campaign = store.get_campaign(campaign_id)
+    now = clock.now()
+    campaign = campaign_as_of(store, campaign_id, now)
     page = PageRequest.of(request, campaign)
     kind, values = None, {}
     try:
@@ -228,7 +231,9 @@ def post_form(store, settings, campaign_id, request):
     except CampaignNotFound:
         return not_found(campaign_id, page)
     except CampaignClosed:
-        return closed(campaign, current_totals(store, campaign).public_view(campaign), page)
+        campaign = store.recent_campaign(campaign_id, now, CAMPAIGN_MEMORY_SECONDS)   # as the refusal read it
+        return closed(campaign, current_totals(store, campaign, now, TOTALS_MEMORY_SECONDS).public_view(campaign),
+                      page)
     except ValidationFailed as error:
         if not isinstance(values, dict):
             return problem(ApiError("not an object", code="malformed_body"), page)
@@ -238,14 +243,14 @@ def post_form(store, settings, campaign_id, request):
         return form(campaign, settings, page, values, error.fields, error.status)
     except TooManyReports as error:
         message = page.language.gettext(_RATE_LIMITED) % {"seconds": error.retry_after_seconds}
-        return send_again(store.get_campaign(campaign_id), settings, page, values, error, message)
+        return send_again(campaign_as_of(store, campaign_id, now), settings, page, values, error, message)
     except StorageUnavailable:
         log.warning("storage unavailable", exc_info=True)
         return _busy(store, settings, campaign_id, page, values)
     except ApiError as error:
         return problem(error, page)
     try:
-        totals = current_totals(store, receipt.campaign)
+        totals = current_totals(store, receipt.campaign, now, TOTALS_MEMORY_SECONDS)
     except StorageUnavailable:   # the report is recorded; only the running total is missing
         totals = Totals(receipt.campaign.campaign_id, Tally(), False, None)
     return thanks(receipt, totals, page, 201 if receipt.created else 200)
