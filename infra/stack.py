@@ -102,11 +102,10 @@ class StageSecret:
         return f"action-tally-{stage}/{self.variable.lower().replace('_', '-')}"
 
 
-SECRETS = (StageSecret("FORM_TOKEN_SECRET", "HMAC key of the supporter form's tokens"),
-           StageSecret("RATE_LIMIT_SECRET", "HMAC master key of the rate limits' client keys"))
+SECRETS = (StageSecret("FORM_TOKEN_SECRET", "HMAC key of the supporter form's tokens"),)
 SECRET_LENGTH = 64          # letters and digits: about 380 bits
-# Only the API handler issues and checks form tokens (and rate-limits); the authorizers
-# and the scheduled job are not told the keys.
+# Only the API handler issues and checks form tokens; the authorizers, the scheduled job
+# and the stream fold are not told the key.
 HOLDS_SECRETS = (API_HANDLER,)
 
 

@@ -272,7 +272,7 @@ def _say_what_totals_do(result):
         click.echo(f"Final totals re-published as version {result.republished.version}: "
                    f"{result.republished.tally.reports} reports; earlier versions are kept.")
     else:
-        click.echo("The provisional totals reflect it from the scheduled job's next run.")
+        click.echo("The provisional totals reflect it once the table's stream is folded (seconds).")
 
 
 @report.command("flagged")

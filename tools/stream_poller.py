@@ -30,7 +30,7 @@ class StreamPoller:
                                       config=_STREAMS_CONFIG)
         self.arn = stream_arn(self.dynamodb, table_name)
         self.batch_size = batch_size
-        self._iterators: dict[str, str | None] = {}   # shard id -> next iterator (None: read to its end)
+        self._after: dict[str, str] = {}              # shard id -> the last sequence number read
         self._pending: dict[str, list] = {}           # shard id -> records read, not yet handled
         self.delivered = 0                            # batches handed over, retries included
 
@@ -96,16 +96,19 @@ class StreamPoller:
         pending = self._pending.setdefault(shard_id, [])
         if pending:
             return pending
-        if shard_id not in self._iterators:
-            self._iterators[shard_id] = self.streams.get_shard_iterator(
-                StreamArn=self.arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        while len(pending) < self.batch_size and self._iterators[shard_id]:
-            page = self.streams.get_records(ShardIterator=self._iterators[shard_id],
-                                            Limit=self.batch_size - len(pending))
-            self._iterators[shard_id] = page.get("NextShardIterator")
+        # A fresh iterator each time, after the last record read: iterators expire after 15
+        # minutes (`make run` polls for hours), and moto's point at a table it replaces in
+        # every transaction.
+        where = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self._after[shard_id]}
+                 if shard_id in self._after else {"ShardIteratorType": "TRIM_HORIZON"})
+        iterator = self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=shard_id, **where)["ShardIterator"]
+        while len(pending) < self.batch_size and iterator:
+            page = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size - len(pending))
+            iterator = page.get("NextShardIterator")
             if not page["Records"]:
                 break
             pending += page["Records"]
+            self._after[shard_id] = page["Records"][-1]["dynamodb"]["SequenceNumber"]
         return pending
 
     def _as_lambda_record(self, record):

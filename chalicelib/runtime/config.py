@@ -35,9 +35,8 @@ class Settings:
     form_token_ttl_seconds: int = 24 * 3600
     min_fill_seconds: int = 3
     # Reports one client (a keyed hash of its IP) may send to one campaign per
-    # minute; 0 turns the limit off. See chalicelib/counting/rate_limit.py.
+    # minute, per container; 0 turns the limit off. See chalicelib/counting/rate_limit.py.
     rate_limit_per_minute: int = 120
-    rate_limit_secret: str | None = None
     personal_data_retention_days: int = 90
 
 
@@ -84,6 +83,5 @@ def load_settings(environ=None) -> Settings:
         form_token_ttl_seconds=_int(environ, "FORM_TOKEN_TTL_SECONDS", 24 * 3600, minimum=60),
         min_fill_seconds=_int(environ, "MIN_FILL_SECONDS", 3),
         rate_limit_per_minute=_int(environ, "RATE_LIMIT_PER_MINUTE", 120),
-        rate_limit_secret=environ.get("RATE_LIMIT_SECRET") or None,
         personal_data_retention_days=_int(environ, "PERSONAL_DATA_RETENTION_DAYS", 90),
     )

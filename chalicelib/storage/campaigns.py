@@ -37,8 +37,14 @@ class CampaignStorage:
                 self._recent["campaigns"].put(campaign_id, campaign, now)
         return campaign
 
+    def forget_campaign(self, campaign_id: str) -> None:
+        """This process changed the campaign: it reads it again next time (other containers
+        remember it as it was for at most the time their caller allows)."""
+        self._recent["campaigns"].forget(campaign_id)
+
     def create_campaign(self, campaign: Campaign) -> None:
         """Store a new campaign; StaleWrite if one with that id appeared meanwhile."""
+        self.forget_campaign(campaign.campaign_id)
         self._table.put(_campaign_to_item(campaign), Attr("pk").not_exists())
 
     def replace_campaign(self, campaign: Campaign, previous: Campaign, now: datetime) -> None:
@@ -47,6 +53,7 @@ class CampaignStorage:
         Raises DeadlineTooSoon for a deadline moved earlier to less than DEADLINE_NOTICE
         from ``now`` (containers remember campaigns: see chalicelib.counting.intake)."""
         check_deadline_move(previous.deadline, campaign.deadline, now)
+        self.forget_campaign(campaign.campaign_id)
         condition = (Attr("campaign_state").eq(OPEN)
                      & Attr("deadline").gt(clock.format_timestamp(now - timedelta(seconds=1)))
                      & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at))
@@ -71,6 +78,7 @@ class CampaignStorage:
         The campaign stays due for publication until :meth:`mark_published`
         (the totals are announced, and any void or reinstatement since the recount re-published).
         """
+        self.forget_campaign(campaign_id)
         return self._table.update(
             campaign_key(campaign_id), "SET campaign_state = :due, closed_at = :at, published_version = :v",
             Attr("campaign_state").eq(OPEN),
@@ -78,12 +86,14 @@ class CampaignStorage:
 
     def record_published(self, campaign_id: str, version: int) -> bool:
         """Point the campaign at published ``version``; never moves back to an older one."""
+        self.forget_campaign(campaign_id)
         return self._table.update(
             campaign_key(campaign_id), "SET published_version = :v",
             Attr("published_version").not_exists() | Attr("published_version").lt(version), {":v": version})
 
     def record_notified(self, campaign_id: str, version: int) -> bool:
         """Remember that ``version`` was announced; never moves back to an older one."""
+        self.forget_campaign(campaign_id)
         return self._table.update(
             campaign_key(campaign_id), "SET notified_version = :v",
             Attr("notified_version").not_exists() | Attr("notified_version").lt(version), {":v": version})
@@ -91,6 +101,7 @@ class CampaignStorage:
     def mark_published(self, campaign_id: str, void_count: int, reinstated_count: int = 0) -> bool:
         """Nothing is due any more, if no report was voided or reinstated since totals
         reflecting ``void_count`` and ``reinstated_count``."""
+        self.forget_campaign(campaign_id)
         return self._table.update(
             campaign_key(campaign_id), "SET campaign_state = :closed",
             Attr("campaign_state").eq(PUBLICATION_DUE) & exclusion_counts_are(void_count, reinstated_count),
@@ -100,6 +111,7 @@ class CampaignStorage:
         """Bring an open campaign's deadline forward to ``deadline``; False if it closed or changed.
         Raises DeadlineTooSoon if ``deadline`` is less than DEADLINE_NOTICE from ``now``."""
         check_deadline_move(campaign.deadline, deadline, now)
+        self.forget_campaign(campaign.campaign_id)
         return self._table.update(
             campaign_key(campaign.campaign_id), "SET deadline = :deadline, updated_at = :now",
             Attr("campaign_state").eq(OPEN) & Attr("deadline").gt(clock.format_timestamp(deadline))

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain.totals import Tally
 from tests.conftest import START
 from tests.storage.conftest import a_report
 
@@ -21,25 +20,35 @@ def test_record_report_once_per_submission(backend, campaign):
     assert [r.report_id for r in backend.all_reports(campaign)] == ["first-id"]
 
 
-def test_reports_between_splits_windows_exactly(backend, campaign):
-    stamps = [START + timedelta(seconds=s) for s in (0, 0, 1, 2, 2, 3)]
-    for stamp in stamps:
-        backend.record_report(campaign, a_report(campaign), uuid.uuid4().hex, stamp)
-    from chalicelib.domain.clock import format_timestamp as ts
-    windows = [("0000", ts(START)), (ts(START), ts(START + timedelta(seconds=2))),
-               (ts(START + timedelta(seconds=2)), "9999")]
-    counts = [Tally.of(backend.reports_received_between(campaign, a, b)).reports for a, b in windows]
-    assert counts == [0, 3, 3]
-    assert sum(counts) == Tally.of(backend.all_reports(campaign)).reports
-
-
-def test_index_items_carry_no_personal_data(backend, campaign):
+def test_a_report_item_holds_its_arrival_and_no_index_key(backend, campaign):
     report = a_report(campaign, name="Ana", contact_email="ana@example.org", consent=True)
     backend.record_report(campaign, report, "r1", START)
-    (from_index,) = backend.reports_received_between(campaign, "0000", "9999")
-    assert from_index.name is None and from_index.contact_email is None
-    (from_table,) = backend.all_reports(campaign)
-    assert from_table.name == "Ana" and from_table.contact_email == "ana@example.org"
+    (item,) = [i for i in backend._table.resource.scan()["Items"] if i["pk"].startswith("REPORTS#")]
+    assert item["received"] == "2026-01-10T12:00:00.000000Z" and item["sk"] == report.submission_id
+    assert not {"received_at", "contact_email_hash"} & set(item)   # no index takes new reports
+    (stored,) = backend.all_reports(campaign)
+    assert stored.name == "Ana" and stored.contact_email == "ana@example.org" and stored.received_at == START
+
+
+def test_a_report_stored_before_the_stream_fold_reads_the_same(backend, campaign):
+    """Items written by the previous version: ``received_at`` = ``<timestamp>#<submission id>``."""
+    report = a_report(campaign)
+    backend.record_report(campaign, report, "r1", START)
+    (item,) = [i for i in backend._table.resource.scan()["Items"] if i["pk"].startswith("REPORTS#")]
+    old = {**{k: v for k, v in item.items() if k != "received"},
+           "received_at": f"2026-01-10T12:00:00.000000Z#{report.submission_id}"}
+    backend._table.resource.put_item(Item=old)
+    (stored,) = backend.all_reports(campaign)
+    assert stored.received_at == START and stored.submission_id == report.submission_id
+
+
+def test_a_replay_this_process_recorded_is_remembered_without_personal_data(backend, campaign):
+    report = a_report(campaign, name="Ana", contact_email="ana@example.org", consent=True)
+    stored, _ = backend.record_report(campaign, report, "r1", START)
+    remembered = backend.recorded_here(campaign, report.submission_id, START + timedelta(minutes=59))
+    assert remembered.report_id == stored.report_id and remembered.name is None and remembered.contact_email is None
+    assert backend.recorded_here(campaign, report.submission_id, START + timedelta(minutes=61)) is None
+    assert backend.recorded_here(campaign, str(uuid.uuid4()), START) is None
 
 
 def test_has_reports(backend, campaign):
