@@ -17,7 +17,7 @@ import yaml
 from chalicelib.counting.folding import request_rebuild
 from chalicelib.counting.publishing import finish_publication
 from chalicelib.counting.reinstating import reinstate_report
-from chalicelib.counting.tallying import current_totals
+from chalicelib.counting.shown import current_totals
 from chalicelib.counting.voiding import void_report
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import OPEN, earliest_earlier_deadline

@@ -31,8 +31,9 @@ from datetime import timedelta
 
 from chalicelib.counting import folding
 from chalicelib.counting.publishing import finish_publication, recount
-from chalicelib.domain.campaign import CLOSED, OPEN, Campaign
-from chalicelib.domain.totals import Tally, Totals
+from chalicelib.counting.shown import current_totals  # noqa: F401 - where callers have long found it
+from chalicelib.domain.campaign import OPEN, Campaign
+from chalicelib.domain.totals import Totals
 from chalicelib.privacy import erasure
 from chalicelib.runtime import observability
 from chalicelib.runtime.config import Settings
@@ -40,9 +41,6 @@ from chalicelib.runtime.notify import NotificationFailed, TotalsNotifier
 from chalicelib.storage import StaleWrite, StorageUnavailable, TallyStore
 
 log = logging.getLogger(__name__)
-# Provisional totals are folded every few seconds (config.STREAM_BATCH); public pages may
-# show them as a container read them this long ago (their Cache-Control allows a minute).
-TOTALS_MEMORY_SECONDS = 10
 # Of the scheduled function's 300 s, what one run may spend searching reports for
 # supporters' erasure requests (the next run goes on from there).
 ERASURE_SECONDS_PER_RUN = 120
@@ -142,18 +140,3 @@ def _note_the_difference(store, campaign, final):
         # the last seconds), or a batch was lost; the final count is the table's own.
         log.info("campaign %s: provisional totals showed %d reports, the final recount has %d",
                  campaign.campaign_id, shown, final.reports, extra={"campaign_id": campaign.campaign_id})
-
-
-def current_totals(store: TallyStore, campaign: Campaign, now=None, max_age_seconds: float = 0) -> Totals:
-    """What the totals endpoints show: the latest published final, or provisional. With
-    ``now`` and ``max_age_seconds``, provisional totals this process read at most that long
-    ago will do (the public pages: TOTALS_MEMORY_SECONDS)."""
-    if campaign.state == CLOSED:
-        return store.latest_final(campaign.campaign_id)
-    if now is not None and max_age_seconds:
-        provisional = store.recent_provisional(campaign.campaign_id, now, max_age_seconds)
-    else:
-        provisional = store.get_provisional(campaign.campaign_id)
-    if provisional is None:
-        return Totals(campaign.campaign_id, Tally(), False, None)
-    return Totals(campaign.campaign_id, provisional.shown, False, provisional.as_of)

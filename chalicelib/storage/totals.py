@@ -80,13 +80,13 @@ class TotalsStorage:
 
     def recent_provisional(self, campaign_id: str, now: datetime, max_age_seconds: float) -> ProvisionalState | None:
         """The provisional totals as this process read them at most ``max_age_seconds``
-        before ``now``, or read now (and remembered as read at ``now``)."""
-        state = self._recent["provisional"].get(campaign_id, now, max_age_seconds)
-        if state is None:
-            state = self.get_provisional(campaign_id)
-            if state is not None:
-                self._recent["provisional"].put(campaign_id, state, now)
-        return state
+        before ``now``, or read now (and remembered as read at ``now``); none yet is
+        remembered too."""
+        kept = self._recent["provisional"].get(campaign_id, now, max_age_seconds)
+        if kept is None:
+            kept = (self.get_provisional(campaign_id),)
+            self._recent["provisional"].put(campaign_id, kept, now)
+        return kept[0]
 
     def fold_unread(self, campaign_id: str, fold: Fold, first_sequence: int, earliest: datetime,
                     latest: datetime, now: datetime) -> ProvisionalState | None:

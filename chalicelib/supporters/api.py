@@ -2,7 +2,7 @@
 (with a fresh form token while it is open), its public totals, and a report's receipt."""
 from chalicelib.counting import abuse
 from chalicelib.counting.intake import campaign_as_of, submit_report
-from chalicelib.counting.tallying import TOTALS_MEMORY_SECONDS, current_totals
+from chalicelib.counting.shown import TOTALS_MEMORY_SECONDS, current_totals
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.errors import CampaignNotFound

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from chalicelib.counting import abuse
 from chalicelib.counting.intake import campaign_as_of, submit_report
-from chalicelib.counting.tallying import TOTALS_MEMORY_SECONDS, current_totals
+from chalicelib.counting.shown import TOTALS_MEMORY_SECONDS, current_totals
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import CAMPAIGN_MEMORY_SECONDS, Campaign, normalise_origin
 from chalicelib.domain.errors import (
