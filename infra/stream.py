@@ -9,6 +9,10 @@ window and the starting position; the rest is here, for SAM and for Terraform al
   fold's marks are kept by;
 * a **filter**: only report items' records reach the function (the fold's own writes to
   the totals item, campaigns, tokens... never invoke it);
+* **one batch per shard at a time** (``ParallelizationFactor`` 1): the marks rely on a
+  shard's records being folded in order the first time; more batches of a shard at once
+  would keep the order of each item only. At 512 MB a batch of 1,000 records takes well
+  under a second (``python -m bench.scale_sim``); the iterator-age alarm says otherwise;
 * **retries**: a failing batch is split in two (to isolate a record that breaks it) and
   retried up to ``MAX_RETRIES`` times or ``MAX_RECORD_AGE`` seconds; the iterator-age
   alarm fires long before. Then Lambda gives up on it and says so, with the batch's shard

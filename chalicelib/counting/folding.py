@@ -114,7 +114,9 @@ def _parts(changes):
     """The changes in runs whose counts fit one update expression, in sequence order."""
     part, counts = [], set()
     for change in changes:
-        mine = {(kind, key) for kind, key, _ in Tally.of([change.report]).counters()}
+        report = change.report
+        mine = {("actions", action) for action in report.actions} | {("by_target", t) for t in report.targets}
+        mine |= {("by_country", report.country), ("by_day", report.received_at.date().isoformat())}
         if part and len(counts | mine) > _COUNTS_PER_WRITE:
             yield part
             part, counts = [], set()

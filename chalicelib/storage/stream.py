@@ -16,6 +16,8 @@ from chalicelib.storage.reports import report_from_item
 from chalicelib.storage.table import from_wire
 
 _REPORT_PREFIX = "REPORTS#"
+# What a count needs of a report image (never its name or email).
+_COUNTED = ("pk", "sk", "report_id", "received", "received_at", "actions", "targets", "country", "flag_reason")
 SHARD_FIELD = "shardId"   # where Lambda names the stream shard of a batch (tumbling windows only)
 
 
@@ -35,31 +37,44 @@ def batch_shard(event: dict) -> str:
 
 
 def count_change(record: dict) -> CountChange | None:
-    """What one stream record changes in a campaign's count, if anything."""
+    """What one stream record changes in a campaign's count, if anything.
+
+    Most records change nothing (a flagged report, an erasure): the images are read
+    in full only for one that does, and then only the report's counted fields.
+    """
     details = record.get("dynamodb") or {}
     keys = details.get("Keys") or {}
     if not keys.get("pk", {}).get("S", "").startswith(_REPORT_PREFIX):
         return None
-    old = _report(details.get("OldImage"))
-    new = _report(details.get("NewImage"))
+    old, new = details.get("OldImage"), details.get("NewImage")
     sequence = int(details["SequenceNumber"])
     if _counts(new) and not _counts(old):
-        at = new.received_at if old is None else (new.reinstatement.at if new.reinstatement else _arrived(details))
-        return CountChange(new.campaign_id, sequence, new, 1, at)
+        at = (_stamp(new, "received") if old is None else
+              _stamp(new, "reinstated_at") if "reinstated_at" in new else _arrived(details))
+        report = _counted(new)
+        return CountChange(report.campaign_id, sequence, report, 1, at)
     if _counts(old) and not _counts(new):
-        at = new.void.at if new is not None and new.void else _arrived(details)
-        return CountChange(old.campaign_id, sequence, old, -1, at)
+        at = _stamp(new, "voided_at") if new and "voided_at" in new else _arrived(details)
+        report = _counted(old)
+        return CountChange(report.campaign_id, sequence, report, -1, at)
     return None
 
 
-def _report(image):
-    if not image:
-        return None
-    return report_from_item(from_wire(image))
+def _counts(image) -> bool:
+    """An image of a report that counts: stored, and not excluded (voided or flagged)."""
+    return bool(image) and "excluded" not in image
 
 
-def _counts(report) -> bool:
-    return report is not None and report.excluded is None
+def _counted(image):
+    """The report in ``image``, as far as counting needs it (no personal data is read)."""
+    wanted = {name: image[name] for name in _COUNTED if name in image}
+    return report_from_item(from_wire(wanted))
+
+
+def _stamp(image, name) -> datetime:
+    if name == "received" and name not in image:   # stored before the stream fold
+        return clock.parse_timestamp(image["received_at"]["S"].partition("#")[0])
+    return clock.parse_timestamp(image[name]["S"])
 
 
 def _arrived(details) -> datetime:
