@@ -135,7 +135,8 @@ def _close(close):
         rows.append((f"fold {_n(r['reports'])} reports from the stream ({close['backend']})",
                      f"{_n(fold['seconds'])} s",
                      f"{_n(fold['wru'])} WRU ({_n(fold['wru_per_report'], 4)}/report) in {fold['batches']} batches, "
-                     f"{_n(fold['client_us_per_report'], 0)} us/report here, exact: {r['fold_exact']}"))
+                     f"handler {_n(fold['handler_seconds'])} s, {_n(fold['client_us_per_report'], 0)} us/report "
+                     f"in it, exact: {r['fold_exact']}"))
         rows.append((f"close {_n(r['reports'])} reports ({close['backend']})", f"{_n(r['seconds'])} s",
                      f"{_n(r['rru'])} RRU ({_n(r['rru_per_report'], 3)}/report), "
                      f"{_n(r['client_us_per_report'], 0)} us/report here, exact: {r['exact']}"))
@@ -203,7 +204,8 @@ def _scale(scale):
     return [("shards needed (<0.01 throttled shard-s/hour)",
              ", ".join(f"{_n(float(rate), 0)}/s: {n}" for rate, n in needed.items()), "REPORT_SHARDS is 4 today"),
             (f"stream fold at {_n(scale['rate'])}/s", f"{_n(fold['batches_per_second'], 0)} batches/s",
-             f"{_n(fold['seconds_per_batch'])} s each at 512 MB, {_n(fold['totals_wru_per_second'], 0)} WRU/s "
+             f"{_n(fold['seconds_per_batch'])} s each at 512 MB (a stream shard takes "
+             f"{_n(fold['records_per_second_per_shard'], 0)}/s), {_n(fold['totals_wru_per_second'], 0)} WRU/s "
              "on the totals item"),
             (f"close of {_n(big['reports'])} reports",
              ", ".join(f"{k}: {_n(v, 0)} s" for k, v in big.items() if k != "reports"),

@@ -125,6 +125,8 @@ def stream_fold(rate, us_per_report, wru_per_batch, memory_mb=512, batch=FOLD_BA
     seconds = batch * us_per_report / 1e6 / cpu_share
     return {"batches_per_second": batches, "seconds_per_batch": seconds,
             "concurrent_invocations": batches * seconds,
+            # one invocation at a time per stream shard (ParallelizationFactor 1): what one shard takes
+            "records_per_second_per_shard": batch / seconds,
             "totals_wru_per_second": batches * wru_per_batch}
 
 
@@ -207,7 +209,8 @@ def markdown(figures: dict) -> str:
         _markdown(["reports", *setups], recount_rows),
         f"The stream fold at {figures['rate']:,}/s: {fold['batches_per_second']:,.0f} batches a second of "
         f"{FOLD_BATCH:,} records, {_seconds(fold['seconds_per_batch'])} each at 512 MB "
-        f"({fold['concurrent_invocations']:,.1f} invocations at once), "
+        f"({fold['concurrent_invocations']:,.1f} invocations at once; one stream shard takes "
+        f"{fold['records_per_second_per_shard']:,.0f} records a second), "
         f"{fold['totals_wru_per_second']:,.0f} WRU/s on the campaign's provisional totals item",
     ])
 
