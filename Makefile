@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 STAGES ?= dev prod
 STAGE ?= dev
 
-.PHONY: run test bench install clean package resources locales
+.PHONY: run test bench install clean package resources locales import-check
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,8 @@ run: $(STAMP)
 	tools/system-packages.sh run
 	$(BIN)/python -m tools.run_local
 
-# ruff (pyflakes, pycodestyle, bandit's S rules; see ruff.toml), then pytest.
-test: lint
+# ruff (pyflakes, pycodestyle, bandit's S rules; see ruff.toml), the importer's accuracy, then pytest.
+test: lint import-check
 	tools/system-packages.sh test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -47,6 +47,10 @@ resources: $(STAMP)
 # compiled files are committed (Chalice packages files as they are); tests check them.
 locales: $(STAMP)
 	$(BIN)/python -m tools.locales
+
+# Field-level accuracy of the case-sheet importer over tests/casesheet/ (fails below its thresholds).
+import-check: $(STAMP)
+	$(BIN)/python -m tools.import_check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

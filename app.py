@@ -9,11 +9,14 @@ from chalicelib.runtime.lazy import lazy
 from chalicelib.runtime.observability import observe
 from chalicelib.runtime.process import notifier, settings, store
 from chalicelib.supporters import cors
+from chalicelib.web import identifiers
+from chalicelib.web.bodies import bodies_checked_here
 from chalicelib.web.responses import json_errors
 
 api, form_page, assets = (lazy(f"chalicelib.supporters.{name}") for name in ("api", "form_page", "assets"))
-campaign_admin, dashboard, erasure, exports, review, sessions, auth = (lazy(f"chalicelib.staff.{name}") for name in (
-    "campaign_admin", "dashboard", "erasure", "exports", "review", "sessions", "auth"))
+campaign_admin, dashboard, drafts, erasure, exports, new_campaign, review, sessions, auth = (
+    lazy(f"chalicelib.staff.{name}") for name in (
+        "campaign_admin", "dashboard", "drafts", "erasure", "exports", "new_campaign", "review", "sessions", "auth"))
 folding, tallying = lazy("chalicelib.counting.folding"), lazy("chalicelib.counting.tallying")
 
 app = Chalice(app_name="action-tally")
@@ -43,7 +46,7 @@ def _require_session():
 
 
 def _campaign(campaign_id):
-    return api.existing_campaign(store(), campaign_id)
+    return identifiers.existing_campaign(store(), campaign_id)
 
 
 _for_partners = cors.partner_route(app, store)   # per-campaign CORS on public routes
@@ -83,7 +86,7 @@ def get_totals(campaign_id):
 @app.route("/campaigns/{campaign_id}/totals", methods=["OPTIONS"])
 @json_errors
 def preflight(campaign_id):
-    return cors.preflight(app.current_request, store().get_campaign(campaign_id))
+    return cors.preflight(app.current_request, store(), campaign_id)
 
 
 @app.route("/embed.js", methods=["GET"])
@@ -98,6 +101,13 @@ def embed_js():
 def put_campaign(campaign_id):
     _require_staff()
     return campaign_admin.campaign_response(store(), settings(), campaign_id, app.current_request, clock.now())
+
+
+@app.route("/staff/campaign-drafts", methods=["POST"], content_types=ANY_BODY, authorizer=staff_token)
+@json_errors
+def post_campaign_draft():
+    _require_staff()
+    return drafts.draft_response(store(), settings(), app.current_request, clock.now())
 
 
 @app.route("/staff/campaigns/{campaign_id}/totals", methods=["GET"], authorizer=staff_token)
@@ -173,7 +183,28 @@ def get_dashboard():
 @json_errors
 def get_dashboard_campaign(campaign_id):
     _require_session()
-    return dashboard.campaign_page(store(), _campaign(campaign_id), clock.now())
+    return dashboard.campaign_page(store(), _campaign(campaign_id), clock.now(), app.current_request)
+
+
+@app.route("/staff/new-campaign", methods=["GET"], authorizer=staff_session)
+@json_errors
+def get_new_campaign():
+    _require_session()
+    return new_campaign.paste_page(app.current_request)
+
+
+@app.route("/staff/new-campaign", methods=["POST"], content_types=ANY_BODY, authorizer=staff_session)
+@json_errors
+def post_new_campaign():
+    _require_session()
+    return new_campaign.read_sheet(store(), settings(), app.current_request, clock.now())
+
+
+@app.route("/staff/new-campaign/create", methods=["POST"], content_types=ANY_BODY, authorizer=staff_session)
+@json_errors
+def post_new_campaign_create():
+    _require_session()
+    return new_campaign.create(store(), settings(), app.current_request, clock.now())
 
 
 @app.route("/staff/dashboard/{campaign_id}/summary", methods=["GET"], authorizer=staff_session)
@@ -216,3 +247,6 @@ def tally(event):
 def fold(event):
     """Fold a batch of the table's stream into the campaigns' provisional totals."""
     return folding.fold_batch(store(), event.to_dict(), clock.now()).response()
+
+
+bodies_checked_here(app)   # after every route: Chalice would refuse some Content-Types in its own shape

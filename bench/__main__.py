@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import close_growth, cold_start, cost, overhead, report, scale_sim, units
+from bench import casesheet, close_growth, cold_start, cost, overhead, report, scale_sim, units
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -63,6 +63,8 @@ def main(argv=None):
     results = {"meta": _meta(args), "wall": {}}
     # Imports first: a few hundred milliseconds each, they are the most sensitive to a busy machine.
     results["cold_start"] = _timed(results, "cold start imports", cold_start.imports, args.import_runs)
+    results["case_sheet_import"] = _timed(results, "case-sheet importer", casesheet.run,
+                                          5 if args.quick else 25, args.import_runs)
     with ProcessPoolExecutor(max_workers=1) as beside:
         # Closing 100,000 reports mostly waits on DynamoDB Local (a process of its own): it runs
         # beside the unit counts unless --serial, which halves the wall time on two cores.

@@ -223,6 +223,7 @@ def table(results: dict) -> str:
                 ("4. Stream fold and close as they grow", _close, "close"),
                 ("6. Form page weight", lambda u: _page(u["page"]), "units"),
                 ("7. Cost per million reports (USD)", _cost, "cost"),
+                ("8. Case-sheet importer", _importer, "case_sheet_import"),
                 ("Scale on paper (docs/scale.md)", _scale, "scale")]
     out = []
     for title, build, key in sections:
@@ -232,6 +233,19 @@ def table(results: dict) -> str:
             out.append(_section("5. Cold start and package", _cold(results["cold_start"], results.get("package"))))
     out.append(_section("Wall time per section", [(name, f"{_n(s, 1)} s", "") for name, s in results["wall"].items()]))
     return "\n\n".join(out)
+
+
+def _importer(figures):
+    rows = [(f"read one case sheet, median over {figures['sheets']} sheets (in process)",
+             f"{_n(figures['median_ms'], 1)} ms", f"slowest {_n(figures['max_ms'], 1)} ms")]
+    rows += [(f"  {name}", f"{_n(ms, 1)} ms", f"median of {figures['repeats']}")
+             for name, ms in figures["ms_per_sheet"].items()]
+    rows += [("import app (median, fresh interpreters)", f"{_n(figures['app_import_ms'], 1)} ms",
+              "the supporter routes' cold start"),
+             ("import app with the importer loaded", f"{_n(figures['app_with_importer_ms'], 1)} ms",
+              f"the importer: {_n(figures['importer_import_ms'], 1)} ms, paid by staff views only"),
+             ("import app imports the importer", "yes" if figures["app_imports_importer"] else "no", "must be no")]
+    return rows
 
 
 def _section(title, rows):

@@ -92,7 +92,8 @@ def local_world():
 
 
 def open_seed_campaign(campaign_id=CAMPAIGN, now=None):
-    """Create UA 47.22 (``campaigns/ua-47-22.json``), open for 30 days from ``now``."""
+    """Create UA 47.22 as `make run` seeds it (its case sheet through the importer), open for
+    30 days from ``now``."""
     from tools.run_local import seed_body
 
     now = now or clock.now()

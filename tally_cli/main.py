@@ -7,7 +7,7 @@ by ``--table``/``TABLE_NAME`` on AWS, or on a local DynamoDB with
 """
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -30,7 +30,7 @@ from chalicelib.staff.auth import hash_token, issue_token
 from chalicelib.staff.campaign_admin import save_campaign
 from chalicelib.staff.exports import reports_csv, reports_json, totals_csv
 from chalicelib.staff.review import flagged_view
-from chalicelib.storage import AlreadyExcluded, ReportNotFound, StorageUnavailable, TallyStore
+from chalicelib.storage import AlreadyExcluded, KeyOutOfBounds, ReportNotFound, StorageUnavailable, TallyStore
 
 _DURATION = re.compile(r"^(\d{1,5})([dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -78,6 +78,8 @@ class _Errors(click.Group):
             raise click.ClickException(f"{error.message}{details}") from None
         except StorageUnavailable as error:
             raise click.ClickException(f"DynamoDB is unavailable or busy; nothing more was done. ({error})")
+        except KeyOutOfBounds:
+            raise click.ClickException("There is nothing under that name: it is longer than any id can be.") from None
         except NotificationFailed as error:
             raise click.ClickException(f"Published, but SNS did not take the announcement ({error}); "
                                        "the scheduled job retries it.")
@@ -111,9 +113,45 @@ def campaign_put(backend, file, campaign_id):
     data = _load(file)
     now = clock.now()
     saved, created = save_campaign(backend.store, campaign_id or file.stem, data, now,
-                                   backend.settings.report_shards)
+                                   backend.settings.report_shards, backend.settings.default_timezone)
     click.echo(f"{'Created' if created else 'Updated'} {saved.campaign_id} ({saved.reference}), "
                f"open until {clock.format_public(saved.deadline)}.")
+
+
+@campaign.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "campaign_id", help="Campaign id to create it under (default: the suggested one, e.g. ua-47-22).")
+@click.option("--timezone", help="Where a date-only deadline ends (default: DEFAULT_TIMEZONE, else UTC).")
+@click.option("--create", is_flag=True, help="Create (or update) the campaign from the draft, as PUT would.")
+@click.pass_obj
+def campaign_import(backend, file, campaign_id, timezone, create):
+    """Read a case sheet (FILE: its text as pasted, or HTML) into a campaign draft.
+
+    Prints the warnings (every field not found, or found in a doubtful form, with its
+    line), then the draft as JSON, a body for PUT /staff/campaigns/{id} or `campaign put`.
+    The table is read for the campaign an update follows and for an id already taken.
+    """
+    from chalicelib.staff.drafts import draft_of
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not UTF-8 text: save the case sheet as UTF-8 text and try again.")
+    now = clock.now()
+    answer = draft_of(backend.store, backend.settings, {"text": text, "timezone": timezone}, now)
+    for warning in answer["warnings"]:
+        where = f"line {warning['line']}: " if warning["line"] else ""
+        click.echo(f"warning: {where}{warning['field']}: {warning['message']}", err=True)
+    click.echo(json.dumps(answer["draft"], indent=2, ensure_ascii=False))
+    chosen = campaign_id or answer["suggested_id"]
+    if not create:
+        click.echo(f"Suggested id: {answer['suggested_id']}. Check the draft, then run again with --create "
+                   f"(and --id) to create it.", err=True)
+        return
+    saved, created = save_campaign(backend.store, chosen, answer["draft"], now, backend.settings.report_shards,
+                                   backend.settings.default_timezone)
+    click.echo(f"{'Created' if created else 'Updated'} {saved.campaign_id} ({saved.reference}), "
+               f"open until {clock.format_public(saved.deadline)}.", err=True)
 
 
 @campaign.command("list")
@@ -401,8 +439,9 @@ def _load(file: Path) -> dict:
         data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as error:
         raise click.ClickException(f"{file} is not valid {'JSON' if file.suffix == '.json' else 'YAML'}: {error}")
-    if isinstance(data, dict) and isinstance(data.get("deadline"), datetime):
-        data["deadline"] = data["deadline"].isoformat()   # YAML reads an unquoted timestamp as a datetime
+    for name in ("deadline", "issued_on"):
+        if isinstance(data, dict) and isinstance(data.get(name), (date, datetime)):
+            data[name] = data[name].isoformat()   # YAML reads an unquoted timestamp or date as one
     return data
 
 

@@ -13,13 +13,15 @@ import secrets
 import signal
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_CAMPAIGN = ROOT / "campaigns" / "ua-47-22.json"
+# UA 47.22: the case sheet's text, read by the importer as staff would paste it, and what the
+# sheet does not say (where its deadline ends, the form's languages, the partner origins).
+SEED_SHEET = ROOT / "campaigns" / "ua-47-22.txt"
+SEED_SETTINGS = ROOT / "campaigns" / "ua-47-22.json"
 LOCAL_TABLE = "action-tally-local"
-MAX_CHUNKED_BODY = 1024 * 1024   # far above MAX_BODY_BYTES; the app answers 413 above that
 
 
 def _parse_args(argv=None):
@@ -41,18 +43,23 @@ def _parse_args(argv=None):
     parser.add_argument("--seed-deadline-days", type=int,
                         default=int(os.environ.get("SEED_DEADLINE_DAYS", 30)),
                         help="the seed campaign's real deadline has passed: move it this many days "
-                             "from today, same time of day and offset")
+                             "from today (it ends at 23:59:59 in its time zone)")
     return parser.parse_args(argv)
 
 
 def seed_body(now: datetime, days: int) -> dict:
-    """The UA 47.22 campaign file, its deadline moved ahead if it has passed."""
-    body = json.loads(SEED_CAMPAIGN.read_text(encoding="utf-8"))
-    original = datetime.fromisoformat(body["deadline"])
-    if original <= now:
-        moved = (now + timedelta(days=days)).astimezone(original.tzinfo)
-        body["deadline"] = moved.replace(hour=original.hour, minute=original.minute,
-                                         second=original.second, microsecond=0).isoformat()
+    """UA 47.22 through the importer (campaigns/ua-47-22.txt) with the settings beside it
+    (campaigns/ua-47-22.json); its deadline, a day that has passed, moved ``days`` ahead
+    (it still ends at 23:59:59 in the campaign's time zone)."""
+    from chalicelib.casesheet.reader import read_case_sheet
+    from chalicelib.domain.zones import zone
+
+    settings = json.loads(SEED_SETTINGS.read_text(encoding="utf-8"))
+    draft = read_case_sheet(SEED_SHEET.read_text(encoding="utf-8"), now, settings["timezone"]).body
+    body = {**draft, **settings}
+    today = now.astimezone(zone(body["timezone"])).date()
+    if date.fromisoformat(body["deadline"]) <= today:
+        body["deadline"] = (today + timedelta(days=days)).isoformat()
     return body
 
 
@@ -85,7 +92,8 @@ def _prepare_data(process, seed_days):
     create_table(store.client, LOCAL_TABLE)
     now = clock.now()
     if store.get_campaign("ua-47-22") is None:
-        save_campaign(store, "ua-47-22", seed_body(now, seed_days), now, process.settings().report_shards)
+        save_campaign(store, "ua-47-22", seed_body(now, seed_days), now, process.settings().report_shards,
+                      process.settings().default_timezone)
     token = os.environ.get("STAFF_TOKEN") or new_token()
     if store.get_staff_token(hash_token(token)) is None:
         issue_token(store, "make run", now, token=token)
@@ -138,8 +146,10 @@ def _serve(app_module, port, lock):
     from chalice.local import ChaliceRequestHandler, create_local_server
 
     from tools.local_gateway import GatewayWithResponses
+    from tools.local_http import GatewayEdge
 
-    class OneAtATimeHandler(ChaliceRequestHandler):
+    # GatewayEdge first: API Gateway's size limits, refusals in the API's shape, bodies read up front.
+    class OneAtATimeHandler(GatewayEdge, ChaliceRequestHandler):
         def __init__(self, request, client_address, server, app_object, config):
             # API Gateway's answers to refused staff credentials (tools/local_gateway.py).
             self.local_gateway = GatewayWithResponses(app_object, config)
@@ -151,23 +161,20 @@ def _serve(app_module, port, lock):
         disable_nagle_algorithm = True
 
         # Chalice keeps the current request on the app object, as Lambda runs
-        # one request per process; the threaded local server must do the same.
+        # one request per process; the threaded local server must do the same. The body
+        # is read first, outside the lock, so that a slow client holds up no one else.
         def _generic_handle(self):
+            self.payload = self.read_payload()
+            if self.payload is None:   # refused already
+                return
             with lock:
                 # The peer's address, as API Gateway would report it (Chalice
                 # says 127.0.0.1 always), so each local client has its own limit.
                 self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
                 super()._generic_handle()
 
-        def _parse_payload(self):
-            # API Gateway accepts chunked bodies; http.server would leave the
-            # chunks unread and take them for the next request on the connection.
-            if "chunked" not in (self.headers.get("transfer-encoding") or "").lower():
-                return super()._parse_payload()
-            body, complete = read_chunked(self.rfile, MAX_CHUNKED_BODY)
-            self.close_connection = self.close_connection or not complete
-            headers = {name: value for name, value in self.headers.items() if name.lower() != "transfer-encoding"}
-            return headers, body or None
+        def _parse_payload(self):   # what Chalice's handler reads the request from
+            return self.payload
 
         def log_message(self, format, *args):
             # The default line starts with the client's address; keep IPs out of logs.
@@ -182,29 +189,6 @@ def _serve(app_module, port, lock):
     server.server.RequestHandlerClass = functools.partial(
         OneAtATimeHandler, app_object=app_module.app, config=config)
     return server
-
-
-def read_chunked(stream, limit):
-    """A chunked request body, and whether it was read to its end.
-
-    Past ``limit`` bytes it stops, returning ``limit + 1`` bytes (so the app
-    answers 413) and False (so the connection is closed).
-    """
-    body = bytearray()
-    while True:
-        try:
-            size = int(stream.readline(1024).split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            return bytes(body), False
-        if size == 0:
-            while stream.readline(1024).strip():   # trailers, up to the blank line
-                pass
-            return bytes(body), True
-        if len(body) + size > limit:
-            body += stream.read(limit + 1 - len(body))
-            return bytes(body), False
-        body += stream.read(size)
-        stream.readline(1024)   # the CRLF after each chunk
 
 
 def _stop_on_sigterm(signum, frame):

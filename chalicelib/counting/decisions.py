@@ -13,7 +13,7 @@ from typing import Callable
 from chalicelib.counting.publishing import finish_publication
 from chalicelib.domain.campaign import CLOSED, Campaign
 from chalicelib.domain.errors import CampaignNotFound
-from chalicelib.domain.report import Report, parse_submission_id
+from chalicelib.domain.report import Report, is_report_ref, parse_submission_id
 from chalicelib.domain.totals import Totals
 from chalicelib.domain.validation import FieldErrors, text
 from chalicelib.runtime.notify import TotalsNotifier
@@ -62,7 +62,11 @@ def decide(store: TallyStore, campaign_id: str, report_ref: str, *, reason: str,
 
 
 def find_report(store: TallyStore, campaign: Campaign, report_ref: str) -> Report:
-    """The report named by its report id or its submission id (any case); ReportNotFound if none."""
+    """The report named by its report id or its submission id (any case); ReportNotFound if none.
+
+    A ref that is neither (it can be anything a client typed) is not looked up."""
+    if not is_report_ref(report_ref):
+        raise ReportNotFound(report_ref)
     submission_id = parse_submission_id(report_ref) if "-" in (report_ref or "") else None
     report = (store.get_report(campaign, submission_id) if submission_id
               else store.find_report(campaign, (report_ref or "").strip().lower()))

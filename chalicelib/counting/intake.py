@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from chalicelib.counting import abuse, rate_limit
 from chalicelib.domain import clock
-from chalicelib.domain.campaign import CAMPAIGN_MEMORY_SECONDS, CLOSED, Campaign
+from chalicelib.domain.campaign import CAMPAIGN_MEMORY_SECONDS, CLOSED, Campaign, is_campaign_id
 from chalicelib.domain.errors import CampaignClosed, CampaignNotFound, TooManyReports, ValidationFailed
 from chalicelib.domain.report import Report, parse_report, parse_submission_id
 from chalicelib.runtime.config import Settings
@@ -51,7 +51,9 @@ def check_open(campaign: Campaign | None, campaign_id: str, now) -> None:
 def campaign_as_of(store: TallyStore, campaign_id: str, now) -> Campaign | None:
     """The campaign as a public route (the intake above all) may decide with it at ``now``:
     from memory while that says it takes reports (or is closed), else read (see the module's
-    docstring)."""
+    docstring). An id no campaign can have is not looked up."""
+    if not is_campaign_id(campaign_id):
+        return None
     campaign = store.recent_campaign(campaign_id, now, CAMPAIGN_MEMORY_SECONDS)
     if campaign is None or campaign.accepts_reports_at(now) or campaign.state == CLOSED:
         return campaign

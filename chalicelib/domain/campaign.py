@@ -1,12 +1,22 @@
-"""A campaign (one Urgent Action): its facts, and how staff input becomes one."""
+"""A campaign (one Urgent Action): its facts, and how staff input becomes one.
+
+Contract v2 adds the whole case sheet to v1's reference, title, deadline and targets: the
+document index and issue date, a summary, the people at risk, how to reach each official
+(see ``officials``), the diplomatic copies, the sample letter per language, the time zone a
+date-only deadline ends in, and the earlier campaign a Further Information update follows.
+Every v1 body is still a valid v2 body. The caps are documented in docs/staff.md.
+"""
+import json
 import re
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
 
 from chalicelib.domain import clock
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.domain.validation import SLUG, FieldErrors, reject_unknown, string_list, text
+from chalicelib.domain.officials import Target, parse_officials
+from chalicelib.domain.validation import FieldErrors, object_list, reject_unknown, string_list, text
+from chalicelib.domain.zones import zone
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 # The kinds of action a supporter can report. The form has a label for each;
@@ -21,14 +31,30 @@ MAX_YEARS_AHEAD = 5
 CAMPAIGN_MEMORY_SECONDS = 5
 DEADLINE_NOTICE = timedelta(seconds=CAMPAIGN_MEMORY_SECONDS + 10)
 _FIELDS = ("reference", "title", "deadline", "targets", "actions", "languages",
-           "letter_language", "allowed_origins")
+           "letter_language", "allowed_origins",
+           # v2
+           "index", "issued_on", "summary", "people", "copies_to", "letter", "timezone", "follow_up_of")
+MAX_SUMMARY = 10_000      # characters
+MAX_LETTER = 10_000       # characters per language
+MAX_LETTERS = 5           # languages
+MAX_PEOPLE = 20
+# The case as stored (summary, people, contacts, copies, letters) is at most this many bytes
+# of UTF-8 JSON, so that its DynamoDB item stays far below the 400 KB limit whatever the
+# characters (the per-field caps alone allow more in four-byte characters).
+MAX_CASE_BYTES = 128 * 1024
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_END_OF_DAY = time(23, 59, 59)
+__all__ = ["Target"]   # defined in officials, imported from here by older code
 
 
 @dataclass(frozen=True)
-class Target:
-    id: str
+class Person:
+    """Someone at risk, as the case sheet names them."""
     name: str
-    role: str = ""
+    pronouns: str = ""
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "pronouns": self.pronouns}
 
 
 @dataclass(frozen=True)
@@ -52,6 +78,18 @@ class Campaign:
     reinstated_count: int = 0            # flagged reports put into the count so far; likewise
     notified_version: int | None = None  # the last published version announced on the totals topic
     publication_due: bool = False        # closed, but a version to publish or announce is pending
+    # v2: the rest of the case sheet (empty for campaigns stored before it)
+    index: str = ""
+    issued_on: date | None = None
+    summary: str = ""
+    people: tuple = ()                   # of Person
+    copies_to: tuple = ()                # of Target, never reported on
+    letter: dict = field(default_factory=dict, hash=False)   # language -> sample letter
+    timezone: str = ""                   # IANA name; "" before v2
+    follow_up_of: str | None = None      # the campaign id of the case's earlier UA
+    # False when storage read the campaign without its case (the cheap read the report
+    # path makes): the v2 fields are then empty, and it must not be written back.
+    complete: bool = True
 
     @property
     def closes_at(self) -> datetime:
@@ -73,18 +111,34 @@ class Campaign:
         return next(target for target in self.targets if target.id == target_id)
 
     def public_view(self, moment: datetime) -> dict:
-        """What anyone may see: no staff-only settings."""
+        """What anyone may see: the case as the sheet tells it, no staff-only settings."""
         return {
             "campaign_id": self.campaign_id,
             "reference": self.reference,
             "title": self.title,
             "deadline": clock.format_public(self.deadline),
             "status": self.status_at(moment),
-            "targets": [{"id": t.id, "name": t.name, "role": t.role} for t in self.targets],
+            "targets": [target.as_dict() for target in self.targets],
             "actions": list(self.actions),
             "languages": list(self.languages),
             "letter_language": self.letter_language,
+            "index": self.index,
+            "issued_on": self.issued_on.isoformat() if self.issued_on else None,
+            "summary": self.summary,
+            "people": [person.as_dict() for person in self.people],
+            "copies_to": [copy.as_dict() for copy in self.copies_to],
+            "letter": dict(self.letter),
+            "timezone": self.timezone or None,
+            "follow_up_of": self.follow_up_of,
         }
+
+    def case(self) -> dict:
+        """The v2 parts, as stored beside the campaign (contacts by target id)."""
+        return {"index": self.index, "issued_on": self.issued_on.isoformat() if self.issued_on else "",
+                "summary": self.summary, "people": [person.as_dict() for person in self.people],
+                "contacts": {target.id: target.contact() for target in self.targets},
+                "copies_to": [copy.as_dict() for copy in self.copies_to], "letter": dict(self.letter),
+                "timezone": self.timezone, "follow_up_of": self.follow_up_of or ""}
 
     def staff_view(self, moment: datetime) -> dict:
         view = self.public_view(moment)
@@ -127,16 +181,27 @@ def _public_or_none(moment):
     return clock.format_public(moment) if moment else None
 
 
+def is_campaign_id(value) -> bool:
+    """Whether ``value`` could name a campaign: staff make every id by this rule, so a
+    value that breaks it names none (and is never looked up)."""
+    return isinstance(value, str) and CAMPAIGN_ID.fullmatch(value) is not None
+
+
 def validate_campaign_id(campaign_id: str) -> FieldErrors:
     errors = FieldErrors()
-    if not CAMPAIGN_ID.fullmatch(campaign_id or ""):
+    if not is_campaign_id(campaign_id):
         errors.add("campaign_id", "must be 3 to 64 lowercase letters, digits or hyphens, "
                                   "starting with a letter or digit")
     return errors
 
 
-def parse_campaign(campaign_id: str, data, now: datetime, report_shards: int = 4) -> Campaign:
-    """Validate a staff request body into a :class:`Campaign`, or raise ValidationFailed."""
+def parse_campaign(campaign_id: str, data, now: datetime, report_shards: int = 4,
+                   default_timezone: str = "UTC") -> Campaign:
+    """Validate a staff request body into a :class:`Campaign`, or raise ValidationFailed.
+
+    A date-only ``deadline`` ends at 23:59:59 in ``timezone`` (``default_timezone``,
+    the DEFAULT_TIMEZONE setting, when the body names none).
+    """
     errors = validate_campaign_id(campaign_id)
     if not isinstance(data, dict):
         errors.add("body", "must be a JSON object")
@@ -144,8 +209,16 @@ def parse_campaign(campaign_id: str, data, now: datetime, report_shards: int = 4
     reject_unknown(errors, data, _FIELDS)
     reference = text(errors, data, "reference", max_length=40)
     title = text(errors, data, "title", max_length=200)
-    deadline = _deadline(errors, data.get("deadline"), now)
-    targets = _targets(errors, data.get("targets"))
+    zone_name = _timezone(errors, data.get("timezone"), default_timezone)
+    deadline = _deadline(errors, data.get("deadline"), now, zone_name)
+    targets = parse_officials(errors, data.get("targets"), "targets", reportable=True)
+    copies = parse_officials(errors, data.get("copies_to"), "copies_to", reportable=False)
+    index = text(errors, data, "index", max_length=40, required=False) or ""
+    issued_on = _issued_on(errors, data.get("issued_on"))
+    summary = text(errors, data, "summary", max_length=MAX_SUMMARY, required=False, multiline=True) or ""
+    people = _people(errors, data.get("people"))
+    letter = _letters(errors, data.get("letter"))
+    follow_up_of = _follow_up_of(errors, data.get("follow_up_of"), campaign_id)
     actions = string_list(errors, data, "actions", max_items=len(ACTION_TYPES))
     if actions is not None and not set(actions) <= set(ACTION_TYPES):
         unknown = ", ".join(sorted(set(actions) - set(ACTION_TYPES)))
@@ -160,26 +233,51 @@ def parse_campaign(campaign_id: str, data, now: datetime, report_shards: int = 4
         errors.add("letter_language", "must be a language code such as 'es'")
     origins = _origins(errors, data.get("allowed_origins", []))
     errors.raise_if_any()
-    return Campaign(
+    campaign = Campaign(
         campaign_id=campaign_id, reference=reference, title=title, deadline=deadline,
         targets=targets, actions=tuple(actions), languages=tuple(languages),
         letter_language=letter_language, allowed_origins=origins,
         report_shards=report_shards, created_at=now, updated_at=now,
+        index=index, issued_on=issued_on, summary=summary, people=people, copies_to=copies,
+        letter=letter, timezone=zone_name, follow_up_of=follow_up_of,
     )
+    size = len(json.dumps(campaign.case(), ensure_ascii=False).encode("utf-8"))
+    if size > MAX_CASE_BYTES:
+        errors.add("body", f"the case (summary, people, contacts, copies and letters) comes to {size:,} bytes; "
+                           f"at most {MAX_CASE_BYTES:,} are kept: shorten the letters or the summary")
+        errors.raise_if_any()
+    return campaign
 
 
-def _deadline(errors, value, now):
+def _deadline(errors, value, now, zone_name):
     if not isinstance(value, str) or not value.strip():
-        errors.add("deadline", "is required, as ISO 8601 with an offset, e.g. 2022-07-15T23:59:59-04:00")
+        errors.add("deadline", "is required: a date (2022-07-15, which ends at 23:59:59 in the campaign's "
+                               "timezone) or ISO 8601 with an offset, e.g. 2022-07-15T23:59:59-04:00")
         return None
+    value = value.strip()
+    if _DATE_ONLY.fullmatch(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            errors.add("deadline", "must be a real date, e.g. 2022-07-15")
+            return None
+        if zone_name is None:
+            errors.add("deadline", "a date-only deadline needs a valid timezone")
+            return None
+        moment = datetime.combine(day, _END_OF_DAY, zone(zone_name))
+        return _bounded(errors, moment, now)
     try:
-        moment = datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(value)
     except ValueError:
-        errors.add("deadline", "must be ISO 8601, e.g. 2022-07-15T23:59:59-04:00")
+        errors.add("deadline", "must be a date (2022-07-15) or ISO 8601, e.g. 2022-07-15T23:59:59-04:00")
         return None
     if moment.tzinfo is None:
-        errors.add("deadline", "must include a UTC offset, e.g. -04:00 or Z")
+        errors.add("deadline", "must include a UTC offset, e.g. -04:00 or Z (or be a date only, e.g. 2022-07-15)")
         return None
+    return _bounded(errors, moment, now)
+
+
+def _bounded(errors, moment, now):
     try:
         moment = moment.astimezone(timezone.utc).replace(microsecond=0)
     except OverflowError:
@@ -193,31 +291,70 @@ def _deadline(errors, value, now):
     return moment
 
 
-def _targets(errors, value):
-    if not isinstance(value, list) or not 1 <= len(value) <= 20:
-        errors.add("targets", "must be a list of 1 to 20 officials")
+def _timezone(errors, value, default):
+    """The IANA zone name to keep (the default when the body names none), or None."""
+    if value is None or value == "":
+        value = default
+    if not isinstance(value, str) or len(value) > 64 or zone(value.strip()) is None:
+        errors.add("timezone", "must be an IANA time zone name such as America/Caracas or Europe/Paris")
         return None
-    targets = []
-    for index, item in enumerate(value):
-        name = f"targets[{index}]"
-        if not isinstance(item, dict):
-            errors.add(name, "must be an object with id, name and role")
+    return value.strip()
+
+
+def _issued_on(errors, value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    errors.add("issued_on", "must be a date such as 2022-05-27")
+    return None
+
+
+def _people(errors, value):
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_PEOPLE:
+        errors.add("people", f"must be a list of at most {MAX_PEOPLE} people")
+        return ()
+    return tuple(object_list(errors, value, "people", _person, shape="name and pronouns"))
+
+
+def _person(errors, item):
+    reject_unknown(errors, item, ("name", "pronouns"))
+    name = text(errors, item, "name", max_length=200)
+    pronouns = text(errors, item, "pronouns", max_length=60, required=False) or ""
+    return Person(name, pronouns)
+
+
+def _letters(errors, value):
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > MAX_LETTERS:
+        errors.add("letter", f'must be an object of at most {MAX_LETTERS} languages: {{"es": "<letter>"}}')
+        return {}
+    letters, letter_errors = {}, FieldErrors()
+    for code in value:
+        if not LANGUAGE.fullmatch(code):
+            letter_errors.add(code, "must be keyed by a language code such as 'es'")
             continue
-        item_errors = FieldErrors()
-        reject_unknown(item_errors, item, ("id", "name", "role"))
-        target_id = item.get("id")
-        if not (isinstance(target_id, str) and SLUG.fullmatch(target_id)):
-            item_errors.add("id", "must be 1 to 40 lowercase letters, digits or hyphens")
-        target_name = text(item_errors, item, "name", max_length=200)
-        role = text(item_errors, item, "role", max_length=200, required=False) or ""
-        for sub, message in item_errors.errors.items():
-            errors.add(f"{name}.{sub}", message)
-        if not item_errors.errors:
-            targets.append(Target(target_id, target_name, role))
-    ids = [target.id for target in targets]
-    if len(set(ids)) != len(ids):
-        errors.add("targets", "target ids must be unique")
-    return tuple(targets)
+        letter = text(letter_errors, value, code, max_length=MAX_LETTER, required=False, multiline=True)
+        if letter:
+            letters[code] = letter
+    for code, message in letter_errors.errors.items():
+        errors.add(f"letter.{code}", message)
+    return letters
+
+
+def _follow_up_of(errors, value, campaign_id):
+    if value is None or value == "":
+        return None
+    if not (isinstance(value, str) and CAMPAIGN_ID.fullmatch(value)) or value == campaign_id:
+        errors.add("follow_up_of", "must be the id of the case's earlier campaign (not this one)")
+        return None
+    return value
 
 
 def _origins(errors, value):

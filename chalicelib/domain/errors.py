@@ -1,6 +1,14 @@
 """Errors that become HTTP answers of one shape:
 ``{"error": {"code": ..., "message": ..., "fields": {...}}}``."""
 
+_SHOWN = 64   # what a message repeats of a value a client sent: the longest id there is
+
+
+def shown(value) -> str:
+    """``value`` as a message may repeat it: a client can send kilobytes."""
+    value = str(value)
+    return value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
+
 
 class ApiError(Exception):
     """An error a client caused or can act on; never a 5xx for bad input."""
@@ -42,15 +50,22 @@ class CampaignNotFound(NotFound):
     code = "campaign_not_found"
 
     def __init__(self, campaign_id):
-        super().__init__(f"There is no campaign '{campaign_id}'.", fields={"campaign_id": "unknown campaign"})
+        super().__init__(f"There is no campaign '{shown(campaign_id)}'.", fields={"campaign_id": "unknown campaign"})
 
 
 class ReportUnknown(NotFound):
     code = "report_not_found"
 
     def __init__(self, campaign_id, report_ref):
-        super().__init__(f"Campaign '{campaign_id}' has no report '{report_ref}'; nothing was changed.",
+        super().__init__(f"Campaign '{shown(campaign_id)}' has no report '{shown(report_ref)}'; nothing was changed.",
                          fields={"report_ref": "unknown report id or submission id"})
+
+
+class NothingUnderThatName(NotFound):
+    """An identifier too long for any key to hold (storage refused it before asking DynamoDB)."""
+
+    def __init__(self):
+        super().__init__("There is nothing under that name: it is longer than any identifier can be.")
 
 
 class Conflict(ApiError):
@@ -129,3 +144,12 @@ class ServiceMisconfigured(ApiError):
     def __init__(self):
         super().__init__("The form is not available right now: the service is not fully set up. "
                          "Nothing was recorded; please try again later.")
+
+
+class NotAnAction(ApiError):
+    """A case sheet's text that asks for no action (an outcome notice), or reads as no case sheet."""
+
+    status, code = 422, "not_an_action"
+
+    def __init__(self, message):
+        super().__init__(message, fields={"text": "asks for no action"})

@@ -124,6 +124,12 @@ def parse_submission_id(value) -> str | None:
         return None
 
 
+def is_report_ref(value) -> bool:
+    """Whether ``value`` could name a report: its report id (32 hex digits) or its
+    submission id (a UUID), in any case; anything else names none."""
+    return parse_submission_id(value) is not None
+
+
 def _submission_id(errors, value):
     if not isinstance(value, str) or not value.strip():
         errors.add("submission_id", "is required: a UUID made by the client for this report")

@@ -67,3 +67,21 @@ def string_list(errors, data, field, *, max_items, min_items=1):
 def reject_unknown(errors, data, allowed):
     for field in sorted(set(data) - set(allowed)):
         errors.add(field, "is not a known field")
+
+
+def object_list(errors, value, field, parse_item, *, shape):
+    """Each object of the list ``value`` parsed by ``parse_item(item_errors, item)`` (None when
+    it is not valid); an item's errors are named ``field[i].sub``, a non-object ``field[i]``."""
+    parsed = []
+    for index, item in enumerate(value):
+        name = f"{field}[{index}]"
+        if not isinstance(item, dict):
+            errors.add(name, f"must be an object with {shape}")
+            continue
+        item_errors = FieldErrors()
+        result = parse_item(item_errors, item)
+        for sub, message in item_errors.errors.items():
+            errors.add(f"{name}.{sub}", message)
+        if result is not None and not item_errors.errors:
+            parsed.append(result)
+    return parsed

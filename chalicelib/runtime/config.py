@@ -6,6 +6,8 @@ environment only while a request runs, so nothing here runs at import time.
 import os
 from dataclasses import dataclass
 
+from chalicelib.domain.zones import zone
+
 # How Lambda reads the table's stream for the fold (app.py; infra/stack.py adds the
 # tumbling window, retries and failure queue Chalice's decorator has no words for).
 # From the oldest record kept, so that a new mapping misses nothing of the last 24 hours;
@@ -38,6 +40,9 @@ class Settings:
     # minute, per container; 0 turns the limit off. See chalicelib/counting/rate_limit.py.
     rate_limit_per_minute: int = 120
     personal_data_retention_days: int = 90
+    # Where a campaign's date-only deadline ends (23:59:59 there) when its body names no
+    # timezone, and what the case-sheet importer proposes when the request names none.
+    default_timezone: str = "UTC"
 
 
 def _int(environ, name, default, minimum=0):
@@ -66,6 +71,13 @@ def deployed_stream_arn(environ=None) -> str:
     return environ.get("TABLE_STREAM_ARN") or _STREAM_PLACEHOLDER
 
 
+def _zone_name(environ):
+    name = (environ.get("DEFAULT_TIMEZONE") or "UTC").strip()
+    if zone(name) is None:
+        raise ValueError(f"DEFAULT_TIMEZONE must be an IANA time zone name such as America/Caracas, got {name!r}")
+    return name
+
+
 def load_settings(environ=None) -> Settings:
     """Build :class:`Settings` from environment variables (see docs/configuration.md)."""
     environ = os.environ if environ is None else environ
@@ -84,4 +96,5 @@ def load_settings(environ=None) -> Settings:
         min_fill_seconds=_int(environ, "MIN_FILL_SECONDS", 3),
         rate_limit_per_minute=_int(environ, "RATE_LIMIT_PER_MINUTE", 120),
         personal_data_retention_days=_int(environ, "PERSONAL_DATA_RETENTION_DAYS", 90),
+        default_timezone=_zone_name(environ),
     )

@@ -15,6 +15,8 @@ import os
 import sys
 import time
 
+from chalicelib.domain.campaign import is_campaign_id
+
 SERVICE = "action-tally"
 NAMESPACE = "ActionTally"
 REPORTS_ROUTE = "/campaigns/{campaign_id}/reports"
@@ -162,7 +164,9 @@ def _observe_request(request, get_response):
     lambda_context = getattr(request, "lambda_context", None)
     started = _begin(context.get("requestId") or getattr(lambda_context, "aws_request_id", None))
     campaign_id = (request.uri_params or {}).get("campaign_id")
-    if campaign_id:
+    # Only an id a campaign can have: the path holds whatever a client typed (kilobytes,
+    # or an email address in the wrong box), and no log line carries personal data.
+    if is_campaign_id(campaign_id):
         logger.thread_safe_append_keys(campaign_id=campaign_id)
     route = context.get("resourcePath")
     response = None

@@ -1,6 +1,7 @@
 """Staff tokens: random, shown once, stored only as a SHA-256 hash."""
 import hashlib
 import hmac
+import re
 import secrets
 
 from chalice import AuthResponse
@@ -8,7 +9,15 @@ from chalice import AuthResponse
 from chalicelib.domain.errors import Unauthorized
 from chalicelib.storage import StaffToken, TallyStore
 
-_MIN_TOKEN_LENGTH = 20
+# What a token (or a session id, likewise random) can look like: ours are 43 URL-safe
+# characters; anything else a client sends (7 KB, control or non-ASCII characters) is
+# refused before it is hashed or looked up.
+_TOKEN = re.compile(r"[\x21-\x7e]{20,512}")
+
+
+def well_formed(token) -> bool:
+    """Whether ``token`` could be a staff token or a session id: 20 to 512 visible ASCII characters."""
+    return isinstance(token, str) and _TOKEN.fullmatch(token) is not None
 
 
 def new_token() -> str:
@@ -23,8 +32,8 @@ def hash_token(token: str) -> str:
 def issue_token(store: TallyStore, label: str, now, expires_at=None, token: str | None = None) -> str:
     """Store a token's hash and return the token itself, which is never stored."""
     token = token or new_token()
-    if len(token) < _MIN_TOKEN_LENGTH:
-        raise ValueError(f"a staff token needs at least {_MIN_TOKEN_LENGTH} characters")
+    if not well_formed(token):
+        raise ValueError("a staff token needs 20 to 512 visible ASCII characters")
     store.put_staff_token(StaffToken(hash_token(token), label, now, expires_at))
     return token
 
@@ -33,7 +42,7 @@ def authenticate(store: TallyStore, authorization: str | None, now) -> StaffToke
     """The staff token behind an ``Authorization: Bearer`` header, or Unauthorized."""
     scheme, _, token = (authorization or "").strip().partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or len(token) < _MIN_TOKEN_LENGTH:
+    if scheme.lower() != "bearer" or not well_formed(token):
         raise Unauthorized()
     presented = hash_token(token)
     record = store.get_staff_token(presented)

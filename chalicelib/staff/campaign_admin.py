@@ -1,23 +1,31 @@
 """Staff changes to campaigns: create, or edit while still open."""
 from chalicelib.domain.campaign import Campaign, apply_update, parse_campaign, validate_campaign_id
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.storage import StaleWrite, TallyStore
 from chalicelib.web.bodies import read_body
 from chalicelib.web.responses import json_response
 
+# A whole case sheet with its letters is a few KB; JSON escapes (\u00e9) can make a body
+# several times the size of what is stored, which the domain caps (MAX_CASE_BYTES).
+CAMPAIGN_BODY_BYTES = 256 * 1024
 
-def save_campaign(store: TallyStore, campaign_id: str, data, now, report_shards: int) -> tuple[Campaign, bool]:
+
+def save_campaign(store: TallyStore, campaign_id: str, data, now, report_shards: int,
+                  default_timezone: str = "UTC") -> tuple[Campaign, bool]:
     """Create or update a campaign from a staff body; returns it and whether it is new.
 
     A campaign past its deadline is frozen (409), and once reports exist its
     action types and targets can be added to but not taken away, so that
-    every stored report keeps meaning what it meant.
+    every stored report keeps meaning what it meant. ``follow_up_of`` must name
+    a campaign that exists.
     """
     existing = store.get_campaign(campaign_id) if validate_campaign_id(campaign_id).errors == {} else None
     if existing is not None and not existing.accepts_reports_at(now):
         raise Conflict(f"Campaign '{campaign_id}' has closed and can no longer be changed.",
                        fields={"campaign_id": "closed"}, code="campaign_closed")
-    incoming = parse_campaign(campaign_id, data, now, report_shards)
+    incoming = parse_campaign(campaign_id, data, now, report_shards, default_timezone)
+    if incoming.follow_up_of and store.get_campaign(incoming.follow_up_of) is None:
+        raise ValidationFailed({"follow_up_of": f"there is no campaign '{incoming.follow_up_of}'"})
     if existing is None:
         try:
             store.create_campaign(incoming)
@@ -37,8 +45,9 @@ def save_campaign(store: TallyStore, campaign_id: str, data, now, report_shards:
 
 def campaign_response(store: TallyStore, settings, campaign_id: str, request, now):
     """``PUT /staff/campaigns/{id}``: 201 created, 200 updated, as the staff view."""
-    _, data = read_body(request, settings.max_body_bytes)
-    campaign, created = save_campaign(store, campaign_id, data, now, settings.report_shards)
+    _, data = read_body(request, CAMPAIGN_BODY_BYTES)
+    campaign, created = save_campaign(store, campaign_id, data, now, settings.report_shards,
+                                      settings.default_timezone)
     return json_response(campaign.staff_view(now), 201 if created else 200)
 
 

@@ -35,7 +35,7 @@ def login_page(error=None, status=200):
 def sign_in(store: TallyStore, settings, request, now):
     """The sign-in form's POST: a session cookie for a valid token, else the form again."""
     # Browsers say where a POST comes from; only our own pages may sign a browser in.
-    if (request.headers.get("sec-fetch-site") or "same-origin") not in ("same-origin", "none"):
+    if not sessions.same_origin(request):
         return login_page("Sign in from this site's own sign-in page.", 403)
     try:
         _, form = read_body(request, _LOGIN_BODY_BYTES, accepted=(FORM,))
@@ -68,8 +68,9 @@ def campaign_list(store: TallyStore, now):
     return _page("campaigns.html", rows=rows, root="", now=clock.format_public(now))
 
 
-def campaign_page(store: TallyStore, campaign: Campaign, now):
-    """One campaign: totals by action type, target and country, and reports over time."""
+def campaign_page(store: TallyStore, campaign: Campaign, now, request=None):
+    """One campaign: totals by action type, target and country, reports over time, and the
+    snippets that embed its form in a partner's page."""
     totals = current_totals(store, campaign)
     view = totals.staff_view(campaign)
     end = min(now, campaign.deadline).date()
@@ -77,7 +78,35 @@ def campaign_page(store: TallyStore, campaign: Campaign, now):
     return _page("campaign.html", root="../", campaign=campaign, view=view, totals=totals, charts=charts,
                  campaign_status=campaign.status_at(now), versions=store.final_versions(campaign.campaign_id),
                  audit=store.audit_entries(campaign.campaign_id),
-                 deadline=clock.format_public(campaign.deadline), fmt=clock.format_public)
+                 deadline=clock.format_public(campaign.deadline), fmt=clock.format_public,
+                 embed=embed_snippets(campaign, service_url(request)))
+
+
+def service_url(request) -> str:
+    """The service's own address, as the browser reached it (API Gateway's stage prefix included)."""
+    headers = request.headers if request is not None else {}
+    host = headers.get("host") or "API"
+    local = host.split(":")[0] in ("127.0.0.1", "localhost")
+    scheme = headers.get("x-forwarded-proto") or ("http" if local else "https")
+    path = ((request.context or {}).get("path") if request is not None else "") or ""
+    prefix = path[:path.find("/staff/")] if "/staff/" in path else ""
+    return f"{scheme}://{host}{prefix}/"
+
+
+def embed_snippets(campaign: Campaign, base: str) -> dict:
+    """What a partner pastes: the script tag (the form drawn into their page) and a plain iframe."""
+    form = f"{base}campaigns/{campaign.campaign_id}/form?lang={campaign.languages[0]}"
+    origin = base.split("/", 3)
+    origin = f"{origin[0]}//{origin[2]}"
+    return {
+        "script": f'<script src="{base}embed.js" data-campaign="{campaign.campaign_id}" defer></script>',
+        "iframe": (f'<iframe id="action-tally" title="{campaign.reference}: report your action" '
+                   f'style="width:100%;border:0;height:60rem" src="{form}"></iframe>\n'
+                   '<script>\naddEventListener("message", function (e) {\n'
+                   f'  if (e.origin === "{origin}" && e.data && e.data.type === "action-tally:height")\n'
+                   '    document.getElementById("action-tally").style.height = e.data.height + "px";\n});\n</script>'),
+        "origins": list(campaign.allowed_origins),
+    }
 
 
 def summary_page(store: TallyStore, campaign: Campaign, now):

@@ -16,6 +16,7 @@ from chalicelib.domain.report import Report
 from chalicelib.domain.validation import FieldErrors, reject_unknown, text
 from chalicelib.storage import TallyStore
 from chalicelib.web.bodies import read_body
+from chalicelib.web.identifiers import check_campaign_id
 from chalicelib.web.responses import json_response
 
 DEFAULT_LIMIT, MAX_LIMIT = 200, 1000
@@ -67,6 +68,7 @@ def reinstatement_response(store: TallyStore, settings, campaign_id: str, report
     """
     _, data = read_body(request, settings.max_body_bytes)
     reason, by = parse_reinstatement(data)
+    check_campaign_id(campaign_id)
     by = f"{by} (staff token: {token_label})"
     result = reinstate_report(store, campaign_id, report_ref, reason=reason, by=by, now=now, republish=False)
     report, campaign = result.report, result.campaign
@@ -90,7 +92,9 @@ def _whole_number(errors, params, name, default, low, high):
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    # Leading zeros off and the length checked first: int() refuses more than 4,300 digits.
+    digits = raw.lstrip("0") or "0"
+    if not raw.isascii() or not raw.isdigit() or len(digits) > len(str(high)) or not low <= int(digits) <= high:
         errors.add(name, f"must be a whole number from {low} to {high}")
         return default
-    return int(raw)
+    return int(digits)

@@ -6,13 +6,17 @@ with the token it stands for and an expiry, so a stolen table row cannot be
 replayed, and revoking the token ends its sessions at once. The cookie is
 HttpOnly (no script reads it), Secure, and SameSite=Strict: no other site can
 make a browser send it, so pages reached by GET and the sign-in/out POSTs are
-safe from cross-site request forgery without a form token.
+safe from cross-site request forgery without a form token. The forms that change
+campaigns carry one all the same (:func:`form_token`): a sibling subdomain is the same
+*site*, and SameSite does not stop it.
 """
+import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.staff.auth import authenticate, hash_token
+from chalicelib.staff.auth import authenticate, hash_token, well_formed
 from chalicelib.storage import StaffSession, StaffToken, TallyStore
 
 COOKIE = "staff_session"
@@ -34,7 +38,7 @@ def sign_in(store: TallyStore, token: str, now) -> tuple[str, StaffSession]:
 def session_staff(store: TallyStore, cookie_header: str | None, now) -> StaffToken:
     """The staff token behind the session cookie in ``cookie_header``, or Unauthorized."""
     session_id = _cookie(cookie_header, COOKIE)
-    if not session_id or len(session_id) < 20:
+    if not well_formed(session_id):
         raise Unauthorized()
     session = store.get_staff_session(hash_token(session_id))
     if session is None or session.expires_at <= now:
@@ -47,7 +51,7 @@ def session_staff(store: TallyStore, cookie_header: str | None, now) -> StaffTok
 
 def sign_out(store: TallyStore, cookie_header: str | None, now) -> None:
     session_id = _cookie(cookie_header, COOKIE)
-    if session_id:
+    if well_formed(session_id):
         store.end_staff_session(hash_token(session_id), now)
 
 
@@ -58,6 +62,24 @@ def set_cookie(session_id: str, session: StaffSession, now) -> str:
 
 def clear_cookie() -> str:
     return f"{COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict"
+
+
+def form_token(cookie_header: str | None) -> str:
+    """The hidden field a dashboard form that changes something carries: keyed by the session
+    id, which only this browser has (in an HttpOnly cookie), so no other page can know it."""
+    session_id = _cookie(cookie_header, COOKIE) or ""
+    return hmac.new(session_id.encode(), b"action-tally staff form", hashlib.sha256).hexdigest()
+
+
+def form_token_matches(cookie_header: str | None, token) -> bool:
+    # compare_digest refuses str with non-ASCII characters: compare the bytes
+    return isinstance(token, str) and hmac.compare_digest(form_token(cookie_header).encode(),
+                                                          token.encode("utf-8", "replace"))
+
+
+def same_origin(request) -> bool:
+    """Whether the browser says the POST comes from our own pages (no header: not a browser)."""
+    return (request.headers.get("sec-fetch-site") or "same-origin") in ("same-origin", "none")
 
 
 def _cookie(header: str | None, name: str) -> str | None:

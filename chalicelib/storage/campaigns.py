@@ -4,16 +4,24 @@ publication due) and the counters that tell the scheduled job to count again.
 A closed campaign whose newest totals are not yet published or announced waits in
 the state GSI under ``publication_due`` (its :class:`Campaign` still reads as closed),
 so that the scheduled job can find and finish it without scanning closed campaigns.
+
+A campaign is two items under its partition: ``CAMPAIGN`` holds what counting and the
+form need (v1's fields and the state); ``CAMPAIGN#CASE`` the rest of the case sheet
+(summary, people, contacts, copies, letters: several KB). Every report reads the first
+item, strongly consistent, at one read unit per 4 KB started: kept apart, the case costs
+the report path nothing. Both are written in one transaction; a campaign stored before
+v2 has no case item, and reads as one with an empty case. :meth:`get_whole_campaign`
+reads both at once.
 """
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.domain import clock
-from chalicelib.domain.campaign import CLOSED, OPEN, Campaign, Target, check_deadline_move
-from chalicelib.storage.keys import campaign_key
+from chalicelib.domain.campaign import CLOSED, OPEN, Campaign, Person, Target, check_deadline_move
+from chalicelib.storage.keys import CAMPAIGN_SK, campaign_key, campaign_partition, case_key
 from chalicelib.storage.schema import CAMPAIGNS_BY_STATE
-from chalicelib.storage.table import Table
+from chalicelib.storage.table import StaleWrite, Table
 
 PUBLICATION_DUE = "publication_due"   # campaign_state of a closed campaign with work pending
 
@@ -23,6 +31,7 @@ class CampaignStorage:
     _recent: dict
 
     def get_campaign(self, campaign_id: str) -> Campaign | None:
+        """The campaign without its case (``complete`` is False): what counting and the form need."""
         item = self._table.get(campaign_key(campaign_id))
         return campaign_from_item(item) if item else None
 
@@ -42,10 +51,18 @@ class CampaignStorage:
         remember it as it was for at most the time their caller allows)."""
         self._recent["campaigns"].forget(campaign_id)
 
+    def get_whole_campaign(self, campaign_id: str) -> Campaign | None:
+        """The campaign with its whole case sheet: both items in one consistent query."""
+        items = {item["sk"]: item for item in self._table.query(
+            KeyConditionExpression=Key("pk").eq(campaign_partition(campaign_id)) & Key("sk").begins_with(CAMPAIGN_SK),
+            ConsistentRead=True)}
+        item = items.get(CAMPAIGN_SK)
+        return campaign_from_item(item, items.get(case_key(campaign_id)["sk"], {})) if item else None
+
     def create_campaign(self, campaign: Campaign) -> None:
         """Store a new campaign; StaleWrite if one with that id appeared meanwhile."""
         self.forget_campaign(campaign.campaign_id)
-        self._table.put(_campaign_to_item(campaign), Attr("pk").not_exists())
+        self._write_campaign(campaign, Attr("pk").not_exists())
 
     def replace_campaign(self, campaign: Campaign, previous: Campaign, now: datetime) -> None:
         """Overwrite ``previous`` with ``campaign`` if it is unchanged and still open at ``now``.
@@ -58,7 +75,20 @@ class CampaignStorage:
                      & Attr("deadline").gt(clock.format_timestamp(now - timedelta(seconds=1)))
                      & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at))
                      & exclusion_counts_are(previous.void_count, previous.reinstated_count))
-        self._table.put(_campaign_to_item(campaign), condition)
+        self._write_campaign(campaign, condition)
+
+    def _write_campaign(self, campaign: Campaign, condition) -> None:
+        """Both items, or neither; StaleWrite if ``condition`` (on the first) does not hold.
+
+        The case item is always written, empty if need be, so that an edit that drops
+        the case leaves none behind (and the API's role needs no DeleteItem)."""
+        if not campaign.complete:
+            raise ValueError(f"{campaign.campaign_id} was read without its case; writing it would lose the case")
+        reasons = self._table.transact([
+            {"Put": {"Item": _campaign_to_item(campaign), "ConditionExpression": condition}},
+            {"Put": {"Item": _case_to_item(campaign)}}])
+        if reasons:
+            raise StaleWrite(campaign.campaign_id)
 
     def campaigns(self, state: str) -> list[Campaign]:
         """Campaigns in ``state`` (open or closed), earliest deadline first."""
@@ -158,14 +188,50 @@ def _campaign_to_item(campaign: Campaign) -> dict:
         item["published_version"] = campaign.published_version
     if campaign.notified_version is not None:
         item["notified_version"] = campaign.notified_version
+    if campaign.timezone:
+        item["timezone"] = campaign.timezone
     return item
 
 
-def campaign_from_item(item: dict) -> Campaign:
+def _without_empty(mapping: dict) -> dict:
+    return {name: value for name, value in mapping.items() if value}
+
+
+def _case_to_item(campaign: Campaign) -> dict:
+    """The case item: the v2 fields but the time zone (kept on the campaign's own item),
+    empty ones left out, contacts by target id."""
+    case = campaign.case()
+    del case["timezone"]
+    contacts = {target_id: _without_empty(contact) for target_id, contact in case["contacts"].items()}
+    case["contacts"] = _without_empty(contacts)
+    case["copies_to"] = [_without_empty(copy) for copy in case["copies_to"]]
+    return {**case_key(campaign.campaign_id), **_without_empty(case)}
+
+
+def _case_fields(case: dict, targets: tuple) -> dict:
+    """The Campaign fields the case item holds (all empty for a campaign without one)."""
+    contacts = case.get("contacts", {})
+    return {
+        "index": case.get("index", ""),
+        "issued_on": date.fromisoformat(case["issued_on"]) if case.get("issued_on") else None,
+        "summary": case.get("summary", ""),
+        "people": tuple(Person(p["name"], p.get("pronouns", "")) for p in case.get("people", [])),
+        "targets": tuple(target.with_contact(contacts.get(target.id, {})) for target in targets),
+        "copies_to": tuple(Target(c.get("id", ""), c["name"], c.get("role", "")).with_contact(c)
+                           for c in case.get("copies_to", [])),
+        "letter": dict(case.get("letter", {})),
+        "follow_up_of": case.get("follow_up_of") or None,
+    }
+
+
+def campaign_from_item(item: dict, case: dict | None = None) -> Campaign:
+    """The campaign from its item and, if read (``case`` is not None), its case item
+    (``{}`` when it has none)."""
+    targets = tuple(Target(t["id"], t["name"], t.get("role", "")) for t in item["targets"])
+    whole = _case_fields(case, targets) if case is not None else {"targets": targets}
     return Campaign(
         campaign_id=item["campaign_id"], reference=item["reference"], title=item["title"],
         deadline=clock.parse_timestamp(item["deadline"]),
-        targets=tuple(Target(t["id"], t["name"], t.get("role", "")) for t in item["targets"]),
         actions=tuple(item["actions"]), languages=tuple(item["languages"]),
         letter_language=item["letter_language"], allowed_origins=tuple(item.get("allowed_origins", [])),
         state=CLOSED if item["campaign_state"] == PUBLICATION_DUE else item["campaign_state"],
@@ -178,4 +244,6 @@ def campaign_from_item(item: dict) -> Campaign:
         void_count=int(item.get("void_count", 0)),
         reinstated_count=int(item.get("reinstated_count", 0)),
         notified_version=int(item["notified_version"]) if "notified_version" in item else None,
+        timezone=item.get("timezone", ""),
+        complete=case is not None, **whole,
     )

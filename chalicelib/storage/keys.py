@@ -4,6 +4,7 @@
 pk                             sk                       what
 =============================  =======================  ==================================
 ``CAMPAIGN#<id>``              ``CAMPAIGN``             the campaign (also in the state GSI)
+``CAMPAIGN#<id>``              ``CAMPAIGN#CASE``        the rest of its case sheet (contract v2)
 ``CAMPAIGN#<id>``              ``TOTALS#PROVISIONAL``   running totals + watermark
 ``CAMPAIGN#<id>``              ``TOTALS#FINAL#<v>``     published final totals, version v
 ``REPORTS#<id>#<shard>``       ``<submission_id>``      one report
@@ -23,6 +24,7 @@ from chalicelib.domain import clock
 from chalicelib.domain.report import shard_for
 
 CAMPAIGN_SK = "CAMPAIGN"
+CASE_SK = "CAMPAIGN#CASE"   # begins with CAMPAIGN_SK: one query reads the campaign and its case
 PROVISIONAL_SK = "TOTALS#PROVISIONAL"
 FINAL_PREFIX = "TOTALS#FINAL#"
 STAFF_TOKENS = "STAFF_TOKENS"
@@ -37,6 +39,10 @@ def campaign_partition(campaign_id: str) -> str:
 
 def campaign_key(campaign_id: str) -> dict:
     return {"pk": campaign_partition(campaign_id), "sk": CAMPAIGN_SK}
+
+
+def case_key(campaign_id: str) -> dict:
+    return {"pk": campaign_partition(campaign_id), "sk": CASE_SK}
 
 
 def provisional_key(campaign_id: str) -> dict:

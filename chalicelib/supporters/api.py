@@ -8,22 +8,23 @@ from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.errors import CampaignNotFound
 from chalicelib.storage import TallyStore
 from chalicelib.web.bodies import FORM, JSON, read_body, source_ip
+from chalicelib.web.identifiers import existing_campaign
 from chalicelib.web.responses import json_response
 
 
-def existing_campaign(store: TallyStore, campaign_id: str, now=None) -> Campaign:
-    """The campaign, or CampaignNotFound (404): read now, or with ``now`` as a public route
-    may have it (:func:`chalicelib.counting.intake.campaign_as_of`)."""
-    campaign = store.get_campaign(campaign_id) if now is None else campaign_as_of(store, campaign_id, now)
+def remembered_campaign(store: TallyStore, campaign_id: str, now) -> Campaign:
+    """The campaign as a public route may have it at ``now`` (:func:`campaign_as_of`:
+    perhaps from this container's memory), or CampaignNotFound (404)."""
+    campaign = campaign_as_of(store, campaign_id, now)
     if campaign is None:
         raise CampaignNotFound(campaign_id)
     return campaign
 
 
 def campaign_response(store: TallyStore, settings, campaign_id: str):
-    """``GET /campaigns/{id}``: never cached, as the form token in it is fresh."""
+    """``GET /campaigns/{id}``: the whole case, never cached, as the form token in it is fresh."""
     now = clock.now()
-    view = existing_campaign(store, campaign_id, now).public_view(now)
+    view = existing_campaign(store, campaign_id, whole=True).public_view(now)
     if view["status"] == "open":
         view["form_token"] = abuse.issue_form_token(settings, campaign_id, now)
     return json_response(view, headers={"Cache-Control": "no-store"})
@@ -32,7 +33,7 @@ def campaign_response(store: TallyStore, settings, campaign_id: str):
 def totals_response(store: TallyStore, settings, campaign_id: str):
     """``GET /campaigns/{id}/totals``: cacheable for one scheduler interval, which is how old it may be."""
     now = clock.now()
-    campaign = existing_campaign(store, campaign_id, now)
+    campaign = remembered_campaign(store, campaign_id, now)
     cache = f"public, max-age={settings.tally_interval_seconds}"
     totals = current_totals(store, campaign, now, TOTALS_MEMORY_SECONDS)
     return json_response(totals.public_view(campaign), headers={"Cache-Control": cache})

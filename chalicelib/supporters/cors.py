@@ -11,7 +11,8 @@ from chalice import Response
 from chalicelib.counting.intake import campaign_as_of
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign, normalise_origin
-from chalicelib.domain.errors import ApiError
+from chalicelib.domain.errors import ApiError, shown
+from chalicelib.web.identifiers import campaign_named
 from chalicelib.web.responses import error_response, json_errors
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
@@ -23,7 +24,7 @@ class OriginNotAllowed(ApiError):
     status, code = 403, "origin_not_allowed"
 
     def __init__(self, origin):
-        super().__init__(f"Pages on {origin} may not use this campaign; staff can add the origin "
+        super().__init__(f"Pages on {shown(origin)} may not use this campaign; staff can add the origin "
                          "to the campaign's allowed_origins.", fields={"origin": "not allowed"})
 
 
@@ -54,8 +55,9 @@ def with_headers(response: Response, request, campaign: Campaign | None) -> Resp
     return response
 
 
-def preflight(request, campaign: Campaign | None) -> Response:
-    """Answer a CORS preflight: 204 for an allowed origin, 403 for any other."""
+def preflight(request, store, campaign_id: str) -> Response:
+    """Answer a CORS preflight: 204 for an allowed origin, 403 for any other (and for no campaign)."""
+    campaign = campaign_named(store, campaign_id) if request.headers.get("origin") else None
     origin = allowed_origin(request, campaign)
     if origin is None:
         response = error_response(OriginNotAllowed(request.headers.get("origin") or "(no origin)"))

@@ -19,10 +19,10 @@ from chalicelib.domain.campaign import CAMPAIGN_MEMORY_SECONDS, Campaign, normal
 from chalicelib.domain.errors import (
     ApiError,
     CampaignClosed,
-    CampaignNotFound,
     ServiceUnavailable,
     TooManyReports,
     ValidationFailed,
+    shown,
 )
 from chalicelib.domain.report import parse_submission_id
 from chalicelib.domain.totals import Tally, Totals
@@ -186,7 +186,7 @@ def closed(campaign: Campaign, totals_view, page: PageRequest, status=410):
 
 
 def not_found(campaign_id, page: PageRequest):
-    return _render("not_found.html", page, None, 404, campaign_id=campaign_id)
+    return _render("not_found.html", page, None, 404, campaign_id=shown(campaign_id))
 
 
 def problem(error: ApiError, page: PageRequest):
@@ -220,6 +220,8 @@ def post_form(store, settings, campaign_id, request):
     now = clock.now()
     campaign = campaign_as_of(store, campaign_id, now)
     page = PageRequest.of(request, campaign)
+    if campaign is None:
+        return not_found(campaign_id, page)
     kind, values = None, {}
     try:
         kind, body = read_body(request, settings.max_body_bytes, accepted=(FORM, JSON))
@@ -228,8 +230,6 @@ def post_form(store, settings, campaign_id, request):
             values["country"] = i18n.country_code(values["country"])
         receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON,
                                 client_ip=source_ip(request), campaign=campaign)
-    except CampaignNotFound:
-        return not_found(campaign_id, page)
     except CampaignClosed:
         campaign = store.recent_campaign(campaign_id, now, CAMPAIGN_MEMORY_SECONDS)   # as the refusal read it
         return closed(campaign, current_totals(store, campaign, now, TOTALS_MEMORY_SECONDS).public_view(campaign),

@@ -6,8 +6,8 @@ import logging
 
 from chalice import Response
 
-from chalicelib.domain.errors import ApiError, ServiceUnavailable, ValidationFailed
-from chalicelib.storage import StorageUnavailable
+from chalicelib.domain.errors import ApiError, NothingUnderThatName, ServiceUnavailable, ValidationFailed
+from chalicelib.storage import KeyOutOfBounds, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ def error_response(error: ApiError) -> Response:
 
 
 def json_errors(view):
-    """Answer ApiErrors with their JSON shape, and a busy DynamoDB with 503."""
+    """Answer ApiErrors with their JSON shape, a busy DynamoDB with 503, and a key
+    too long for DynamoDB (an id some check let through) with 404."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         try:
@@ -48,4 +49,7 @@ def json_errors(view):
         except StorageUnavailable:
             log.warning("storage unavailable", exc_info=True)
             return error_response(ServiceUnavailable())
+        except KeyOutOfBounds as error:   # the route's own check should have answered
+            log.warning("identifier refused by storage: %s", error)
+            return error_response(NothingUnderThatName())
     return wrapper

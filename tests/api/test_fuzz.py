@@ -1,5 +1,7 @@
 """schemathesis against `make run` on 127.0.0.1: no 5xx, and every answer as
-openapi.yaml says (status, content type, headers, body schema)."""
+openapi.yaml says (status, content type, headers, body schema), both for what the
+document allows (positive mode) and for what it forbids (negative mode), with the
+hostile strings of tests/api/hostile.dict mixed in."""
 import http.client
 import json
 import os
@@ -29,8 +31,10 @@ def test_the_running_app_answers_as_its_openapi_document_says(tmp_path):
         # Staff routes are fuzzed signed in both ways (token and dashboard session); signing
         # out would end the session half-way, so the sign-out route gets a run of its own, last.
         staff = {"STAFF_TOKEN": TOKEN, "STAFF_SESSION": _session_id(run.port)}
-        results = [_schemathesis(run.port, tmp_path, "all-but-sign-out", staff, "--exclude-path", SIGN_OUT),
-                   _schemathesis(run.port, tmp_path, "sign-out", staff, "--include-path", SIGN_OUT)]
+        all_but_sign_out, sign_out = ("--exclude-path", SIGN_OUT), ("--include-path", SIGN_OUT)
+        results = [_schemathesis(run.port, tmp_path, "allowed", staff, "--mode", "positive", *all_but_sign_out),
+                   _schemathesis(run.port, tmp_path, "forbidden", staff, "--mode", "negative", *all_but_sign_out),
+                   _schemathesis(run.port, tmp_path, "sign-out", staff, "--mode", "positive", *sign_out)]
         banner = run.output()
     finally:
         run.stop()
@@ -39,6 +43,7 @@ def test_the_running_app_answers_as_its_openapi_document_says(tmp_path):
     for route, signed_in in (("/staff/dashboard/{campaign_id}", 200), ("/staff/campaigns/{campaign_id}/totals", 200),
                              (SIGN_OUT, 303)):
         assert signed_in in answered[route], (route, answered[route])
+    assert _longest_path(banner) > 3000, "the hostile ids were never sent"
     for name, result in results:
         report = _failures(tmp_path / f"{name}.xml")
         assert result.returncode == 0, report + result.stdout[-5000:] + result.stderr[-3000:]
@@ -65,6 +70,13 @@ def _statuses_by_route(log):
             record = json.loads(line)
             answered[record["route"]].add(record.get("status"))
     return answered
+
+
+def _longest_path(log):
+    """The longest request path in the server's access log lines (``"GET /path HTTP/1.1" 404``)."""
+    paths = [line.split('"')[1].split(" ")[1] for line in log.splitlines()
+             if line.startswith("[") and line.count('"') >= 2 and " HTTP/" in line]
+    return max(map(len, paths), default=0)
 
 
 def _session_id(port):

@@ -37,7 +37,8 @@ def _scheme(path):
     """What the document must ask for: the dashboard a session cookie, the staff API a token."""
     if path == "/staff/login":
         return None
-    if path == "/staff/logout" or path == "/staff/dashboard" or path.startswith("/staff/dashboard/"):
+    if path == "/staff/logout" or path == "/staff/dashboard" or path.startswith(("/staff/dashboard/",
+                                                                                "/staff/new-campaign")):
         return "staffSession"
     return "staffToken" if path.startswith("/staff/") else None
 

@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.browser
 
+NEW_SHEET = (ROOT / "tests" / "casesheet" / "sheets" / "current-en-ua-61-23.txt").read_text(
+    encoding="utf-8").replace("April 28, 2023", "April 28, 2026")
 # A campaign's three weeks: reports per day, rising after the launch and again before the deadline.
 PER_DAY = [14, 31, 22, 9, 6, 4, 12, 18, 7, 5, 3, 2, 0, 4, 8, 11, 16, 25, 12]
 COUNTRIES = ["MX", "ES", "AR", "CO", "VE", "CL", "PE", "US", "FR", ""]   # "": not given
@@ -119,6 +121,36 @@ def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, s
     assert "honeypot" in page.content()
     violations["flagged"] = axe_violations(page, axe_source)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-flagged.png"), full_page=True)
+
+    # New campaign from a case sheet: paste, review, a mistake, create, the embed snippets
+    page.goto(f"{server}/staff/dashboard")
+    page.get_by_role("link", name="New campaign from a case sheet").click()
+    page.wait_for_url("**/staff/new-campaign")
+    violations["new campaign"] = axe_violations(page, axe_source)
+    page.get_by_label("The case sheet's text").fill("")
+    page.get_by_role("button", name="Read the case sheet").click()   # required: the browser stops it
+    assert page.url.endswith("/staff/new-campaign")
+    page.get_by_label("The case sheet's text").fill(NEW_SHEET)
+    page.get_by_label("Time zone of the deadline").fill("America/Mexico_City")
+    page.get_by_role("button", name="Read the case sheet").click()
+    assert page.get_by_role("heading", name="Review the new campaign").is_visible()
+    assert page.get_by_label("Reference").input_value() == "UA 61.23"
+    assert "differs from the sample letter's greeting" in page.locator("#targets-1-salutation-warning-1").inner_text()
+    violations["review"] = axe_violations(page, axe_source)
+    page.screenshot(path=str(SCREENSHOTS / "new-campaign-review.png"), full_page=True)
+    page.locator("#targets-0-emails").fill("gobernador at veracruz")
+    page.get_by_role("button", name="Create the campaign").click()
+    assert "The campaign was not created" in page.get_by_role("alert").inner_text()
+    violations["review with errors"] = axe_violations(page, axe_source)
+    page.get_by_role("link", name="targets-0-emails: must be an email address such as name@example.org").click()
+    page.locator("#targets-0-emails").fill("gobernador@veracruz.gob.mx")
+    page.get_by_role("button", name="Create the campaign").click()
+    page.wait_for_url("**/staff/dashboard/ua-61-23")
+    assert 'data-campaign="ua-61-23"' in page.get_by_label("Script tag (the form drawn into the page, sent with "
+                                                           "JavaScript)").input_value()
+    assert "<iframe" in page.locator("#embed-iframe").input_value()
+    violations["campaign with embed snippets"] = axe_violations(page, axe_source)
+    page.screenshot(path=str(SCREENSHOTS / "new-campaign-created.png"), full_page=True)
     assert violations == {name: [] for name in violations}, violations
 
     page.goto(f"{server}/staff/dashboard")

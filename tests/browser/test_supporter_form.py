@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.run_local import seed_body
 from tests.tools.test_local_run import TOKEN, LocalRun
 
 pytestmark = [pytest.mark.browser, pytest.mark.dynamodb_local, pytest.mark.slow]
@@ -93,8 +94,8 @@ class Api:
 
     def create_campaign(self, allowed_origins, deadline=None):
         campaign_id = f"ua-{uuid.uuid4().hex[:10]}"
-        body = json.loads((ROOT / "campaigns" / "ua-47-22.json").read_text(encoding="utf-8"))
         moment = deadline or datetime.now(timezone.utc) + timedelta(days=30)
+        body = seed_body(moment, 30)   # UA 47.22 as `make run` seeds it
         body.update(deadline=moment.isoformat(timespec="seconds"), allowed_origins=allowed_origins)
         status, answer = self.run.request("PUT", f"/staff/campaigns/{campaign_id}", body,
                                           headers={"Authorization": f"Bearer {TOKEN}"})

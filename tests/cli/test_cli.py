@@ -44,7 +44,7 @@ def ua(run, campaign_file, store):
 
 def test_help_lists_every_command(run):
     assert "--endpoint-url" in run("--help")
-    for group, commands in {"campaign": ["put", "list", "close", "republish"], "totals": ["show"],
+    for group, commands in {"campaign": ["put", "import", "list", "close", "republish"], "totals": ["show"],
                             "report": ["void", "flagged", "reinstate", "export"],
                             "token": ["create", "list", "revoke"]}.items():
         output = run(group, "--help")
@@ -185,3 +185,9 @@ def test_tokens_are_shown_once_listed_by_hash_and_revoked(run, store, fake_clock
         authenticate(store, f"Bearer {token}", fake_clock())
     assert "revoked" in run("token", "list")
     assert "--expires-in" in run("token", "create", "--label", "x", "--expires-in", "forever", ok=False)
+
+
+def test_an_id_too_long_for_any_key_is_one_clear_line(run, ua):
+    for args in (("totals", "show", "a" * 3000), ("campaign", "close", "a" * 3000, "--now")):
+        output = run(*args, ok=False)
+        assert "longer than any id can be" in output and "Traceback" not in output and len(output) < 300

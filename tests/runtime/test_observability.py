@@ -73,6 +73,21 @@ def test_a_request_logs_one_json_line_with_its_ids_and_no_personal_data(client, 
         assert secret not in text
 
 
+def test_a_path_that_names_no_campaign_is_not_copied_into_the_log(client, campaign, output):
+    hostile = ["a" * 3000, "ana.perez@example.org", "UA-47-22"]
+    for campaign_id in hostile:
+        assert client.http.get(f"/campaigns/{campaign_id}").status_code == 404
+    client.http.get(f"/campaigns/{campaign}")
+    text, lines = output()
+
+    requests = [entry for entry in logs(lines) if entry["message"] == "request"]
+    assert [entry.get("campaign_id") for entry in requests] == [None, None, None, campaign]
+    assert all(entry["status"] == 404 and entry["route"] == "/campaigns/{campaign_id}" for entry in requests[:3])
+    assert max(len(line) for line in text.splitlines()) < 1000
+    for campaign_id in hostile:
+        assert campaign_id not in text
+
+
 def test_request_ids_differ_between_requests_and_staff_tokens_are_never_logged(
         client, campaign, staff_headers, output):
     client.http.get(f"/staff/campaigns/{campaign}/totals", headers=staff_headers)
@@ -182,7 +197,7 @@ def test_an_unexpected_error_is_logged_as_json_with_its_traceback(client, campai
     def broken(self, campaign_id):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(TallyStore, "get_campaign", broken)
+    monkeypatch.setattr(TallyStore, "get_whole_campaign", broken)   # what GET /campaigns/{id} reads
     assert client.http.get(f"/campaigns/{campaign}").status_code == 500
     _, lines = output()
     errors = [line for line in logs(lines) if line["level"] == "ERROR"]

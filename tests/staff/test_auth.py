@@ -2,6 +2,7 @@
 missing, malformed, unknown, revoked or expired credential with 401 in the API's error shape;
 the authorizers and the views each refuse on their own; the dashboard's sign-in is CSRF-safe."""
 import json
+from urllib.parse import urlencode
 import re
 from datetime import timedelta
 
@@ -118,8 +119,18 @@ def test_every_staff_route_lets_valid_staff_in(client, campaign, store, staff_he
         headers = {"Cookie": session_for(store, staff_headers["Authorization"].split()[1])}
     bodies = {"/staff/campaigns/{campaign_id}": campaign_body(),
               "/staff/erasures": {"contact_email": "nobody@example.org"},
+              "/staff/campaign-drafts": {"text": "URGENT ACTION\n\nA TITLE\n\nGovernor of X, Ana Ruiz\n"
+                                                 "Email: ana@example.org\n\nUNTIL: 1 March 2026"},
               "/staff/campaigns/{campaign_id}/reports/{report_ref}/reinstate": {"reason": "genuine", "by": "Ana"}}
     body = json.dumps(bodies[path]) if path in bodies else b""
+    forms = {"/staff/new-campaign": {"text": bodies["/staff/campaign-drafts"]["text"]},
+             "/staff/new-campaign/create": {"campaign_id": "ua-99-26", "reference": "UA 99.26", "title": "A title",
+                                            "deadline": "2026-03-01", "languages": "en", "actions": "letter",
+                                            "targets-rows": "1", "targets-0-id": "governor",
+                                            "targets-0-name": "Ana Ruiz"}}
+    if path in forms and method == "POST":   # the dashboard's forms: form-encoded, with the session's form token
+        headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+        body = urlencode({**forms[path], "form_token": sessions.form_token(headers["Cookie"])})
     flagged = json.loads(post_report(client, campaign, report_body(website="x")).body)["report_id"]
     erasure = client.http.post("/staff/erasures", headers=staff_headers, body=json.dumps({"contact_email": "a@b.org"}))
     response = client.http.request(method, concrete(path, report_ref=flagged,

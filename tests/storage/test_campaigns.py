@@ -12,8 +12,9 @@ from tests.conftest import START, campaign_body
 
 
 def test_campaign_round_trip(backend, campaign):
-    assert backend.get_campaign("ua-47-22") == campaign
-    assert backend.get_campaign("nope-nope") is None
+    assert backend.get_whole_campaign("ua-47-22") == campaign
+    assert backend.get_campaign("ua-47-22") == replace(campaign, complete=False)   # the case left unread
+    assert backend.get_campaign("nope-nope") is None and backend.get_whole_campaign("nope-nope") is None
     assert [c.campaign_id for c in backend.campaigns("open")] == ["ua-47-22"]
     assert backend.campaigns("closed") == []
 

@@ -127,3 +127,13 @@ def test_small_helpers():
             '<link rel="canonical" href="/c">')
     assert page_weight.assets_of(html) == ["/s.css", "a.js"]
     assert cost.lambda_ms(0.1, 0) == 1
+
+
+def test_the_importer_section_times_every_sheet():
+    from bench import casesheet, report
+
+    figures = casesheet.times(repeats=1)
+    assert figures["sheets"] == len(casesheet.SHEETS) >= 11
+    assert set(figures["ms_per_sheet"]) == {path.name for path in casesheet.SHEETS}
+    figures.update(app_import_ms=1.0, app_with_importer_ms=2.0, importer_import_ms=1.0, app_imports_importer=False)
+    assert "import app imports the importer" in report._section("8", report._importer(figures))

@@ -72,6 +72,11 @@ def test_make_run_serves_tallies_stops_and_keeps_data(tmp_path):
         assert f"http://127.0.0.1:{run.port}/campaigns/ua-47-22/form" in run.output()
         status, page = run.request("GET", "/campaigns/ua-47-22/form")
         assert status == 200 and b"UA 47.22" in page
+        seeded = json.loads(run.request("GET", "/campaigns/ua-47-22")[1])   # through the importer
+        assert seeded["targets"][0]["emails"] == ["sgeneralcarabobo@gmail.com"]
+        assert seeded["targets"][1]["salutation"] == "Dear Ambassador"
+        assert seeded["letter"]["en"].startswith("Dear governor Rafael Lacava,")
+        assert seeded["timezone"] == "America/Caracas" and seeded["deadline"].endswith("T03:59:59Z")
         submission["form_token"] = _form_token(run)
         later_token = _form_token(run)
         status, body = run.request("POST", "/campaigns/ua-47-22/reports", submission)

@@ -1,7 +1,7 @@
 """`make run` reads chunked request bodies as API Gateway does."""
 import io
 
-from tools.run_local import read_chunked
+from tools.local_http import read_chunked
 
 
 def test_chunks_are_joined_and_trailers_skipped():
