@@ -86,7 +86,8 @@ def partner_route(app, store):
             now = clock.now()
             campaign = campaign_as_of(store(), campaign_id, now) if request.headers.get("origin") else None
             if request.method == "POST" and is_foreign(request, campaign):
-                campaign = store().recent_campaign(campaign_id, now, 0)
+                # remembered as foreign: read it again, once (one not found was read just now)
+                campaign = store().recent_campaign(campaign_id, now, 0) if campaign is not None else None
                 if is_foreign(request, campaign):
                     raise OriginNotAllowed(request.headers["origin"])
             return with_headers(answer(campaign_id), request, campaign)
