@@ -63,7 +63,7 @@ audit: $(STAMP)
 load: $(STAMP)
 	$(BIN)/python -m tools.load
 
-# Figures to bench/results.json and a table; BENCH_ARGS="--quick" or "--dynamodb-local" (see --help).
+# Figures to bench/results.json and a table, on moto and DynamoDB Local; BENCH_ARGS="--quick" (see --help).
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

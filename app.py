@@ -1,21 +1,26 @@
-"""Action Tally: the routes and the scheduled job, and nothing else. Each view hands
-the request to the package that owns it (docs/architecture.md says which)."""
+"""Action Tally: the routes, the scheduled job and the stream fold, and nothing else. Each
+view hands the request to the package that owns it (docs/architecture.md says which),
+loaded when a view first needs it (chalicelib.runtime.lazy)."""
 from chalice import Chalice, Rate
 
-from chalicelib.counting.tallying import run_tally
 from chalicelib.domain import clock
+from chalicelib.runtime.config import STREAM_BATCH, deployed_stream_arn
+from chalicelib.runtime.lazy import lazy
 from chalicelib.runtime.observability import observe
 from chalicelib.runtime.process import notifier, settings, store
-from chalicelib.staff import campaign_admin, dashboard, drafts, erasure, exports, new_campaign, review, sessions
-from chalicelib.staff.auth import authenticate, gateway_decision
-from chalicelib.supporters import api, cors, form_page
-from chalicelib.supporters.assets import static_file
+from chalicelib.supporters import cors
 from chalicelib.web import identifiers
 from chalicelib.web.bodies import bodies_checked_here
 from chalicelib.web.responses import json_errors
 
+api, form_page, assets = (lazy(f"chalicelib.supporters.{name}") for name in ("api", "form_page", "assets"))
+campaign_admin, dashboard, drafts, erasure, exports, new_campaign, review, sessions, auth = (
+    lazy(f"chalicelib.staff.{name}") for name in (
+        "campaign_admin", "dashboard", "drafts", "erasure", "exports", "new_campaign", "review", "sessions", "auth"))
+folding, tallying = lazy("chalicelib.counting.folding"), lazy("chalicelib.counting.tallying")
+
 app = Chalice(app_name="action-tally")
-observe(app)   # JSON logs and EMF metrics for every request and scheduled run
+observe(app)   # JSON logs and EMF metrics for every request, scheduled run and stream batch
 ANY_BODY = ["*/*"]  # bodies are checked in chalicelib.web.bodies, so errors keep one shape
 
 
@@ -24,16 +29,16 @@ ANY_BODY = ["*/*"]  # bodies are checked in chalicelib.web.bodies, so errors kee
 # (see docs/staff.md).
 @app.authorizer(ttl_seconds=0)
 def staff_token(auth_request):
-    return gateway_decision(authenticate, store(), auth_request.token, clock.now())
+    return auth.gateway_decision(auth.authenticate, store(), auth_request.token, clock.now())
 
 
 @app.authorizer(ttl_seconds=0, header="Cookie")
 def staff_session(auth_request):
-    return gateway_decision(sessions.session_staff, store(), auth_request.token, clock.now())
+    return auth.gateway_decision(sessions.session_staff, store(), auth_request.token, clock.now())
 
 
 def _require_staff():
-    return authenticate(store(), app.current_request.headers.get("authorization"), clock.now())
+    return auth.authenticate(store(), app.current_request.headers.get("authorization"), clock.now())
 
 
 def _require_session():
@@ -86,7 +91,7 @@ def preflight(campaign_id):
 
 @app.route("/embed.js", methods=["GET"])
 def embed_js():
-    return static_file("embed.js", app.current_request.headers.get("if-none-match"))
+    return assets.static_file("embed.js", app.current_request.headers.get("if-none-match"))
 
 
 # -- staff: the JSON API (Authorization: Bearer <staff token>) ---------------------------
@@ -140,6 +145,13 @@ def post_reinstatement(campaign_id, report_ref):
 def post_erasure():
     staff = _require_staff()
     return erasure.erasure_response(store(), settings(), app.current_request, staff.label, clock.now())
+
+
+@app.route("/staff/erasures/{request_id}", methods=["GET"], authorizer=staff_token)
+@json_errors
+def get_erasure(request_id):
+    _require_staff()
+    return erasure.erasure_status_response(store(), request_id)
 
 
 # -- staff: the dashboard (browsers: a session cookie instead of the Bearer header) -------
@@ -224,12 +236,18 @@ def get_dashboard_reports(campaign_id):
     return exports.reports_response(store(), _campaign(campaign_id), app.current_request)
 
 
-# -- the scheduled job ---------------------------------------------------------------------
+# -- the scheduled job and the stream ------------------------------------------------------
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def tally(event):
     """Fold new reports into provisional totals; close campaigns past their deadline."""
-    return run_tally(store(), settings(), clock.now(), notifier()).as_dict()
+    return tallying.run_tally(store(), settings(), clock.now(), notifier()).as_dict()
+
+
+@app.on_dynamodb_record(stream_arn=deployed_stream_arn(), name="fold", **STREAM_BATCH)
+def fold(event):
+    """Fold a batch of the table's stream into the campaigns' provisional totals."""
+    return folding.fold_batch(store(), event.to_dict(), clock.now()).response()
 
 
 bodies_checked_here(app)   # after every route: Chalice would refuse some Content-Types in its own shape

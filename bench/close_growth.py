@@ -1,11 +1,14 @@
-"""Section 4: what closing a campaign costs as it grows (1k, 10k, 100k reports).
+"""Section 4: what folding a campaign's reports from the stream, and closing it, cost as it
+grows (1k, 10k, 100k reports); and what one erasure request's search of them costs.
 
 Reports are seeded through the storage layer's own ``record_report`` (so each
 item is exactly what intake stores), batched 25 to a request through a client
 the meter does not count; only the seeding skips the create-only condition,
-which fresh ids pass anyway. The close itself is
-:func:`chalicelib.counting.tallying.close_campaign`, metered, and timed minus the
-meter's own work.
+which fresh ids pass anyway. Their stream records are then folded as Lambda would
+hand them over (batches of the mapping's size, tools/stream_poller.py, whose reads
+are free as Lambda's are) by :func:`chalicelib.counting.folding.fold_batch`; the close
+is :func:`chalicelib.counting.tallying.close_campaign`; both metered, and timed minus
+the meter's own work.
 """
 import io
 import math
@@ -19,10 +22,13 @@ from datetime import timedelta
 from bench.meter import RequestUnitMeter
 from bench.traffic import Supporters
 from bench.units import START, synthetic_time
-from bench.world import local_world, moto_world, open_seed_campaign
+from bench.world import REGION, TABLE, local_world, moto_world, open_seed_campaign
+from chalicelib.counting.folding import fold_batch
 from chalicelib.counting.tallying import close_campaign
+from chalicelib.privacy import erasure
 from chalicelib.runtime import process
 from chalicelib.storage import TallyStore
+from tools.stream_poller import StreamPoller
 
 _SPREAD = timedelta(days=30)   # reports arrive over the campaign's month
 
@@ -50,18 +56,23 @@ def run(sizes=(1_000, 10_000, 100_000), world=None):
         place.instrument(meter)
         store = TallyStore(place.table())
         supporters = Supporters(seed=4)
-        _close_one(place, meter, store, supporters, now, 100, "warm-up")   # clients and connections; not reported
-        results = [_close_one(place, meter, store, supporters, now, n, f"close-{n}") for n in sizes]
+        stream = StreamPoller(TABLE, REGION, place.endpoint_url)
+        _close_one(place, meter, store, stream, supporters, now, 100, "warm-up")   # clients, connections; not reported
+        results = [_close_one(place, meter, store, stream, supporters, now, n, f"close-{n}") for n in sizes]
+        search = _erasure_search(meter, store, now, sum(sizes) + 100)
     reports = [r["reports"] for r in results]
-    return {"backend": place.backend, "sizes": results,
+    return {"backend": place.backend, "sizes": results, "erasure_search": search,
             "time_exponent": fitted_exponent(reports, [r["seconds"] for r in results]),
             "client_time_exponent": fitted_exponent(reports, [r["client_seconds"] for r in results]),
-            "rru_exponent": fitted_exponent(reports, [r["rru"] for r in results])}
+            "rru_exponent": fitted_exponent(reports, [r["rru"] for r in results]),
+            "fold_time_exponent": fitted_exponent(reports, [r["fold"]["seconds"] for r in results]),
+            "fold_wru_exponent": fitted_exponent(reports, [r["fold"]["wru"] for r in results])}
 
 
-def _close_one(world, meter, store, supporters, now, n, campaign_id):
+def _close_one(world, meter, store, stream, supporters, now, n, campaign_id):
     campaign = open_seed_campaign(campaign_id, now=START)
     seed_seconds = _seed(world, campaign, supporters, n)
+    fold = _fold(meter, store, stream, now, n, f"fold-{n}")
     now.moment = campaign.closes_at + timedelta(seconds=process.settings().settle_seconds + 1)
     with meter.measuring(campaign_id):
         started = time.perf_counter()
@@ -77,7 +88,48 @@ def _close_one(world, meter, store, supporters, now, n, campaign_id):
         "rru": spent["rru"], "rru_per_report": spent["rru"] / n,
         "wru": spent["wru_with_indexes"], "calls": spent["calls"],
         "operations": meter.operations(campaign_id),
+        "fold": fold, "fold_exact": store.get_provisional(campaign_id).tally.reports == n,
     }
+
+
+def _fold(meter, store, stream, now, n, bucket):
+    """The campaign's stream records folded as Lambda hands them over; what it cost.
+
+    Reading the stream (GetRecords, and parsing its answers) is Lambda's poller's work on
+    AWS, not the function's: the handler's own time is measured apart from it."""
+    handler = f"{bucket} handler"
+    inside = [0.0]
+
+    def fold(event, _):
+        with meter.measuring(handler):
+            began = time.perf_counter()
+            try:
+                return fold_batch(store, event, now())
+            finally:
+                inside[0] += time.perf_counter() - began
+
+    with meter.measuring(bucket):
+        started = time.perf_counter()
+        batches = stream.deliver(fold)
+        wall = time.perf_counter() - started
+    spent, reading = meter.totals(handler), meter.totals(bucket)
+    seconds = wall - meter.overhead[bucket] - meter.overhead[handler]
+    handler_seconds = inside[0] - meter.overhead[handler]
+    return {"batches": batches, "seconds": seconds, "handler_seconds": handler_seconds,
+            "wru": spent["wru_with_indexes"] + reading["wru_with_indexes"], "rru": spent["rru"] + reading["rru"],
+            "calls": spent["calls"], "wru_per_report": (spent["wru_with_indexes"] + reading["wru_with_indexes"]) / n,
+            "client_us_per_report": (handler_seconds - spent["backend_seconds"]) / n * 1e6}
+
+
+def _erasure_search(meter, store, now, reports):
+    """One supporter's erasure request, worked on at once: it reads every report stored here."""
+    with meter.measuring("erasure"):
+        started = time.perf_counter()
+        done = erasure.erase_supporter_now(store, "nobody@example.org", "bench", now())
+        wall = time.perf_counter() - started
+    spent = meter.totals("erasure")
+    return {"reports": reports, "seconds": wall - meter.overhead["erasure"], "rru": spent["rru"],
+            "rru_per_report": spent["rru"] / reports, "calls": spent["calls"], "erased": done.reports_erased}
 
 
 def _seed(world, campaign, supporters, n):

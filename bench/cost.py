@@ -39,11 +39,13 @@ def per_million_reports(units: dict) -> dict:
         "API Gateway REST, report posts": requests * p["api_gateway_rest_per_million_requests"],
         "Lambda requests, report posts": requests * p["lambda_per_million_requests"],
         "Lambda duration, report posts": gb_seconds * MILLION * p["lambda_per_gb_second"],
-        "DynamoDB writes (table + indexes)": intake["wru_with_indexes"] * p["dynamodb_per_million_wru"],
+        "DynamoDB writes (table, indexes, stream fold)": (
+            (intake["wru_with_indexes"] + units["fold"]["wru_per_report"]) * p["dynamodb_per_million_wru"]),
         "DynamoDB reads (intake, tally, close)": rru * p["dynamodb_per_million_rru"],
         "DynamoDB storage, per month kept": intake["stored_bytes"] * MILLION / GB * p["dynamodb_per_gb_month"],
         "Data transfer out, report answers": sent_bytes * MILLION / GB * p["data_transfer_out_per_gb"],
         "CloudWatch Logs, the app's log lines": logged_bytes * MILLION / GB * p["cloudwatch_logs_per_gb_ingested"],
+        "AWS WAF, report posts inspected (packaged templates)": requests * p["waf_per_million_requests"],
     }
     views = {
         "API Gateway REST, form page": p["api_gateway_rest_per_million_requests"],
@@ -53,6 +55,7 @@ def per_million_reports(units: dict) -> dict:
         "DynamoDB reads, form page": view["rru"] * p["dynamodb_per_million_rru"],
         "Data transfer out, form page": view["response_bytes"] * MILLION / GB * p["data_transfer_out_per_gb"],
         "CloudWatch Logs, form page": view.get("log_bytes", 0) * MILLION / GB * p["cloudwatch_logs_per_gb_ingested"],
+        "AWS WAF, form page": p["waf_per_million_requests"],
     }
     posts_total = sum(lines.values())
     rest_to_http = (p["api_gateway_rest_per_million_requests"] - p["api_gateway_http_per_million_requests"])

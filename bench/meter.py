@@ -327,7 +327,17 @@ class RequestUnitMeter:
             kept = {k: v for k, v in request.get(field, {}).items() if k in used}
             if kept:
                 again[field] = kept
-        return getattr(self._peek, "query" if operation == "Query" else "scan")(**again).get("Items", [])
+        read, items = getattr(self._peek, "query" if operation == "Query" else "scan"), []
+        # Some engines (DynamoDB Local) fill a projected page to 1 MB of what they return, not of the
+        # whole items: the same read unprojected may take more than one page.
+        while len(items) < scanned:
+            again["Limit"] = scanned - len(items)
+            page = read(**again)
+            items += page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                break
+            again["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items
 
     def _is_global(self, request):
         name = request.get("IndexName")

@@ -15,7 +15,8 @@ SOURCES = ("aws.amazon.com/api-gateway/pricing (REST: first 333 million requests
            "aws.amazon.com/lambda/pricing (x86, first 6 billion GB-seconds a month; 1 ms billing)",
            "aws.amazon.com/dynamodb/pricing/on-demand (standard table class, since 2024-11-01)",
            "aws.amazon.com/ec2/pricing/on-demand (data transfer out to the internet, after the first 100 GB)",
-           "aws.amazon.com/cloudwatch/pricing (Logs, standard class, ingestion)")
+           "aws.amazon.com/cloudwatch/pricing (Logs, standard class, ingestion)",
+           "aws.amazon.com/waf/pricing (requests inspected by a web ACL; $5 a month for it, $1 per rule)")
 
 PRICES = {
     "api_gateway_rest_per_million_requests": 3.50,
@@ -27,6 +28,7 @@ PRICES = {
     "dynamodb_per_gb_month": 0.25,
     "data_transfer_out_per_gb": 0.09,
     "cloudwatch_logs_per_gb_ingested": 0.50,
+    "waf_per_million_requests": 0.60,
 }
 
 # Assumptions the measured figures cannot give, stated where they are used.

@@ -1,5 +1,62 @@
 """The bench's printed table, built from its results (the same figures as results.json)."""
 
+# Issue 15's figures from the run of 2026-11-28 (docs/benchmarks.md keeps that run's table),
+# and its goals: (key, what, before, goal, which way is better).
+GOALS = (
+    ("write_units_per_report", "write units per accepted report, table + indexes + stream fold", 3.34, 1.05, "max"),
+    ("read_units_per_report_intake", "read units per accepted report at intake", 1.98, 0.10, "max"),
+    ("intake_ratio_app_over_bare", "intake throughput, app path / bare PutItem route", 0.15, 0.70, "min"),
+    ("import_overhead_ms", "import app over import chalice, boto3 (ms, median)", 93, 40, "max"),
+    ("zip_bytes", "deployment zip (KiB)", 1348 * 1024, 500 * 1024, "max"),
+)
+BEFORE_DATE = "2026-11-28"
+
+
+def _goal_figures(units, overhead, cold, package):
+    return {"write_units_per_report": units["write_units_per_report"],
+            "read_units_per_report_intake": units["read_units_per_report_intake"],
+            "intake_ratio_app_over_bare": overhead["throughput_ratio"],
+            "import_overhead_ms": cold["extra_import_ms"],
+            "zip_bytes": (package or {}).get("zip_bytes")}
+
+
+def goals(results: dict) -> dict:
+    """The five figures at the top level, and under ``dynamodb_local`` where that ran (import
+    time and zip do not depend on the backend: the same figures)."""
+    figures = _goal_figures(results["units"], results["overhead"], results["cold_start"], results.get("package"))
+    out = {key: value for key, value in figures.items() if value is not None}
+    if results.get("units_dynamodb_local") and results.get("overhead_dynamodb_local"):
+        local = _goal_figures(results["units_dynamodb_local"], results["overhead_dynamodb_local"],
+                              results["cold_start"], results.get("package"))
+        out["dynamodb_local"] = {key: value for key, value in local.items() if value is not None}
+    return out
+
+
+def _shown(key, value):
+    if value is None:
+        return "-"
+    if key == "zip_bytes":
+        return f"{_n(value / 1024, 0)} KiB"
+    if key == "import_overhead_ms":
+        return f"+{_n(value, 0)} ms"
+    return _n(value)
+
+
+def _goals(results):
+    rows = []
+    local = results.get("dynamodb_local", {})
+    for key, what, before, goal, way in GOALS:
+        now = results.get(key)
+        met = now is not None and (now <= goal if way == "max" else now >= goal)
+        rows.append((what, f"{_shown(key, before)} -> {_shown(key, now)}",
+                     f"DynamoDB Local {_shown(key, local.get(key))}; goal {'<=' if way == 'max' else '>='} "
+                     f"{_shown(key, goal)}: {'met' if met else 'NOT met'}"))
+    units = results["units"]
+    rows.append(("  ... if no replay reached the container that recorded it",
+                 _n(units["write_units_per_report_replays_elsewhere"]),
+                 f"each replay's failed create-only put, 1 unit ({_n(units['replays'])} replays)"))
+    return rows
+
 
 def _n(value, digits=2):
     if value is None:
@@ -22,26 +79,31 @@ def _intake(units):
              _n(units["reports_accepted"]), ""),
             ("WRU per accepted report, table only", _n(per["wru_table"]), f"floor {_n(per['floor_wru'])}"),
             ("WRU per accepted report, with index writes", _n(per["wru_with_indexes"]),
-             f"floor {_n(per['floor_wru'])}")]
+             f"floor {_n(per['floor_wru'])}"),
+            ("WRU per accepted report, with the stream fold", _n(units["write_units_per_report"]),
+             f"the fold's {_n(units['fold']['wru_per_report'], 3)}")]
     rows += [(f"  {line['unit']}: {line['line']}", _n(line["per"], 3), "per accepted report") for line in per["lines"]]
     for kind, figures in units["per_kind"].items():
         rows.append((f"  one '{kind}' request", f"{_n(figures['wru_with_indexes'])} WRU, {_n(figures['rru'])} RRU",
                      f"{_n(figures['calls'])} calls, {_n(figures['client_ms'])} ms here"))
     rows.append(("report item size, mean / max (bytes)",
                  f"{_n(units['report_item_bytes_mean'], 0)} / {_n(units['report_item_bytes_max'])}",
-                 f"stored with LSI entry and overheads: {_n(units['stored_bytes_per_report'], 0)} B"))
+                 f"stored with DynamoDB's overhead: {_n(units['stored_bytes_per_report'], 0)} B"))
     return rows
 
 
 def _reads(units):
-    per, scheduler = units["per_accepted_report"], units["scheduler"]
+    per, scheduler, fold = units["per_accepted_report"], units["scheduler"], units["fold"]
     fixed = scheduler["fixed_per_run"]
     return [
-        ("RRU per accepted report at intake", _n(per["rru"]), "floor 0 (campaign read; totals for form posts)"),
+        ("RRU per accepted report at intake", _n(per["rru"]),
+         "floor 0 (the campaign, the thank-you totals: a container remembers them 5 and 10 s)"),
+        ("WRU per report, the stream fold", _n(fold["wru_per_report"], 3),
+         f"{_n(fold['batches'])} batches, {_n(fold['wru_per_batch'])} WRU a batch, RRU {_n(fold['rru'], 3)}/report"),
         ("RRU per report at close (recount)", _n(units["close"]["rru"], 3),
          f"close exact: {units['close']['exact']} ({_n(units['close']['final_reports'])} reports)"),
-        ("RRU per report, scheduled tally (fold + tail)", _n(scheduler["variable_rru_per_report"], 3),
-         f"over {scheduler['runs']} runs"),
+        ("RRU per report, scheduled tally", _n(scheduler["variable_rru_per_report"], 3),
+         f"over {scheduler['runs']} runs (it folds nothing now)"),
         ("scheduled tally fixed cost per run", f"{_n(fixed['rru'])} RRU, {_n(fixed['wru_with_indexes'])} WRU",
          f"{_n(fixed['calls'])} calls, once a minute per open campaign"),
         ("RRU per read of the live totals", _n(units["totals_read"]["rru"]), "campaign + provisional item"),
@@ -67,12 +129,26 @@ def _overhead(overhead):
 
 
 def _close(close):
-    rows = [(f"close {_n(r['reports'])} reports ({close['backend']})", f"{_n(r['seconds'])} s",
-             f"{_n(r['rru'])} RRU ({_n(r['rru_per_report'], 3)}/report), {_n(r['client_us_per_report'], 0)} us/report "
-             f"here, exact: {r['exact']}") for r in close["sizes"]]
+    rows = []
+    for r in close["sizes"]:
+        fold = r["fold"]
+        rows.append((f"fold {_n(r['reports'])} reports from the stream ({close['backend']})",
+                     f"{_n(fold['seconds'])} s",
+                     f"{_n(fold['wru'])} WRU ({_n(fold['wru_per_report'], 4)}/report) in {fold['batches']} batches, "
+                     f"handler {_n(fold['handler_seconds'])} s, {_n(fold['client_us_per_report'], 0)} us/report "
+                     f"in it, exact: {r['fold_exact']}"))
+        rows.append((f"close {_n(r['reports'])} reports ({close['backend']})", f"{_n(r['seconds'])} s",
+                     f"{_n(r['rru'])} RRU ({_n(r['rru_per_report'], 3)}/report), "
+                     f"{_n(r['client_us_per_report'], 0)} us/report here, exact: {r['exact']}"))
     rows.append(("fitted growth (log-log slope)",
-                 f"time n^{_n(close['time_exponent'])}, RRU n^{_n(close['rru_exponent'])}",
-                 f"this process only: n^{_n(close['client_time_exponent'])}; 1.0 = linear"))
+                 f"close: time n^{_n(close['time_exponent'])}, RRU n^{_n(close['rru_exponent'])}",
+                 f"this process only: n^{_n(close['client_time_exponent'])}; fold: time "
+                 f"n^{_n(close['fold_time_exponent'])}, WRU n^{_n(close['fold_wru_exponent'])}; 1.0 = linear"))
+    search = close.get("erasure_search")
+    if search:
+        per = _n(search["rru_per_report"], 3)
+        rows.append((f"an erasure request's search of {_n(search['reports'])} reports", f"{_n(search['seconds'])} s",
+                     f"{_n(search['rru'])} RRU ({per}/report), {_n(search['calls'])} calls"))
     return rows
 
 
@@ -83,6 +159,11 @@ def _cold(cold, package):
             ("fresh process, import app", f"{_n(cold['app_process_ms'], 0)} ms",
              f"bare {_n(cold['bare_process_ms'], 0)} ms, empty {_n(cold['empty_process_ms'], 0)} ms, "
              f"{cold['runs']} runs"),
+            ("... and what a first JSON report / form post imports",
+             f"{_n(cold['first_json_report_process_ms'], 0)} / {_n(cold['first_form_post_process_ms'], 0)} ms",
+             f"+{_n(cold['first_json_report_process_ms'] - cold['bare_process_ms'], 0)} / "
+             f"+{_n(cold['first_form_post_process_ms'] - cold['bare_process_ms'], 0)} ms over the bare process "
+             "(Powertools, the route's package; Jinja2 for the form)"),
             ("own time by package", ", ".join(f"{k} {v}" for k, v in list(cold["app_ms_by_package"].items())[:5]),
              "ms")]
     if package and "zip_bytes" in package:
@@ -126,20 +207,28 @@ def _cost(cost):
 
 def _scale(scale):
     needed = scale["shards_needed"]
-    fold = scale["fold_per_run"]
+    fold = scale["stream_fold"]
     big = scale["recount"][-2]
     return [("shards needed (<0.01 throttled shard-s/hour)",
              ", ".join(f"{_n(float(rate), 0)}/s: {n}" for rate, n in needed.items()), "REPORT_SHARDS is 4 today"),
-            (f"tally run at {_n(scale['rate'])}/s ({_n(fold['items_read'])} items)",
-             ", ".join(f"{k}: {_n(v, 0)} s" for k, v in fold.items() if k != "items_read"), "interval is 60 s"),
+            (f"stream fold at {_n(scale['rate'])}/s", f"{_n(fold['batches_per_second'], 0)} batches/s",
+             f"{_n(fold['seconds_per_batch'])} s each at 512 MB (a stream shard takes "
+             f"{_n(fold['records_per_second_per_shard'], 0)}/s), {_n(fold['totals_wru_per_second'], 0)} WRU/s "
+             "on the totals item"),
             (f"close of {_n(big['reports'])} reports",
              ", ".join(f"{k}: {_n(v, 0)} s" for k, v in big.items() if k != "reports"),
              "tally timeout 300 s, max 900 s")]
 
 
 def table(results: dict) -> str:
-    sections = [("1. Write units per report", _intake, "units"), ("2. Read units", _reads, "units"),
-                ("3. Intake overhead", _overhead, "overhead"), ("4. Close cost as it grows", _close, "close"),
+    sections = [(f"Goals (issue 15): before ({BEFORE_DATE}) -> now", lambda r: _goals(results), "units"),
+                ("1. Write units per report", _intake, "units"),
+                ("1b. Write units per report on DynamoDB Local", _intake, "units_dynamodb_local"),
+                ("2. Read units", _reads, "units"),
+                ("2b. Read units on DynamoDB Local", _reads, "units_dynamodb_local"),
+                ("3. Intake overhead", _overhead, "overhead"),
+                ("3b. Intake overhead on DynamoDB Local", _overhead, "overhead_dynamodb_local"),
+                ("4. Stream fold and close as they grow", _close, "close"),
                 ("6. Form page weight", lambda u: _page(u["page"]), "units"),
                 ("7. Cost per million reports (USD)", _cost, "cost"),
                 ("8. Case-sheet importer", _importer, "case_sheet_import"),

@@ -1,11 +1,16 @@
-"""Sections 1, 2 and 6: request units per report through the whole app, the scheduler's and
-readers' units, and the form page, on one campaign in moto.
+"""Sections 1, 2 and 6: request units per report through the whole app, the stream fold's,
+the scheduler's and readers' units, and the form page, on one campaign in moto (or
+DynamoDB Local).
 
 Every request goes through the real path: ``chalice.test.Client`` builds an API
 Gateway event, the app parses, validates, checks idempotency, stores and
 answers. Time is synthetic (reports arrive at ``rate`` per second) so that the
-scheduled tally runs once a minute as it would, and the campaign closes at its
-real deadline; nothing else is faked.
+table's stream reaches the fold function once a batching window (as Lambda's event
+source mapping hands it over: tools/stream_poller.py, whose reads are not billed,
+as Lambda's are not), the scheduled tally runs once a minute as it would, and the
+campaign closes at its real deadline; nothing else is faked. The app runs in one
+process, as one Lambda container: what a container remembers (the campaign, the
+totals, the receipts of the reports it recorded) it remembers for every request.
 """
 import time
 from collections import Counter
@@ -18,10 +23,13 @@ from chalice.test import Client
 
 from bench import page_weight, traffic
 from bench.meter import RequestUnitMeter
-from bench.world import CAMPAIGN, moto_world, open_seed_campaign
+from bench.world import CAMPAIGN, REGION, TABLE, moto_world, open_seed_campaign
+from bench.billing import write_units
 from chalicelib.counting import abuse
 from chalicelib.domain import clock
 from chalicelib.runtime import process
+from chalicelib.runtime.config import STREAM_BATCH
+from tools.stream_poller import StreamPoller
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
@@ -29,6 +37,7 @@ INTAKE = ("json new", "form new", "json replay", "form replay", "json invalid", 
           "json flagged", "form flagged")
 FILL_SECONDS = 45   # how long a supporter takes between the page and sending it
 FLOOR_WRU = 1.0   # one item, written once
+FOLD_WINDOW = STREAM_BATCH["maximum_batching_window_in_seconds"]
 
 
 class LogSink:
@@ -95,8 +104,10 @@ def _part(accepted, rate, world, part):
             open_seed_campaign(now=now())
         with Client(_app(), stage_name="dev", project_dir=str(ROOT)) as client, redirect_stdout(logs):
             observed = {"wall": Counter(), "bytes": Counter()}
-            statuses, runs = _send(client, meter, now, accepted, rate, observed, seed=47 + part)
-            runs += _settle(client, meter, now)
+            stream = _Stream(client, meter, StreamPoller(TABLE, REGION, place.endpoint_url))
+            statuses, runs = _send(client, meter, now, accepted, rate, observed, stream, seed=47 + part)
+            runs += _settle(client, meter, now, stream)
+            observed["fold_batches"] = stream.batches
             reads = _reads(client, meter)
             page = page_weight.measure(client, f"/campaigns/{CAMPAIGN}/form?lang=en")
             page["languages"] = page_weight.measure_languages(client, f"/campaigns/{CAMPAIGN}/form")
@@ -106,16 +117,29 @@ def _part(accepted, rate, world, part):
         return meter.export(), accepted, statuses, runs, reads, page, final, observed, views
 
 
+class _Stream:
+    """The table's stream handed to the fold function as Lambda would, each time ``deliver`` is
+    called (once a batching window), its calls billed under "fold"."""
+
+    def __init__(self, client, meter, poller):
+        self.client, self.meter, self.poller, self.batches = client, meter, poller, 0
+
+    def deliver(self):
+        with self.meter.measuring("fold"):
+            self.batches += self.poller.deliver(lambda event, _: self.client.lambda_.invoke("fold", event))
+
+
 def _merge(pieces):
     """One set of figures from the parts' (see :func:`run`)."""
     meter = RequestUnitMeter.merged([piece[0] for piece in pieces])
     statuses, observed = {}, {"wall": Counter(), "bytes": Counter(), "log_bytes": Counter()}
+    observed["fold_batches"] = sum(piece[7]["fold_batches"] for piece in pieces)
     for piece in pieces:
         for kind, codes in piece[2].items():
             for code, n in codes.items():
                 statuses.setdefault(kind, {}).setdefault(code, 0)
                 statuses[kind][code] += n
-        for name in observed:
+        for name in ("wall", "bytes", "log_bytes"):
             observed[name].update(piece[7][name])
     finals = [piece[6] for piece in pieces]
     final = {"reports": sum(f.get("reports") or 0 for f in finals),
@@ -145,15 +169,20 @@ def _timed(client, meter, observed, bucket, method, path, source_ip="127.0.0.1",
     return response
 
 
-def _send(client, meter, now, accepted, rate, observed, seed=47):
-    """The stream of supporters' requests, with the scheduled tally once a synthetic minute."""
+def _send(client, meter, now, accepted, rate, observed, stream, seed=47):
+    """The supporters' requests, with the table's stream folded once a batching window and the
+    scheduled tally once a synthetic minute."""
     statuses, runs = {}, 0
     minute = now().replace(second=0, microsecond=0)
+    folded = now()
     def token():   # what the supporter's form page carried, served FILL_SECONDS ago
         return abuse.issue_form_token(process.settings(), CAMPAIGN, now() - timedelta(seconds=FILL_SECONDS))
 
     for request in traffic.stream(CAMPAIGN, accepted, token=token, seed=seed):
         now.advance(1 / rate)
+        if now() - folded >= timedelta(seconds=FOLD_WINDOW):
+            folded = now()
+            stream.deliver()
         if now() - minute >= timedelta(minutes=1):
             minute += timedelta(minutes=1)
             with meter.measuring("tally"):
@@ -166,8 +195,10 @@ def _send(client, meter, now, accepted, rate, observed, seed=47):
     return statuses, runs
 
 
-def _settle(client, meter, now):
-    """Runs after the last report: one that folds what is left, then an idle one (the fixed cost)."""
+def _settle(client, meter, now, stream):
+    """After the last report: the stream folded to its end, a run, then an idle one (the fixed cost)."""
+    now.advance(FOLD_WINDOW)
+    stream.deliver()
     now.advance(process.settings().settle_seconds + 1)
     with meter.measuring("tally"):
         _tally(client)
@@ -220,14 +251,27 @@ def _summary(meter, accepted, statuses, runs, reads, page, final, observed, view
     tally, idle = meter.totals("tally"), meter.totals("tally idle")   # one idle run per campaign
     variable_rru = (tally["rru"] - runs * idle["rru"] / idle_runs) / accepted
     close = meter.totals("close")
+    fold = meter.totals("fold")
     report_sizes = meter.sizes.get("PutItem REPORTS/*", [0])
+    replays = sum(n for kind, n in requests.items() if "replay" in kind)
+    per = _per(intake, accepted)
+    fold_wru = fold["wru_with_indexes"] / accepted
+    # A replay this container did not record costs its create-only put's failed condition,
+    # billed on the stored item (under 1 KB: one unit), where here it costs nothing.
+    replays_elsewhere = replays * write_units(max(report_sizes)) / accepted
     return {
+        "write_units_per_report": per["wru_with_indexes"] + fold_wru,
+        "write_units_per_report_replays_elsewhere": per["wru_with_indexes"] + fold_wru + replays_elsewhere,
+        "read_units_per_report_intake": per["rru"],
+        "fold": {**_per(fold, accepted), "batches": observed["fold_batches"], "wru_per_report": fold_wru,
+                 "lines": _lines(meter, ["fold"], accepted),
+                 "wru_per_batch": fold["wru_with_indexes"] / max(1, observed["fold_batches"])},
         "reports_accepted": accepted,
         "requests": requests,
-        "replays": sum(n for kind, n in requests.items() if "replay" in kind),
+        "replays": replays,
         "flagged": sum(n for kind, n in requests.items() if "flagged" in kind),
         "per_kind": per_kind,
-        "per_accepted_report": {**_per(intake, accepted), "floor_wru": FLOOR_WRU, "lines": lines},
+        "per_accepted_report": {**per, "floor_wru": FLOOR_WRU, "lines": lines},
         "report_item_bytes_mean": sum(report_sizes) / len(report_sizes),
         "report_item_bytes_max": max(report_sizes),
         "stored_bytes_per_report": sum(meter.totals(k)["stored_bytes"] for k in ("json new", "form new"))

@@ -20,11 +20,10 @@ from chalicelib.storage.schema import create_table
 TABLE = "action-tally-dev"     # the dev stage's table (.chalice/config.json), as the tests use
 REGION = "us-east-1"
 CAMPAIGN = "ua-47-22"
-# Secrets a deployment sets (form tokens; rate-limit keys where that code is present).
+# Secrets a deployment sets (form tokens).
 _ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                 "AWS_DEFAULT_REGION": REGION, "TABLE_NAME": TABLE,
-                "FORM_TOKEN_SECRET": "bench-form-token-secret-0123456789abcdef",
-                "RATE_LIMIT_SECRET": "bench-rate-limit-secret-0123456789abcdef"}
+                "FORM_TOKEN_SECRET": "bench-form-token-secret-0123456789abcdef"}
 
 
 @dataclass

@@ -1,5 +1,7 @@
-"""What one stage of Action Tally needs besides Chalice's functions, API and schedule:
-the table, the totals topic, the secrets, log retention and the alarms, for SAM and for Terraform.
+"""What one stage of Action Tally needs besides Chalice's functions, API, schedule and
+stream mapping: the table (with its stream), the totals topic, the secrets, log retention,
+the alarms, the stream mapping's settings (infra/stream.py), the WAF rate limit
+(infra/waf.py) and Powertools' layer (infra/layers.py), for SAM and for Terraform.
 
 Both formats are built here from :data:`chalicelib.storage.schema.TABLE_DEFINITION`, so the
 deployed table cannot drift from the one the tests and ``make run`` use. Names are
@@ -12,7 +14,8 @@ from pathlib import Path
 
 from chalice.utils import to_cfn_resource_name
 
-from chalicelib.storage.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
+from chalicelib.storage.schema import STREAM_VIEW, TABLE_DEFINITION, TTL_ATTRIBUTE, with_arrival_index
+from infra import layers, stream, waf
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("dev", "prod")
@@ -43,6 +46,15 @@ class StageNames:
 
     @property
     def api(self):
+        return f"action-tally-{self.stage}"
+
+    @property
+    def fold_failures(self):
+        """The SQS queue told of the stream batches Lambda gave up on (infra/stream.py)."""
+        return f"action-tally-{self.stage}-fold-failures"
+
+    @property
+    def web_acl(self):
         return f"action-tally-{self.stage}"
 
     def function(self, name: str) -> str:
@@ -102,11 +114,10 @@ class StageSecret:
         return f"action-tally-{stage}/{self.variable.lower().replace('_', '-')}"
 
 
-SECRETS = (StageSecret("FORM_TOKEN_SECRET", "HMAC key of the supporter form's tokens"),
-           StageSecret("RATE_LIMIT_SECRET", "HMAC master key of the rate limits' client keys"))
+SECRETS = (StageSecret("FORM_TOKEN_SECRET", "HMAC key of the supporter form's tokens"),)
 SECRET_LENGTH = 64          # letters and digits: about 380 bits
-# Only the API handler issues and checks form tokens (and rate-limits); the authorizers
-# and the scheduled job are not told the keys.
+# Only the API handler issues and checks form tokens; the authorizers, the scheduled job
+# and the stream fold are not told the key.
 HOLDS_SECRETS = (API_HANDLER,)
 
 
@@ -116,7 +127,13 @@ HOLDS_SECRETS = (API_HANDLER,)
 SAM_REST_API = "RestAPI"
 
 
-def _sam_table(names: StageNames) -> dict:
+def table_definition(keep_arrival_index: bool = False) -> dict:
+    """The table as the templates declare it; ``keep_arrival_index`` for a stack made before
+    the stream fold, whose table has the arrival LSI (which only replacing the table drops)."""
+    return with_arrival_index(TABLE_DEFINITION) if keep_arrival_index else TABLE_DEFINITION
+
+
+def _sam_table(names: StageNames, keep_arrival_index: bool = False) -> dict:
     protected = names.stage == "prod"
     return {
         "Type": "AWS::DynamoDB::Table",
@@ -125,7 +142,8 @@ def _sam_table(names: StageNames) -> dict:
         "UpdateReplacePolicy": "Retain",
         "Properties": {
             "TableName": names.table,
-            **TABLE_DEFINITION,
+            **table_definition(keep_arrival_index),
+            "StreamSpecification": {"StreamViewType": STREAM_VIEW},
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
             "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS"},
             "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
@@ -207,12 +225,12 @@ def _sam_secret_value(secret: StageSecret) -> dict:
     return {"Fn::Sub": f"{{{{resolve:secretsmanager:${{{secret.sam_id}}}:SecretString}}}}"}
 
 
-def sam_merge_template(stage: str, functions: dict) -> dict:
+def sam_merge_template(stage: str, functions: dict, keep_arrival_index: bool = False) -> dict:
     """The template `chalice package --merge-template` deep-merges into Chalice's sam.json,
     for the :func:`chalice_functions` ``functions``."""
     names = StageNames(stage)
     resources = {
-        "TallyTable": _sam_table(names),
+        "TallyTable": _sam_table(names, keep_arrival_index),
         "TotalsTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.totals_topic}},
         "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.alarm_topic}},
         "AlarmEmailSubscription": {
@@ -225,6 +243,7 @@ def sam_merge_template(stage: str, functions: dict) -> dict:
                                       "GatewayResponses": gateway_responses()}},
         **_sam_alarms(names),
         **{secret.sam_id: _sam_secret(names, secret) for secret in SECRETS},
+        **waf.sam_resources(names, f"{SAM_REST_API}{API_STAGE}Stage", API_STAGE),
     }
     for name in functions:
         logical_id = sam_function_id(name)
@@ -234,17 +253,25 @@ def sam_merge_template(stage: str, functions: dict) -> dict:
         resources[logical_id] = {"Properties": {
             "Environment": {"Variables": _environment(name, {"Ref": "TallyTable"}, {"Ref": "TotalsTopic"},
                                                       _sam_secret_value)},
+            "Layers": layers.sam_layers(),
             "LoggingConfig": {"LogGroup": {"Ref": f"{logical_id}LogGroup"}, "LogFormat": "Text"}}}
+    if stream.FOLD in functions:
+        fold_id = sam_function_id(stream.FOLD)
+        resources[fold_id]["Properties"]["Events"] = {
+            f"{fold_id}DynamodbEventSource": {"Properties": stream.sam_event_properties()}}
+        resources.update(stream.sam_resources(names, fold_id))
     return {
         "Parameters": {"AlarmEmail": {
             "Type": "String", "Default": "",
-            "Description": "Where alarm notifications go (confirm the subscription e-mail); empty for none."}},
+            "Description": "Where alarm notifications go (confirm the subscription e-mail); empty for none."},
+            **layers.sam_parameter()},
         "Conditions": {"HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}},
         "Resources": resources,
         "Outputs": {
             "TableName": {"Value": {"Ref": "TallyTable"}},
             "TotalsTopicArn": {"Value": {"Ref": "TotalsTopic"}},
             "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+            "FailedStreamBatchesQueue": {"Value": {"Ref": stream.SAM_QUEUE}},
         },
     }
 
@@ -256,8 +283,8 @@ TF_SCHEDULE_RULE = f"{TALLY}-event"
 TF_REST_API = "rest_api"
 
 
-def _tf_table(names: StageNames) -> dict:
-    definition = TABLE_DEFINITION
+def _tf_table(names: StageNames, keep_arrival_index: bool = False) -> dict:
+    definition = table_definition(keep_arrival_index)
     keys = {k["KeyType"]: k["AttributeName"] for k in definition["KeySchema"]}
 
     def projection(index):
@@ -287,6 +314,8 @@ def _tf_table(names: StageNames) -> dict:
         "global_secondary_index": [
             {"name": index["IndexName"], **global_index_keys(index), **projection(index)}
             for index in definition.get("GlobalSecondaryIndexes", [])],
+        "stream_enabled": True,
+        "stream_view_type": STREAM_VIEW,
         "point_in_time_recovery": {"enabled": True},
         "server_side_encryption": {"enabled": True},
         "ttl": {"attribute_name": TTL_ATTRIBUTE, "enabled": True},
@@ -361,15 +390,18 @@ def _tf_secret_value(secret: StageSecret) -> str:
     return f"${{aws_secretsmanager_secret_version.{secret.tf_name}.secret_string}}"
 
 
-def terraform_resources(stage: str, functions: dict) -> dict:
+def terraform_resources(stage: str, functions: dict, keep_arrival_index: bool = False) -> dict:
     """``action-tally.tf.json``: the stage's table, topics, secrets, log groups (one for each
-    of the :func:`chalice_functions` ``functions``) and alarms."""
+    of the :func:`chalice_functions` ``functions``), alarms, the failed-batch queue, the WAF
+    rate limit and Powertools' layer."""
     names = StageNames(stage)
+    folded = stream.tf_resources(names) if stream.FOLD in functions else {}
     return {
         "variable": {"alarm_email": {"type": "string", "default": "",
                                      "description": "Where alarm notifications go; empty for none."}},
+        "data": layers.tf_data(),
         "resource": {
-            "aws_dynamodb_table": {"tally": _tf_table(names)},
+            "aws_dynamodb_table": {"tally": _tf_table(names, keep_arrival_index)},
             "aws_sns_topic": {"totals": {"name": names.totals_topic},
                               "alarms": {"name": names.alarm_topic}},
             "aws_sns_topic_subscription": {"alarm_email": {
@@ -379,8 +411,10 @@ def terraform_resources(stage: str, functions: dict) -> dict:
             "aws_cloudwatch_log_group": {
                 name: {"name": names.log_group(name), "retention_in_days": LOG_RETENTION_DAYS}
                 for name in functions},
-            "aws_cloudwatch_metric_alarm": _tf_alarms(names),
+            "aws_cloudwatch_metric_alarm": {**_tf_alarms(names), **folded.get("aws_cloudwatch_metric_alarm", {})},
+            **{kind: resources for kind, resources in folded.items() if kind != "aws_cloudwatch_metric_alarm"},
             **_tf_secrets(names),
+            **waf.tf_resources(names, API_STAGE),
         },
         "output": {
             "TableName": {"value": "${aws_dynamodb_table.tally.name}"},
@@ -430,12 +464,16 @@ def terraform_overrides(stage: str, chalice_tf: dict) -> dict:
         variables = dict(function["environment"]["variables"])
         variables.update(_environment(name, "${aws_dynamodb_table.tally.name}", "${aws_sns_topic.totals.arn}",
                                       _tf_secret_value))
-        overrides[name] = {"environment": {"variables": variables}}
+        overrides[name] = {"environment": {"variables": variables}, "layers": layers.tf_layers()}
+    mappings = chalice_tf["resource"].get("aws_lambda_event_source_mapping", {})
+    resources = {"aws_lambda_event_source_mapping": {stream.TF_MAPPING: stream.tf_mapping_overrides()}} \
+        if stream.TF_MAPPING in mappings else {}
     return {
         # Terraform merges required_providers entry by entry: Chalice's aws and null stay.
         "terraform": {"required_providers": {"random": TF_RANDOM_PROVIDER}},
         "locals": {"chalice_api_swagger": _tf_api_definition(names, chalice_tf)}, "resource": {
         "aws_lambda_function": overrides,
+        **resources,
         "aws_cloudwatch_event_rule": {TF_SCHEDULE_RULE: {"name": f"{names.function(TALLY)}-schedule"}},
         "aws_api_gateway_rest_api": {TF_REST_API: {"name": names.api}},
     }}

@@ -14,13 +14,15 @@ import boto3
 import click
 import yaml
 
+from chalicelib.counting.folding import request_rebuild
 from chalicelib.counting.publishing import finish_publication
 from chalicelib.counting.reinstating import reinstate_report
-from chalicelib.counting.tallying import current_totals
+from chalicelib.counting.shown import current_totals
 from chalicelib.counting.voiding import void_report
 from chalicelib.domain import clock
-from chalicelib.domain.campaign import OPEN
+from chalicelib.domain.campaign import OPEN, earliest_earlier_deadline
 from chalicelib.domain.errors import ApiError, CampaignNotFound
+from chalicelib.privacy.erasure import erase_supporter_now, parse_erasure_request
 from chalicelib.runtime.config import load_settings
 from chalicelib.runtime.notify import NotificationFailed, TotalsNotifier
 from chalicelib.runtime.process import BOTO_CONFIG
@@ -183,24 +185,48 @@ def campaign_list(backend, fmt):
               help="Required: stop taking reports now, before the deadline.")
 @click.pass_obj
 def campaign_close(backend, campaign_id, now_flag):
-    """Close CAMPAIGN_ID now: its deadline becomes this second.
+    """Close CAMPAIGN_ID now: its deadline becomes the soonest a deadline may be moved to,
+    a few seconds ahead (the service's servers remember a campaign for a few seconds,
+    and must not take a report after the new deadline).
 
-    Reports are refused from the next second. The scheduled job then publishes
+    Reports are refused from the second after it. The scheduled job then publishes
     the final totals after the settle time, exactly as at a normal deadline,
     because only it can know (on the service's clock) that every report
     accepted in time has landed.
     """
     item = backend.campaign(campaign_id)
     now = clock.now()
-    deadline = now.replace(microsecond=0)
+    deadline = earliest_earlier_deadline(now)
     if not item.accepts_reports_at(now):
         raise click.ClickException(f"{campaign_id} already stopped taking reports at "
                                    f"{clock.format_public(item.deadline)}.")
+    if deadline >= item.deadline:
+        raise click.ClickException(f"{campaign_id} closes at {clock.format_public(item.deadline)} already, "
+                                   "sooner than a deadline can be moved to; nothing done.")
     if not backend.store.move_deadline(item, deadline, now):
         raise click.ClickException(f"{campaign_id} changed or closed meanwhile; nothing done. Try again.")
     settle = backend.settings.settle_seconds
     click.echo(f"{campaign_id}: deadline moved to {clock.format_public(deadline)}; reports are refused from "
-               f"now on. The scheduled job publishes the final totals after {settle} s (its next run after that).")
+               f"the second after it. The scheduled job publishes the final totals after {settle} s (its next run "
+               "after that).")
+
+
+@campaign.command("rebuild-totals")
+@click.argument("campaign_id")
+@click.pass_obj
+def campaign_rebuild_totals(backend, campaign_id):
+    """Count CAMPAIGN_ID's provisional totals again from the table (after a stream batch was lost).
+
+    The scheduled job completes it once the cut, a settle time from now, has passed; the final
+    totals never need it (the close recounts the table).
+    """
+    item = backend.campaign(campaign_id)
+    settle = timedelta(seconds=backend.settings.settle_seconds)
+    cut = request_rebuild(backend.store, item.campaign_id, clock.now(), settle)
+    if cut is None:
+        raise click.ClickException(f"{campaign_id}: a rebuild is pending already; the scheduled job completes it.")
+    click.echo(f"{campaign_id}: provisional totals are counted again as of {clock.format_public(cut)}; the "
+               f"scheduled job completes it from {clock.format_public(cut + settle)}.")
 
 
 @campaign.command("republish")
@@ -284,7 +310,7 @@ def _say_what_totals_do(result):
         click.echo(f"Final totals re-published as version {result.republished.version}: "
                    f"{result.republished.tally.reports} reports; earlier versions are kept.")
     else:
-        click.echo("The provisional totals reflect it from the scheduled job's next run.")
+        click.echo("The provisional totals reflect it once the table's stream is folded (seconds).")
 
 
 @report.command("flagged")
@@ -332,6 +358,29 @@ def report_export(backend, campaign_id, fmt):
 def _export(fmt, as_csv, as_json):
     """Print an export as CSV (its own line ends) or as indented JSON."""
     click.echo(as_csv() if fmt == "csv" else json.dumps(as_json(), indent=2, ensure_ascii=False), nl=fmt != "csv")
+
+
+# -- supporters' personal data --------------------------------------------------------------------
+
+@cli.group()
+def supporter():
+    """Erase a supporter's personal data on request."""
+
+
+@supporter.command("erase")
+@click.argument("contact_email")
+@click.option("--by", required=True, help="Who asks for it, for the audit record (never the address).")
+@click.pass_obj
+def supporter_erase(backend, contact_email, by):
+    """Erase CONTACT_EMAIL's name and email from every report, now (the API leaves it to the scheduled job).
+
+    Reads every report of the campaigns that can still hold personal data; the request id it
+    prints is the proof to give the person. A report sent in the last seconds may still be on
+    its way: requests made through the API wait for it, this does not.
+    """
+    done = erase_supporter_now(backend.store, parse_erasure_request({"contact_email": contact_email}), by,
+                               clock.now())
+    click.echo(f"Erasure {done.request_id}: {done.reports_erased} report(s) erased ({done.status}).")
 
 
 # -- staff tokens ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.counting import abuse
+from chalicelib.counting import abuse, rate_limit
 from chalicelib.domain import clock
 from chalicelib.runtime import process
 from chalicelib.runtime.config import load_settings
@@ -56,6 +56,7 @@ def aws_environment(monkeypatch):
     for name in ("FORM_TOKEN_TTL_SECONDS", "MIN_FILL_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     process.reset()
+    rate_limit.forget_all()   # one process stands for a fresh container in every test
     yield
     process.reset()
 
@@ -93,6 +94,7 @@ def client(moto_table, fake_clock):
     from tools.local_gateway import use_gateway_responses
 
     with Client(application.app, stage_name="dev") as test_client:
+        test_client.table = moto_table   # whose stream run_scheduled delivers to the fold function
         # API Gateway's answers to refused staff credentials, as deployed.
         yield use_gateway_responses(test_client)
 
@@ -167,8 +169,13 @@ def post_report(client, campaign_id, body, headers=None):
                             body=json.dumps(body) if not isinstance(body, (str, bytes)) else body)
 
 
-def run_scheduled(client):
-    """Invoke the scheduled function as EventBridge would."""
+def run_scheduled(client, stream=True):
+    """Invoke the scheduled function as EventBridge would, once the fold function has had the
+    table's stream so far (as Lambda would have handed it over meanwhile; ``stream`` False: not)."""
+    from tests.streams import deliver_to_function
+
+    if stream:
+        deliver_to_function(client, client.table)
     event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event",
                                             detail={}, resources=["arn:aws:events:us-east-1:1:rule/tally"])
     return client.lambda_.invoke("tally", event)

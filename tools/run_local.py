@@ -1,8 +1,9 @@
 """``make run``: the whole service on this machine.
 
 DynamoDB Local (data kept in ``.local/dynamodb``), the Chalice app on
-127.0.0.1, and the scheduled tally every ``CLOSE_INTERVAL_SECONDS``.
-Ctrl-C stops all of it.
+127.0.0.1, the table's stream handed to the app's fold function every
+``STREAM_POLL_SECONDS`` (as Lambda's event source mapping would: tools/stream_poller.py),
+and the scheduled tally every ``CLOSE_INTERVAL_SECONDS``. Ctrl-C stops all of it.
 """
 import argparse
 import functools
@@ -31,7 +32,7 @@ def _parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Run Action Tally locally on an embedded DynamoDB Local.",
         epilog="Environment: PORT (8000), DYNAMODB_PORT (8001), CLOSE_INTERVAL_SECONDS (60), "
-               "SEED_DEADLINE_DAYS (30), STAFF_TOKEN (made and printed if unset), "
+               "SEED_DEADLINE_DAYS (30), STREAM_POLL_SECONDS (1), STAFF_TOKEN (made and printed if unset), "
                "LOCAL_DATA_DIR (.local), FORM_TOKEN_SECRET (made once per data dir if unset), "
                "MIN_FILL_SECONDS (3), and the app's own settings such as "
                "RATE_LIMIT_PER_MINUTE (120; 0 turns the limit off).")
@@ -41,6 +42,8 @@ def _parse_args(argv=None):
     parser.add_argument("--interval", type=float,
                         default=float(os.environ.get("CLOSE_INTERVAL_SECONDS", 60)),
                         help="seconds between runs of the scheduled tally")
+    parser.add_argument("--stream-poll", type=float, default=float(os.environ.get("STREAM_POLL_SECONDS", 1)),
+                        help="seconds between reads of the table's stream for the fold function")
     parser.add_argument("--seed-deadline-days", type=int,
                         default=int(os.environ.get("SEED_DEADLINE_DAYS", 30)),
                         help="the seed campaign's real deadline has passed: move it this many days "
@@ -125,6 +128,24 @@ class _Scheduler(threading.Thread):
                     print(f"tally failed: {error!r}", flush=True)
 
 
+class _StreamFold(threading.Thread):
+    """Hands the table's stream to the fold function, as Lambda's event source mapping would:
+    a batch it fails comes back at the next poll, the same records."""
+
+    def __init__(self, handler, poller, interval, lock):
+        super().__init__(daemon=True, name="stream-fold")
+        self.handler, self.poller, self.interval, self.lock = handler, poller, interval, lock
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(self.interval):
+            with self.lock:
+                try:
+                    self.poller.deliver(self.handler)
+                except Exception as error:  # keep serving; the batch is delivered again
+                    print(f"stream fold failed: {error!r}", flush=True)
+
+
 def _serve(app_module, port, lock):
     from http.server import BaseHTTPRequestHandler
 
@@ -195,28 +216,34 @@ def main(argv=None):
         token, campaign = _prepare_data(process, args.seed_deadline_days)
         lock = threading.Lock()
         scheduler = _Scheduler(app_module.tally, args.interval, lock)
+        from tools.stream_poller import StreamPoller
+        folder = _StreamFold(app_module.fold, StreamPoller(LOCAL_TABLE, endpoint_url=dynamodb.endpoint_url),
+                             args.stream_poll, lock)
         server = _serve(app_module, args.port, lock)
         base = f"http://127.0.0.1:{args.port}"
         print(f"DynamoDB Local: {dynamodb.endpoint_url} (data in {data_dir / 'dynamodb'})")
         print(f"Staff token:    {token}")
         print(f"Campaign:       {campaign.reference}, open until {campaign.deadline.isoformat()}")
         print(f"Form:           {base}/campaigns/ua-47-22/form")
-        print(f"Totals:         {base}/campaigns/ua-47-22/totals (tally every {args.interval:g} s)")
+        print(f"Totals:         {base}/campaigns/ua-47-22/totals (the stream folded every {args.stream_poll:g} s, "
+              f"the scheduled tally every {args.interval:g} s)")
         print(f"Dashboard:      {base}/staff/login (sign in with the staff token)")
         print(f"Staff CLI:      .venv/bin/action-tally --endpoint-url {dynamodb.endpoint_url} "
               f"--table {LOCAL_TABLE} campaign list")
 
         limit = process.settings().rate_limit_per_minute
-        print(f"Rate limit:     {f'{limit} reports per minute per client and campaign' if limit else 'off'}"
-              " (RATE_LIMIT_PER_MINUTE)")
+        per = f"{limit} reports per minute per client and campaign, in this process" if limit else "off"
+        print(f"Rate limit:     {per} (RATE_LIMIT_PER_MINUTE)")
         print("Ctrl-C stops everything.", flush=True)
         scheduler.start()
+        folder.start()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             print("\nStopping.")
         finally:
             scheduler.stopped.set()
+            folder.stopped.set()
             server.server.server_close()
 
 

@@ -120,7 +120,8 @@ def lines_of(text: str) -> list[Line]:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     result = []
     for number, raw in enumerate(text.split("\n"), start=1):
-        raw = _SPACES.sub(" ", _INVISIBLE.sub("", raw.replace("\t", " "))).strip()
+        # the few control characters a sheet may carry (checked_text refuses more) are noise
+        raw = _SPACES.sub(" ", _CONTROL.sub("", _INVISIBLE.sub("", raw.replace("\t", " ")))).strip()
         result.append(Line(number, raw, plain(raw)))
     return result
 

@@ -1,65 +1,85 @@
-"""Abuse limits: how many reports one client may send to one campaign per minute.
+"""Abuse limits: how many reports one client may send to one campaign per minute,
+counted in this process (one Lambda container), with no read or write to DynamoDB.
 
-The client is a keyed hash of its IP address, never the address itself:
-HMAC-SHA256 under a key derived from ``RATE_LIMIT_SECRET`` and the UTC date,
-so the key changes every day and yesterday's hashes match nothing today. The
-address is used only inside the request that carries it; it is not stored and
-not logged.
+The limit across containers is the platform's: the packaged templates put an AWS WAF
+rate-based rule in front of the API, keyed on the client's address and the request
+path (docs/abuse-limits.md says what each guarantees). Here, a client is a keyed hash
+of its IP address under a key this process made at random when it started: the
+address is used only inside the request that carries it, and neither it nor the hash
+is stored or logged; a hash names nobody once the process is gone.
 
 The window slides, approximated from two fixed one-minute windows (the method
-Cloudflare describes): the count of this minute plus the previous minute's
-count weighted by the share of it still inside the last 60 seconds. Counts are
-DynamoDB items that expire (TTL) once they can no longer matter.
+Cloudflare describes): the count of this minute plus the previous minute's count
+weighted by the share of it still inside the last 60 seconds. A refused report
+counts nothing, so a client that keeps trying still gets its full allowance each
+minute.
 """
 import hashlib
 import hmac
-import logging
 import math
 import secrets
-from datetime import date, datetime, timedelta
+import threading
+from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import TooManyReports
 from chalicelib.runtime.config import Settings
-from chalicelib.storage import TallyStore
 
-log = logging.getLogger(__name__)
 WINDOW = timedelta(seconds=60)
-_PROCESS_SECRET: bytes | None = None
+_MAX_CLIENTS = 50_000   # counted at once per process; older windows are dropped first
 
 
-def client_key(secret: bytes, client_ip: str, day: date) -> str:
-    """The client's name for one UTC day: a keyed hash of its address."""
-    day_key = hmac.new(secret, f"rate-limit:{day.isoformat()}".encode(), hashlib.sha256).digest()
-    return hmac.new(day_key, client_ip.encode(), hashlib.sha256).hexdigest()[:32]
+class ClientCounts:
+    """Reports per client and campaign in this minute and the last, in this process."""
+
+    def __init__(self, key: bytes | None = None):
+        self._key = key or secrets.token_bytes(32)
+        self._counts: dict[tuple, list] = {}   # (campaign id, client) -> [minute, this minute, last minute]
+        self._lock = threading.Lock()          # `make run` serves from threads
+
+    def client(self, client_ip: str) -> str:
+        """The client's name in this process: a keyed hash of its address."""
+        return hmac.new(self._key, client_ip.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def admit(self, campaign_id: str, client_ip: str, limit: int, now: datetime) -> None:
+        """Count one report from ``client_ip`` to the campaign, or raise TooManyReports."""
+        minute = window_start(now)
+        key = (campaign_id, self.client(client_ip))
+        with self._lock:
+            counts = self._counts.get(key)
+            if counts is None or counts[0] < minute - WINDOW:
+                counts = [minute, 0, 0]
+            elif counts[0] < minute:   # the counted minute is now the last one
+                counts = [minute, 0, counts[1]]
+            elapsed = (now - minute) / WINDOW
+            allowed = math.floor(limit - counts[2] * (1 - elapsed))
+            if counts[1] >= allowed:
+                raise TooManyReports(retry_after(limit, counts[1], counts[2], elapsed))
+            counts[1] += 1
+            self._counts[key] = counts
+            if len(self._counts) > _MAX_CLIENTS:
+                self._forget_before(minute)
+
+    def _forget_before(self, minute):
+        for key in [key for key, counts in self._counts.items() if counts[0] < minute]:
+            del self._counts[key]
+        while len(self._counts) > _MAX_CLIENTS:   # a flood of addresses this very minute
+            del self._counts[next(iter(self._counts))]
+
+
+_PROCESS = ClientCounts()
+
+
+def admit_report(settings: Settings, campaign_id: str, client_ip: str | None, now: datetime,
+                 counts: ClientCounts | None = None) -> None:
+    """Count one report from ``client_ip`` to the campaign in this process, or raise
+    TooManyReports; nothing to count without an address or with the limit off."""
+    limit = settings.rate_limit_per_minute
+    if limit and client_ip:
+        (counts or _PROCESS).admit(campaign_id, client_ip, limit, now)
 
 
 def window_start(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
-
-
-def admit_report(store: TallyStore, settings: Settings, campaign_id: str, client_ip: str | None,
-                 now: datetime) -> None:
-    """Count one report from ``client_ip`` to the campaign, or raise TooManyReports.
-
-    A refused report writes nothing, so a client that keeps trying still gets
-    its full allowance each minute. One read (the previous minute) and one
-    conditional write (this minute) per admitted report.
-    """
-    limit = settings.rate_limit_per_minute
-    if not limit or not client_ip:
-        return
-    secret = _secret(settings)
-    current = window_start(now)
-    previous = current - WINDOW
-    earlier = store.reports_in_window(campaign_id, client_key(secret, client_ip, previous.date()),
-                                      previous, now)
-    elapsed = (now - current) / WINDOW
-    allowed = math.floor(limit - earlier * (1 - elapsed))
-    key = client_key(secret, client_ip, current.date())
-    if allowed > 0 and store.count_report_in_window(campaign_id, key, current, allowed,
-                                                    expires_at=current + 2 * WINDOW):
-        return
-    raise TooManyReports(retry_after(limit, max(allowed, 0), earlier, elapsed))
 
 
 def retry_after(limit: int, this_minute: int, last_minute: int, elapsed: float) -> int:
@@ -78,13 +98,7 @@ def retry_after(limit: int, this_minute: int, last_minute: int, elapsed: float) 
     return max(1, math.ceil(wait))
 
 
-def _secret(settings: Settings) -> bytes:
-    global _PROCESS_SECRET
-    if settings.rate_limit_secret:
-        return settings.rate_limit_secret.encode()
-    if _PROCESS_SECRET is None:
-        # Each process then names clients differently: limits hold per process
-        # (per Lambda container) only. Set RATE_LIMIT_SECRET in every stage.
-        log.warning("RATE_LIMIT_SECRET is not set; using a random key for this process")
-        _PROCESS_SECRET = secrets.token_bytes(32)
-    return _PROCESS_SECRET
+def forget_all() -> None:
+    """Start counting afresh (tests: one process stands for many requests' worth of containers)."""
+    global _PROCESS
+    _PROCESS = ClientCounts()

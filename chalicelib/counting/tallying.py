@@ -1,5 +1,6 @@
-"""The scheduled counting job: provisional totals while a campaign is open,
-final totals published once when it closes.
+"""The scheduled counting job: final totals published once when a campaign closes.
+(The provisional totals while it is open are folded from the table's stream:
+:mod:`chalicelib.counting.folding`.)
 
 Exactly-once in effect, however often or concurrently it runs:
 
@@ -7,53 +8,57 @@ Exactly-once in effect, however often or concurrently it runs:
   and lands in the table within the API function's timeout. So once
   ``settle_seconds`` (longer than that timeout) have passed, no new report can
   appear with an older stamp.
-* Provisional totals keep a *watermark*: ``settled`` counts exactly the
-  reports stamped before it. A run adds the settled window ``[watermark,
-  now - settle)`` and re-counts the short unsettled ``tail`` after it, then
-  writes both with a condition on the watermark it read. Of two concurrent
-  runs one wins and the other changes nothing; a run that dies wrote nothing.
 * Closing waits until ``closes_at + settle`` (all accepted reports have
-  landed), recounts every stored report from the table itself, publishes
-  version 1 with a create-only write, then marks the campaign closed. A re-run
-  after a crash at any step finds what was done and finishes the rest.
+  landed), recounts every stored report from the table itself, consistently,
+  independently of the provisional totals and of the stream (which may lag, or
+  have lost a batch), publishes version 1 with a create-only write, then marks
+  the campaign closed. A re-run after a crash at any step finds what was done
+  and finishes the rest.
 * A voided report leaves the totals: the campaign's ``void_count`` goes up in
   the same transaction. A reinstated (once flagged) report joins them: its
   ``reinstated_count`` goes up likewise (see :mod:`chalicelib.counting.reinstating`).
-  Provisional totals record both counts they reflect and are rebuilt from
-  scratch when either differs; a closed campaign is re-published as a new
-  version (see :mod:`chalicelib.counting.publishing`).
+  Each final version records both counts it reflects; a closed campaign whose
+  counts moved since is re-published as a new version, recounted from the table
+  (see :mod:`chalicelib.counting.publishing`). While open, the stream carries voids
+  and reinstatements into the provisional totals like any other change.
+* A rebuild of provisional totals (:func:`chalicelib.counting.folding.request_rebuild`;
+  requested here for totals the scheduled fold kept before the stream existed) is
+  completed here once its cut has settled.
 """
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chalicelib.counting import folding
 from chalicelib.counting.publishing import finish_publication, recount
-from chalicelib.domain import clock
-from chalicelib.domain.campaign import CLOSED, OPEN, Campaign
-from chalicelib.domain.totals import Tally, Totals
+from chalicelib.counting.shown import current_totals  # noqa: F401 - where callers have long found it
+from chalicelib.domain.campaign import OPEN, Campaign
+from chalicelib.domain.totals import Totals
 from chalicelib.privacy import erasure
 from chalicelib.runtime import observability
 from chalicelib.runtime.config import Settings
 from chalicelib.runtime.notify import NotificationFailed, TotalsNotifier
-from chalicelib.storage import ProvisionalState, StorageUnavailable, TallyStore
+from chalicelib.storage import StaleWrite, StorageUnavailable, TallyStore
 
 log = logging.getLogger(__name__)
-
-# Bounds for arrival stamps: every stamp starts with a four-digit year.
-_BEGINNING, _END = "0000", "9999"
+# Of the scheduled function's 300 s, what one run may spend searching reports for
+# supporters' erasure requests (the next run goes on from there).
+ERASURE_SECONDS_PER_RUN = 120
 
 
 @dataclass
 class RunSummary:
-    folded: list = field(default_factory=list)
+    rebuilt: list = field(default_factory=list)   # campaigns whose provisional totals were rebuilt
     closed: list = field(default_factory=list)
     published: list = field(default_factory=list)
     failed: list = field(default_factory=list)
     erased: list = field(default_factory=list)   # campaigns whose personal data was erased
+    erasures: list = field(default_factory=list)  # supporters' erasure requests finished
 
     def as_dict(self) -> dict:
         """What the scheduled function returns (and its log line reads)."""
-        return {"folded": self.folded, "closed": self.closed, "published": self.published, "erased": self.erased}
+        return {"rebuilt": self.rebuilt, "closed": self.closed, "published": self.published, "erased": self.erased,
+                "erasures": self.erasures}
 
 
 def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifier | None = None) -> RunSummary:
@@ -71,10 +76,9 @@ def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifi
             if now >= campaign.closes_at + settle:
                 close_campaign(store, campaign, now, notifier)
                 summary.closed.append(campaign.campaign_id)
-            else:
-                fold_provisional(store, campaign, settle, now)
-                summary.folded.append(campaign.campaign_id)
-        except (StorageUnavailable, NotificationFailed):
+            elif keep_provisional(store, campaign, settle, now):
+                summary.rebuilt.append(campaign.campaign_id)
+        except (StorageUnavailable, StaleWrite, NotificationFailed):
             log.warning("tally failed for campaign %s; the next run retries", campaign.campaign_id,
                         exc_info=True, extra={"campaign_id": campaign.campaign_id})
             summary.failed.append(campaign.campaign_id)
@@ -93,26 +97,26 @@ def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifi
     except StorageUnavailable:
         log.warning("erasing expired personal data failed; the next run retries")
         summary.failed.append("personal data retention")
+    try:
+        done = erasure.work_on_erasures(store, settings, now, ERASURE_SECONDS_PER_RUN)
+        summary.erasures = [request.request_id for request in done]
+    except StorageUnavailable:
+        log.warning("working on erasure requests failed; the next run goes on from where it stopped")
+        summary.failed.append("erasure requests")
     if summary.failed:
         raise StorageUnavailable(f"tally incomplete for {', '.join(summary.failed)}")
     return summary
 
 
-def fold_provisional(store: TallyStore, campaign: Campaign, settle: timedelta, now) -> bool:
-    """Bring the campaign's provisional totals up to ``now``; False if another run did."""
-    previous = store.get_provisional(campaign.campaign_id)
-    # A report voided since these totals began may sit in ``settled``, and one reinstated may be
-    # missing from it (it arrived before the watermark): count again from the start.
-    rebuild = previous is None or not previous.reflects(campaign)
-    settled = Tally() if rebuild else previous.settled
-    watermark = _BEGINNING if rebuild else previous.watermark
-    new_watermark = clock.format_timestamp(now - settle)
-    if new_watermark > watermark:
-        settled = settled + Tally.of(store.reports_received_between(campaign, watermark, new_watermark))
-        watermark = new_watermark
-    tail = Tally.of(store.reports_received_between(campaign, watermark, _END))
-    state = ProvisionalState(settled, watermark, tail, now, campaign.void_count, campaign.reinstated_count)
-    return store.save_provisional(campaign.campaign_id, state, previous)
+def keep_provisional(store: TallyStore, campaign: Campaign, settle: timedelta, now) -> bool:
+    """Complete a rebuild of the campaign's provisional totals whose cut has settled, or
+    start one for totals kept before the stream existed; True if the totals changed."""
+    provisional = store.get_provisional(campaign.campaign_id)
+    if folding.complete_rebuild(store, campaign, now, settle, provisional):
+        return True
+    if provisional is not None and provisional.legacy and provisional.cut is None:
+        folding.request_rebuild(store, campaign.campaign_id, now, settle)
+    return False
 
 
 def close_campaign(store: TallyStore, campaign: Campaign, now, notifier: TotalsNotifier | None = None) -> Totals:
@@ -123,24 +127,16 @@ def close_campaign(store: TallyStore, campaign: Campaign, now, notifier: TotalsN
         published = store.publish_final(campaign.campaign_id, final)
         if published is final:   # not a concurrent run's
             observability.totals_published(campaign.campaign_id, published.version)
-        _warn_on_drift(store, campaign, final.tally)
+        _note_the_difference(store, campaign, final.tally)
     store.mark_closed(campaign.campaign_id, published.version, now)
     return finish_publication(store, campaign.campaign_id, notifier, now)
 
 
-def _warn_on_drift(store, campaign, recount):
+def _note_the_difference(store, campaign, final):
     provisional = store.get_provisional(campaign.campaign_id)
-    if provisional and (provisional.settled + provisional.tail).reports > recount.reports:
-        # More reports provisionally than finally can only mean a broken invariant.
-        log.error("campaign %s: provisional count above the final recount", campaign.campaign_id,
-                  extra={"campaign_id": campaign.campaign_id})
-
-
-def current_totals(store: TallyStore, campaign: Campaign) -> Totals:
-    """What the totals endpoints show: the latest published final, or provisional."""
-    if campaign.state == CLOSED:
-        return store.latest_final(campaign.campaign_id)
-    provisional = store.get_provisional(campaign.campaign_id)
-    if provisional is None:
-        return Totals(campaign.campaign_id, Tally(), False, None)
-    return Totals(campaign.campaign_id, provisional.settled + provisional.tail, False, provisional.as_of)
+    shown = provisional.shown.reports if provisional else 0
+    if shown != final.reports:
+        # Expected now and then: the stream may not have caught up (a void, a report of
+        # the last seconds), or a batch was lost; the final count is the table's own.
+        log.info("campaign %s: provisional totals showed %d reports, the final recount has %d",
+                 campaign.campaign_id, shown, final.reports, extra={"campaign_id": campaign.campaign_id})

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
 
 from chalicelib.domain import clock
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.officials import Target, parse_officials
 from chalicelib.domain.validation import FieldErrors, object_list, reject_unknown, string_list, text
 from chalicelib.domain.zones import zone
@@ -24,6 +25,11 @@ ACTION_TYPES = ("letter", "email", "fax", "call", "tweet")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 OPEN, CLOSED = "open", "closed"
 MAX_YEARS_AHEAD = 5
+# How long a container may act on a campaign it read (chalicelib.counting.intake); and so
+# how far ahead a deadline moved earlier must land: longer than that, with room for
+# clocks that disagree by a few seconds, so that no container accepts a report after it.
+CAMPAIGN_MEMORY_SECONDS = 5
+DEADLINE_NOTICE = timedelta(seconds=CAMPAIGN_MEMORY_SECONDS + 10)
 _FIELDS = ("reference", "title", "deadline", "targets", "actions", "languages",
            "letter_language", "allowed_origins",
            # v2
@@ -147,6 +153,28 @@ class Campaign:
             "reinstated_count": self.reinstated_count,
         })
         return view
+
+
+class DeadlineTooSoon(ValidationFailed):
+    """A deadline moved earlier than it was must still be ``DEADLINE_NOTICE`` away."""
+
+    def __init__(self, earliest: datetime):
+        super().__init__({"deadline": f"can be moved earlier only to {DEADLINE_NOTICE.seconds} seconds or more "
+                                      f"from now (running servers remember a campaign for "
+                                      f"{CAMPAIGN_MEMORY_SECONDS} s): {clock.format_public(earliest)} at the "
+                                      "earliest"})
+
+
+def earliest_earlier_deadline(now: datetime) -> datetime:
+    """The soonest a deadline may be moved to, earlier than it was, at ``now`` (a whole second)."""
+    moment = now + DEADLINE_NOTICE
+    return moment.replace(microsecond=0) + (timedelta(seconds=1) if moment.microsecond else timedelta())
+
+
+def check_deadline_move(current: datetime, new: datetime, now: datetime) -> None:
+    """Raise DeadlineTooSoon if ``new`` is earlier than ``current`` and too close to ``now``."""
+    if new < current and new < earliest_earlier_deadline(now):
+        raise DeadlineTooSoon(earliest_earlier_deadline(now))
 
 
 def _public_or_none(moment):

@@ -20,14 +20,16 @@ from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.disclosure import withhold, withhold_table
 from chalicelib.domain.officials import UNATTRIBUTED
 
-# What a stored tally holds: 2 since it counts people and actions by official. A provisional
-# tally of an older shape is counted again from the start (ProvisionalState.reflects).
-TALLY_SHAPE = 2
-
-
 def target_action(target: str, action: str) -> str:
     """The key of ``by_target_action`` for ``action`` sent to ``target`` (ids have no dots)."""
     return f"{target}.{action}"
+
+
+def _attributed(report) -> dict:
+    """What ``report`` sent to whom, as far as it says: ``{target: {action: count}}``."""
+    if report.per_target is not None:
+        return report.per_target
+    return {report.targets[0] if len(report.targets) == 1 else UNATTRIBUTED: report.actions}
 
 
 @dataclass
@@ -47,20 +49,20 @@ class Tally:
             tally.add(report)
         return tally
 
-    def add(self, report):
-        """Count one stored report (voided or flagged reports never reach here)."""
-        self.reports += 1
-        self.people += report.participants
-        self.actions.update(report.actions)
-        self.by_target.update(report.targets)
-        self.by_country[report.country] += 1
-        self.by_day[report.received_at.date().isoformat()] += 1
-        if report.per_target is not None:
-            attributed = report.per_target
-        else:
-            attributed = {report.targets[0] if len(report.targets) == 1 else UNATTRIBUTED: report.actions}
-        for target, counts in attributed.items():
-            self.by_target_action.update({target_action(target, action): n for action, n in counts.items()})
+    def add(self, report, sign: int = 1):
+        """Count one stored report in (``sign`` -1: out again, as when it is voided).
+        Voided or flagged reports are never counted in."""
+        self.reports += sign
+        self.people += sign * report.participants
+        for action, count in report.actions.items():
+            self.actions[action] += sign * count
+        for target in report.targets:
+            self.by_target[target] += sign
+        self.by_country[report.country] += sign
+        self.by_day[report.received_at.date().isoformat()] += sign
+        for target, counts in _attributed(report).items():
+            for action, count in counts.items():
+                self.by_target_action[target_action(target, action)] += sign * count
 
     def __add__(self, other: "Tally") -> "Tally":
         return Tally(self.reports + other.reports, self.actions + other.actions,
@@ -79,6 +81,15 @@ class Tally:
             target, _, action = key.rpartition(".")
             nested.setdefault(target, {})[action] = count
         return nested
+
+    def counters(self):
+        """``(kind, key, count)`` for every count that is not zero (the kinds "reports" and
+        "people" have key None)."""
+        for kind in ("reports", "people"):
+            if getattr(self, kind):
+                yield kind, None, getattr(self, kind)
+        for kind in ("actions", "by_target", "by_country", "by_day", "by_target_action"):
+            yield from ((kind, key, count) for key, count in getattr(self, kind).items() if count)
 
     def as_dict(self) -> dict:
         return {"reports": self.reports, "actions": dict(self.actions),

@@ -3,25 +3,38 @@
 Only reports sent with consent carry a name or an email address (see
 :mod:`chalicelib.domain.report`). They are erased
 
-* on request, everywhere, by the supporter's email address
-  (:func:`erase_supporter`: the staff API and the staff CLI call it), and
+* on request, everywhere, by the supporter's email address: staff record the
+  request (:func:`request_erasure`: the staff API, which answers 202 at once) and
+  the scheduled job does the work (:func:`work_on_erasures`), resumably, reading
+  the reports of every campaign that can still hold personal data; the staff CLI
+  may do it at once (:func:`erase_supporter_now`); and
 * ``PERSONAL_DATA_RETENTION_DAYS`` after a campaign closed, by the scheduled
   job (:func:`erase_expired`).
 
-Erasing removes ``name``, ``contact_email`` and the email's index key; the
-report and every count stay. Each erasure leaves an audit record with no
-personal data (see :class:`chalicelib.storage.ErasureRecord`), and nothing
-here logs an address.
+Why no index from an address to its reports: every report left with an email would
+cost a second write (the index entry), 0.15 write units per report for a request
+that comes a few times a year. A search reads, per campaign that can still hold
+personal data, each report partition once (about one read unit per 16 reports),
+which takes minutes at the scale of docs/scale.md: too long for an API request, so
+it runs in the scheduled job, from where the last run stopped.
+
+A request is worked on once ``SETTLE_SECONDS`` have passed since it was made: every
+report accepted before it has landed by then. Erasing removes ``name``,
+``contact_email`` (and the ``contact_email_hash`` older reports carry); the report
+and every count stay. The request keeps the address's hash only while it is
+pending; each erasure then leaves an audit record with no personal data (see
+:class:`chalicelib.storage.ErasureRecord`), and nothing here logs an address.
 """
 import logging
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain.report import contact_email, contact_email_key
 from chalicelib.domain.validation import FieldErrors, reject_unknown
 from chalicelib.runtime.config import Settings
-from chalicelib.storage import ErasureRecord, TallyStore
+from chalicelib.storage import DONE, ErasureRecord, ErasureRequest, Position, StaleWrite, TallyStore
 
 log = logging.getLogger(__name__)
 SCHEDULER = "scheduler"
@@ -39,18 +52,77 @@ def parse_erasure_request(data) -> str:
     return email
 
 
-def erase_supporter(store: TallyStore, contact_email: str, requested_by: str, now: datetime) -> ErasureRecord:
-    """Erase one supporter's name and email from every report they sent.
+def request_erasure(store: TallyStore, contact_email: str, requested_by: str, now: datetime) -> ErasureRequest:
+    """Record a request to erase one supporter's name and email from every report.
 
-    Returns the audit record, whose ``request_id`` can be given to the person
-    as proof. Idempotent: erasing again finds nothing more (or a report that
-    was still reaching the index the first time).
+    Returns it; its ``request_id`` can be given to the person as proof, and shows
+    its progress (``status``, ``reports_erased``) until it is done.
     """
-    erased = store.erase_supporter_reports(contact_email_key(contact_email), now)
-    record = ErasureRecord(uuid.uuid4().hex, "supporter", erased, requested_by, now)
-    store.record_erasure(record)
-    log.info("erasure %s: %d report(s) erased on request by %s", record.request_id, erased, requested_by)
-    return record
+    request = ErasureRequest(uuid.uuid4().hex, requested_by, now, email_key=contact_email_key(contact_email))
+    store.record_erasure_request(request)
+    log.info("erasure %s requested by %s", request.request_id, requested_by)
+    return request
+
+
+def work_on_erasures(store: TallyStore, settings: Settings, now: datetime, budget_seconds: float,
+                     timer=time.monotonic) -> list[ErasureRequest]:
+    """Work on pending requests, oldest first, for about ``budget_seconds``; the ones finished."""
+    settle, stop_at = timedelta(seconds=settings.settle_seconds), timer() + budget_seconds
+    finished = []
+    for request in store.pending_erasure_requests():
+        if now < request.requested_at + settle:
+            continue   # a report accepted just before it may still be landing
+        request = work_on(store, request, now, lambda: timer() >= stop_at)
+        if request.status != DONE:
+            break
+        finished.append(request)
+    return finished
+
+
+def erase_supporter_now(store: TallyStore, contact_email: str, requested_by: str, now: datetime) -> ErasureRequest:
+    """Record a request and do all of it at once (the staff CLI). A report accepted in the
+    last ``SETTLE_SECONDS`` may still be landing: the scheduled job's way waits for it."""
+    return work_on(store, request_erasure(store, contact_email, requested_by, now), now, lambda: False)
+
+
+def work_on(store: TallyStore, request: ErasureRequest, now: datetime, out_of_time) -> ErasureRequest:
+    """Go on with ``request`` from where it stopped until it is done or ``out_of_time()``;
+    its progress is saved after every page read, so a run that dies loses none of it.
+    A request another run is working on is left to it."""
+    position = request.position
+    try:
+        for campaign in store.campaigns_with_personal_data():
+            if position.campaign_id and campaign.campaign_id < position.campaign_id:
+                continue   # searched already
+            resumed = campaign.campaign_id == position.campaign_id
+            page_key = position.page_key if resumed else None
+            for shard in range(position.shard if resumed else 0, campaign.report_shards):
+                while True:
+                    if out_of_time():
+                        return request
+                    found, page_key = store.erase_supporter_page(campaign, shard, page_key, request.email_key, now)
+                    at = Position(campaign.campaign_id, shard, page_key) if page_key else Position(
+                        campaign.campaign_id, shard + 1)
+                    request = _saved(store, request, replace(request, reports_erased=request.reports_erased + found,
+                                                             position=at))
+                    if page_key is None:
+                        break
+        # The audit record first, filed under the request's own time: a run that dies
+        # between the two writes, and the one that finishes after it, file it once.
+        store.record_erasure(ErasureRecord(request.request_id, "supporter", request.reports_erased,
+                                           request.requested_by, now), filed_at=request.requested_at)
+        done = _saved(store, request, replace(request, status=DONE, finished_at=now, email_key=None,
+                                              position=Position()))
+    except StaleWrite:
+        return store.get_erasure_request(request.request_id)
+    log.info("erasure %s: %d report(s) erased on request by %s", done.request_id, done.reports_erased,
+             done.requested_by)
+    return done
+
+
+def _saved(store, previous: ErasureRequest, request: ErasureRequest) -> ErasureRequest:
+    store.save_erasure_progress(request, previous)
+    return replace(request, step=previous.step + 1)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,15 @@ from dataclasses import dataclass
 
 from chalicelib.domain.zones import zone
 
+# How Lambda reads the table's stream for the fold (app.py; infra/stack.py adds the
+# tumbling window, retries and failure queue Chalice's decorator has no words for).
+# From the oldest record kept, so that a new mapping misses nothing of the last 24 hours;
+# up to 1,000 records or 10 seconds a batch: one write per campaign and batch.
+STREAM_BATCH = {"starting_position": "TRIM_HORIZON", "batch_size": 1000, "maximum_batching_window_in_seconds": 10}
+# What Chalice's decorator is given when nothing better is known: the packaged templates
+# replace it with their own table's stream (infra/stack.py).
+_STREAM_PLACEHOLDER = "arn:aws:dynamodb:us-east-1:000000000000:table/action-tally/stream/set-by-the-deployment"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -28,9 +37,8 @@ class Settings:
     form_token_ttl_seconds: int = 24 * 3600
     min_fill_seconds: int = 3
     # Reports one client (a keyed hash of its IP) may send to one campaign per
-    # minute; 0 turns the limit off. See chalicelib/counting/rate_limit.py.
+    # minute, per container; 0 turns the limit off. See chalicelib/counting/rate_limit.py.
     rate_limit_per_minute: int = 120
-    rate_limit_secret: str | None = None
     personal_data_retention_days: int = 90
     # Where a campaign's date-only deadline ends (23:59:59 there) when its body names no
     # timezone, and what the case-sheet importer proposes when the request names none.
@@ -64,6 +72,14 @@ def _topic_arn(environ):
     return arn
 
 
+def deployed_stream_arn(environ=None) -> str:
+    """The stream the fold function reads, as Chalice's decorator in app.py needs it when
+    app.py is imported: ``TABLE_STREAM_ARN`` for `chalice deploy` (`make resources` prints
+    the command); a placeholder otherwise, which the packaged templates replace."""
+    environ = os.environ if environ is None else environ
+    return environ.get("TABLE_STREAM_ARN") or _STREAM_PLACEHOLDER
+
+
 def _zone_name(environ):
     name = (environ.get("DEFAULT_TIMEZONE") or "UTC").strip()
     if zone(name) is None:
@@ -88,7 +104,6 @@ def load_settings(environ=None) -> Settings:
         form_token_ttl_seconds=_int(environ, "FORM_TOKEN_TTL_SECONDS", 24 * 3600, minimum=60),
         min_fill_seconds=_int(environ, "MIN_FILL_SECONDS", 3),
         rate_limit_per_minute=_int(environ, "RATE_LIMIT_PER_MINUTE", 120),
-        rate_limit_secret=environ.get("RATE_LIMIT_SECRET") or None,
         personal_data_retention_days=_int(environ, "PERSONAL_DATA_RETENTION_DAYS", 90),
         default_timezone=_zone_name(environ),
         max_participants=_int(environ, "MAX_PARTICIPANTS", 500, minimum=1),

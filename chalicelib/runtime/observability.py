@@ -1,21 +1,19 @@
 """Structured JSON logs and CloudWatch metrics (Embedded Metric Format) for every invocation.
 
-:func:`observe` registers Chalice middleware that, for each request or scheduled run,
-tags every log line with the request id and the campaign id, logs one line saying what
-happened (route, status, duration; never bodies, headers or addresses, so no personal
-data), counts report outcomes and scheduler runs, and writes the metrics as EMF lines
-that CloudWatch turns into metrics. AWS Lambda Powertools formats both;
-docs/dependencies.md gives its cost.
+:func:`observe` registers Chalice middleware that, for each request, scheduled run or
+stream batch, tags every log line with the request id and the campaign id, logs one
+line saying what happened (route, status, duration; never bodies, headers, addresses
+or stream records, so no personal data), counts report outcomes, scheduler runs and
+stream batches, and writes the metrics as EMF lines that CloudWatch turns into
+metrics. AWS Lambda Powertools formats both; it comes from AWS's Lambda layer (not the
+zip) and is imported on the first invocation, not with app.py: docs/dependencies.md
+gives its cost.
 """
 import json
 import logging
 import os
 import sys
 import time
-
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.logging.filters import SuppressFilter
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from chalicelib.domain.campaign import is_campaign_id
 
@@ -40,8 +38,41 @@ class _Stdout:
         sys.stdout.flush()
 
 
-logger = Logger(service=SERVICE, stream=_Stdout())
-metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+class _Powertools:
+    """Powertools' logger and metrics, made on first use (importing it costs a cold start
+    some milliseconds that a process which never logs need not pay)."""
+
+    def __init__(self):
+        self._made = None
+
+    def __getattr__(self, name):
+        if self._made is None:
+            from aws_lambda_powertools import Logger, Metrics
+            from aws_lambda_powertools.logging.filters import SuppressFilter
+            from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+            self._made = {"logger": Logger(service=SERVICE, stream=_Stdout()),
+                          "metrics": Metrics(namespace=NAMESPACE, service=SERVICE), "MetricUnit": MetricUnit,
+                          "single_metric": single_metric, "SuppressFilter": SuppressFilter}
+        return self._made[name]
+
+
+_powertools = _Powertools()
+_routed = []   # the Chalice app whose logs go through Powertools' handler, once routed
+
+
+class _Lazy:
+    """``logger`` and ``metrics`` as this module (and its tests) name them."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, attribute):
+        return getattr(getattr(_powertools, self._name), attribute)
+
+
+logger = _Lazy("logger")
+metrics = _Lazy("metrics")
 
 
 def _stage() -> str:
@@ -50,6 +81,7 @@ def _stage() -> str:
 
 def _route_through_the_json_handler(chalice_log: logging.Logger) -> None:
     json_handler = logger.registered_handler
+    SuppressFilter = _powertools.SuppressFilter
     # Chalice gave its own logger (the app's name) a text handler; its lines about
     # unhandled errors are to be JSON like the rest.
     for handler in list(chalice_log.handlers):
@@ -70,11 +102,12 @@ def _route_through_the_json_handler(chalice_log: logging.Logger) -> None:
 
 def count(name: str, value: int = 1, **dimensions: str) -> None:
     """Add ``value`` to metric ``name``; with ``dimensions`` it is written at once, on its own."""
+    count_unit = _powertools.MetricUnit.Count
     if not dimensions:
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        metrics.add_metric(name=name, unit=count_unit, value=value)
         return
-    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE,
-                       default_dimensions={"service": SERVICE, "stage": _stage()}) as metric:
+    with _powertools.single_metric(name=name, unit=count_unit, value=value, namespace=NAMESPACE,
+                                   default_dimensions={"service": SERVICE, "stage": _stage()}) as metric:
         for key, dimension in dimensions.items():
             metric.add_dimension(name=key, value=dimension)
 
@@ -108,6 +141,8 @@ def _count_report_outcome(response) -> None:
 
 
 def _begin(request_id) -> float:
+    if _routed and _routed[0] is not None:
+        _route_through_the_json_handler(_routed.pop())
     metrics.clear_default_dimensions()   # else clearing re-adds a stage read before, as a clash
     metrics.clear_metrics()     # anything counted outside an invocation is not this one's
     logger.thread_safe_clear_keys()
@@ -159,12 +194,28 @@ def _observe_schedule(event, get_response):
     if closed:
         count("CampaignsClosed", len(closed))
     _finish(logging.INFO, "scheduled run", {
-        "campaigns_folded": len((summary or {}).get("folded", [])), "campaigns_closed": closed}, started)
+        "campaigns_rebuilt": len((summary or {}).get("rebuilt", [])), "campaigns_closed": closed}, started)
     return summary
 
 
+def _observe_stream(event, get_response):
+    started = _begin(getattr(event.context, "aws_request_id", None))
+    records = len(event.to_dict().get("Records") or [])
+    try:
+        response = get_response(event)
+    except Exception:
+        count("StreamBatchFailures")
+        _finish(logging.ERROR, "stream batch failed", {"records": records}, started, exc_info=True)
+        raise
+    count("StreamRecords", records)
+    _finish(logging.INFO, "stream batch", {"records": records}, started)
+    return response
+
+
 def observe(app) -> None:
-    """Log and measure every request and scheduled run of ``app``."""
-    _route_through_the_json_handler(app.log)
+    """Log and measure every request, scheduled run and stream batch of ``app``
+    (Powertools is set up at the first of them)."""
+    _routed.append(app.log)
     app.register_middleware(_observe_request, "http")
     app.register_middleware(_observe_schedule, "scheduled")
+    app.register_middleware(_observe_stream, "dynamodb")

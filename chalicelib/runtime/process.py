@@ -9,12 +9,11 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.runtime.config import Settings, load_settings
-from chalicelib.runtime.notify import TotalsNotifier
 from chalicelib.storage import TallyStore
 
 _SETTINGS: Settings | None = None
 _STORE: TallyStore | None = None
-_NOTIFIER: TotalsNotifier | None = None
+_NOTIFIER = None   # a TotalsNotifier (runtime.notify), made by the scheduled job's first run
 # Bounded retries and timeouts: an API call must finish well inside the
 # function timeout, which the tally job's settle time depends on. Three
 # attempts in all ("max_attempts" would count retries: four attempts).
@@ -40,8 +39,10 @@ def store() -> TallyStore:
     return _STORE
 
 
-def notifier() -> TotalsNotifier:
+def notifier():
     """Announces final totals on ``TOTALS_TOPIC_ARN``, or skips with a log line when unset."""
+    from chalicelib.runtime.notify import TotalsNotifier
+
     global _NOTIFIER
     if _NOTIFIER is None:
         topic = settings().totals_topic_arn

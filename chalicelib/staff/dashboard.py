@@ -5,7 +5,7 @@ under API Gateway's stage prefix (``/api/staff/...``) as well as locally.
 """
 from chalice import Response
 
-from chalicelib.counting.tallying import current_totals
+from chalicelib.counting.shown import current_totals
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import OPEN, Campaign
 from chalicelib.domain.errors import ApiError, ServiceUnavailable, Unauthorized

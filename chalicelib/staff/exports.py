@@ -3,7 +3,7 @@
 Reports carry a supporter's name and email only where they consented; voided
 or otherwise excluded reports are listed with why, so the export explains the totals.
 """
-from chalicelib.counting.tallying import current_totals
+from chalicelib.counting.shown import current_totals
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.report import Report

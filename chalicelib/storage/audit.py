@@ -6,6 +6,7 @@ which tells the scheduled job to count again.
 """
 import uuid
 from dataclasses import dataclass
+from typing import Callable
 from datetime import datetime
 
 from boto3.dynamodb.conditions import Key
@@ -47,6 +48,7 @@ class AuditEntry:
 
 class AuditStorage:
     _table: Table
+    forget_campaign: Callable[[str], None]
 
     def void_report(self, campaign: Campaign, report: Report, void: Void, publication_due: bool) -> None:
         """Void ``report``: mark it, write the audit entry and count the void, all or nothing.
@@ -99,6 +101,7 @@ class AuditStorage:
                         "ConditionExpression": "campaign_state = :seen",
                         "ExpressionAttributeValues": campaign_values}},
         ]
+        self.forget_campaign(campaign.campaign_id)
         reasons = self._table.transact(items)
         if not reasons:
             return

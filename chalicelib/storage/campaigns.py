@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.domain import clock
-from chalicelib.domain.campaign import CLOSED, OPEN, Campaign, Person, Target
+from chalicelib.domain.campaign import CLOSED, OPEN, Campaign, Person, Target, check_deadline_move
 from chalicelib.storage.keys import CAMPAIGN_SK, campaign_key, campaign_partition, case_key
 from chalicelib.storage.schema import CAMPAIGNS_BY_STATE
 from chalicelib.storage.table import StaleWrite, Table
@@ -28,11 +28,32 @@ PUBLICATION_DUE = "publication_due"   # campaign_state of a closed campaign with
 
 class CampaignStorage:
     _table: Table
+    _recent: dict
 
     def get_campaign(self, campaign_id: str) -> Campaign | None:
         """The campaign without its case (``complete`` is False): what counting and the form need."""
         item = self._table.get(campaign_key(campaign_id))
         return campaign_from_item(item) if item else None
+
+    def recent_campaign(self, campaign_id: str, now: datetime, max_age_seconds: float, *,
+                        whole: bool = False) -> Campaign | None:
+        """The campaign as this process read it at most ``max_age_seconds`` before ``now``,
+        or read now, consistently (and remembered as read at ``now``). ``max_age_seconds``
+        0 always reads. A campaign that does not exist is never remembered. ``whole``: with
+        its case (:meth:`get_whole_campaign`), remembered apart."""
+        memory = self._recent["whole_campaigns" if whole else "campaigns"]
+        campaign = memory.get(campaign_id, now, max_age_seconds) if max_age_seconds else None
+        if campaign is None:
+            campaign = self.get_whole_campaign(campaign_id) if whole else self.get_campaign(campaign_id)
+            if campaign is not None:
+                memory.put(campaign_id, campaign, now)
+        return campaign
+
+    def forget_campaign(self, campaign_id: str) -> None:
+        """This process changed the campaign: it reads it again next time (other containers
+        remember it as it was for at most the time their caller allows)."""
+        for memory in ("campaigns", "whole_campaigns"):
+            self._recent[memory].forget(campaign_id)
 
     def get_whole_campaign(self, campaign_id: str) -> Campaign | None:
         """The campaign with its whole case sheet: both items in one consistent query."""
@@ -44,10 +65,16 @@ class CampaignStorage:
 
     def create_campaign(self, campaign: Campaign) -> None:
         """Store a new campaign; StaleWrite if one with that id appeared meanwhile."""
+        self.forget_campaign(campaign.campaign_id)
         self._write_campaign(campaign, Attr("pk").not_exists())
 
     def replace_campaign(self, campaign: Campaign, previous: Campaign, now: datetime) -> None:
-        """Overwrite ``previous`` with ``campaign`` if it is unchanged and still open at ``now``."""
+        """Overwrite ``previous`` with ``campaign`` if it is unchanged and still open at ``now``.
+
+        Raises DeadlineTooSoon for a deadline moved earlier to less than DEADLINE_NOTICE
+        from ``now`` (containers remember campaigns: see chalicelib.counting.intake)."""
+        check_deadline_move(previous.deadline, campaign.deadline, now)
+        self.forget_campaign(campaign.campaign_id)
         condition = (Attr("campaign_state").eq(OPEN)
                      & Attr("deadline").gt(clock.format_timestamp(now - timedelta(seconds=1)))
                      & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at))
@@ -85,6 +112,7 @@ class CampaignStorage:
         The campaign stays due for publication until :meth:`mark_published`
         (the totals are announced, and any void or reinstatement since the recount re-published).
         """
+        self.forget_campaign(campaign_id)
         return self._table.update(
             campaign_key(campaign_id), "SET campaign_state = :due, closed_at = :at, published_version = :v",
             Attr("campaign_state").eq(OPEN),
@@ -92,12 +120,14 @@ class CampaignStorage:
 
     def record_published(self, campaign_id: str, version: int) -> bool:
         """Point the campaign at published ``version``; never moves back to an older one."""
+        self.forget_campaign(campaign_id)
         return self._table.update(
             campaign_key(campaign_id), "SET published_version = :v",
             Attr("published_version").not_exists() | Attr("published_version").lt(version), {":v": version})
 
     def record_notified(self, campaign_id: str, version: int) -> bool:
         """Remember that ``version`` was announced; never moves back to an older one."""
+        self.forget_campaign(campaign_id)
         return self._table.update(
             campaign_key(campaign_id), "SET notified_version = :v",
             Attr("notified_version").not_exists() | Attr("notified_version").lt(version), {":v": version})
@@ -105,13 +135,17 @@ class CampaignStorage:
     def mark_published(self, campaign_id: str, void_count: int, reinstated_count: int = 0) -> bool:
         """Nothing is due any more, if no report was voided or reinstated since totals
         reflecting ``void_count`` and ``reinstated_count``."""
+        self.forget_campaign(campaign_id)
         return self._table.update(
             campaign_key(campaign_id), "SET campaign_state = :closed",
             Attr("campaign_state").eq(PUBLICATION_DUE) & exclusion_counts_are(void_count, reinstated_count),
             {":closed": CLOSED})
 
     def move_deadline(self, campaign: Campaign, deadline: datetime, now: datetime) -> bool:
-        """Bring an open campaign's deadline forward to ``deadline``; False if it closed or changed."""
+        """Bring an open campaign's deadline forward to ``deadline``; False if it closed or changed.
+        Raises DeadlineTooSoon if ``deadline`` is less than DEADLINE_NOTICE from ``now``."""
+        check_deadline_move(campaign.deadline, deadline, now)
+        self.forget_campaign(campaign.campaign_id)
         return self._table.update(
             campaign_key(campaign.campaign_id), "SET deadline = :deadline, updated_at = :now",
             Attr("campaign_state").eq(OPEN) & Attr("deadline").gt(clock.format_timestamp(deadline))

@@ -7,12 +7,13 @@ pk                             sk                       what
 ``CAMPAIGN#<id>``              ``CAMPAIGN#CASE``        the rest of its case sheet (contract v2)
 ``CAMPAIGN#<id>``              ``TOTALS#PROVISIONAL``   running totals + watermark
 ``CAMPAIGN#<id>``              ``TOTALS#FINAL#<v>``     published final totals, version v
-``REPORTS#<id>#<shard>``       ``<submission_id>``      one report (also in the arrival LSI)
+``REPORTS#<id>#<shard>``       ``<submission_id>``      one report
 ``STAFF_TOKENS``               ``<sha256 of token>``    a staff token's hash and metadata
 ``STAFF_SESSIONS``             ``<sha256 of session>``  a dashboard sign-in (expires with TTL)
 ``AUDIT#<id>``                 ``<timestamp>#<uuid>``   one staff action on a report (void, reinstate)
 ``RATE#<id>#<client key>``     ``<window start>``       reports one client sent in a minute
 ``ERASURES``                   ``<at>#<request id>``    an erasure's audit record
+``ERASURE_REQUESTS``           ``<request id>``         a supporter's erasure request, worked on by the scheduler
 =============================  =======================  ==================================
 
 See docs/data-model.md for the indexes and the access patterns behind them.
@@ -29,6 +30,7 @@ FINAL_PREFIX = "TOTALS#FINAL#"
 STAFF_TOKENS = "STAFF_TOKENS"
 STAFF_SESSIONS = "STAFF_SESSIONS"
 ERASURES = "ERASURES"
+ERASURE_REQUESTS = "ERASURE_REQUESTS"
 
 
 def campaign_partition(campaign_id: str) -> str:
@@ -83,3 +85,7 @@ def rate_key(campaign_id: str, client_key: str, window_start: datetime) -> dict:
 
 def erasure_key(erased_at: datetime, request_id: str) -> dict:
     return {"pk": ERASURES, "sk": f"{clock.format_timestamp(erased_at)}#{request_id}"}
+
+
+def erasure_request_key(request_id: str) -> dict:
+    return {"pk": ERASURE_REQUESTS, "sk": request_id}

@@ -1,16 +1,15 @@
-"""Report items: one per submission id, in the campaign's shard partitions, also
-in the arrival-ordered LSI (without personal data) that the scheduled job counts from.
+"""Report items: one per submission id, in the campaign's shard partitions. Every
+change to one reaches the table's stream, which the provisional totals are folded
+from (:mod:`chalicelib.counting.folding`); no index holds reports.
 
 A report with ``excluded`` set is kept but never counted: "void" when staff
 voided it, "flagged" when it failed an abuse check (``flag_reason`` says which)
 and awaits staff review.
 
 A v2 report also carries ``per_target`` (``{target: {action: count}}``) and a group's
-report ``participants`` (left out when 1, as for every report stored before). The arrival
-LSI projects both; that of a table made before them cannot (an LSI's projection never
-changes), so the scheduled job asks for what it counts by name, and DynamoDB reads what
-such an index lacks from the table (at one more read per report).
+report ``participants`` (left out when 1, as for every report stored before).
 """
+from dataclasses import replace
 from datetime import datetime
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -18,14 +17,11 @@ from botocore.exceptions import ClientError
 
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
-from chalicelib.domain.report import Reinstatement, Report, ReportInput, Void, contact_email_key, shard_for
+from chalicelib.domain.report import Reinstatement, Report, ReportInput, Void, shard_for
 from chalicelib.storage.keys import campaign_of_report_partition, report_key, report_partition
-from chalicelib.storage.schema import REPORTS_BY_RECEIVED
 from chalicelib.storage.table import Table, from_wire, is_condition_failure, translate_errors
 
-# What counting reads of a report; no personal data (see reports_received_between).
-_COUNTED = ("pk", "sk", "received_at", "report_id", "actions", "targets", "country", "excluded", "per_target",
-            "participants")
+RECEIPT_MEMORY_SECONDS = 3600          # how long a process answers replays of its reports from memory
 VOID = "void"                          # the ``excluded`` marker of a voided report
 FLAGGED = "flagged"                    # the ``excluded`` marker of a report awaiting review
 
@@ -36,6 +32,7 @@ class ReportNotFound(Exception):
 
 class ReportStorage:
     _table: Table
+    _recent: dict
 
     def record_report(self, campaign: Campaign, report: ReportInput, report_id: str,
                       received_at: datetime, flag_reason: str | None = None) -> tuple[Report, bool]:
@@ -51,7 +48,7 @@ class ReportStorage:
             with translate_errors():
                 self._table.resource.put_item(Item=item, ConditionExpression=Attr("pk").not_exists(),
                                               ReturnValuesOnConditionCheckFailure="ALL_OLD")
-            return report_from_item(item), True
+            return self._remember(report_from_item(item)), True
         except ClientError as error:
             if not is_condition_failure(error):
                 raise
@@ -60,28 +57,23 @@ class ReportStorage:
             old = from_wire(old)
         else:  # some emulators do not return the old item
             old = self._table.get({"pk": item["pk"], "sk": item["sk"]})
-        return report_from_item(old), False
+        return self._remember(report_from_item(old)), False
 
     def get_report(self, campaign: Campaign, submission_id: str) -> Report | None:
         """The report stored under ``submission_id``, read consistently."""
         item = self._table.get(report_key(campaign, submission_id))
         return report_from_item(item) if item else None
 
-    def reports_received_between(self, campaign: Campaign, start: str, end: str):
-        """Counted reports whose arrival stamp is in ``[start, end)``, read consistently.
+    def recorded_here(self, campaign: Campaign, submission_id: str, now: datetime) -> Report | None:
+        """The report under ``submission_id`` if this process recorded it (or was told it
+        exists) in the last hour: what a replay's receipt needs, with no call to DynamoDB.
+        Stored reports never change what a receipt shows; names and emails are not kept."""
+        return self._recent["receipts"].get((campaign.campaign_id, submission_id), now, RECEIPT_MEMORY_SECONDS)
 
-        Stamps are ``<timestamp>#<submission id>``, so a report stamped exactly
-        ``start`` sorts after ``start`` and one stamped ``end`` after ``end``:
-        adjacent windows never share or skip a report.
-        """
-        for shard in range(campaign.report_shards):
-            yield from (report_from_item(item) for item in self._table.query(
-                IndexName=REPORTS_BY_RECEIVED, ConsistentRead=True,
-                KeyConditionExpression=(Key("pk").eq(report_partition(campaign.campaign_id, shard))
-                                        & Key("received_at").between(start, end)),
-                FilterExpression=Attr("excluded").not_exists(),
-                ProjectionExpression=", ".join(f"#{name}" for name in _COUNTED),
-                ExpressionAttributeNames={f"#{name}": name for name in _COUNTED}))
+    def _remember(self, report: Report) -> Report:
+        receipt = replace(report, name=None, contact_email=None)
+        self._recent["receipts"].put((report.campaign_id, report.submission_id), receipt, report.received_at)
+        return report
 
     def all_reports(self, campaign: Campaign):
         """Every counted report of the campaign, read consistently from the table itself."""
@@ -120,7 +112,7 @@ def _report_to_item(campaign, report: ReportInput, report_id, received_at, flag_
     item = {
         "pk": report_partition(campaign.campaign_id, shard_for(report.submission_id, campaign.report_shards)),
         "sk": report.submission_id, "report_id": report_id,
-        "received_at": f"{clock.format_timestamp(received_at)}#{report.submission_id}",
+        "received": clock.format_timestamp(received_at),
         "actions": dict(report.actions), "targets": list(report.targets), "country": report.country,
         "consent": report.consent,
     }
@@ -132,17 +124,19 @@ def _report_to_item(campaign, report: ReportInput, report_id, received_at, flag_
         item["name"] = report.name
     if report.contact_email:
         item["contact_email"] = report.contact_email
-        item["contact_email_hash"] = contact_email_key(report.contact_email)
     if flag_reason:
         item["excluded"], item["flag_reason"] = FLAGGED, flag_reason
     return item
 
 
 def report_from_item(item: dict) -> Report:
-    """A report from a table or index item (index items carry no personal data)."""
-    stamp, _, submission_id = item["received_at"].partition("#")
+    """A report from a table item (or a stream image of one)."""
+    if "received" in item:
+        stamp = item["received"]
+    else:   # stored before the stream fold: ``<timestamp>#<submission id>``, the arrival LSI's key
+        stamp = item["received_at"].partition("#")[0]
     return Report(
-        submission_id=submission_id, actions={k: int(v) for k, v in item["actions"].items()},
+        submission_id=item["sk"], actions={k: int(v) for k, v in item["actions"].items()},
         targets=tuple(item["targets"]), country=item["country"], name=item.get("name"),
         contact_email=item.get("contact_email"), consent=bool(item.get("consent", False)),
         per_target={target: {action: int(n) for action, n in counts.items()}

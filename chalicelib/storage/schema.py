@@ -3,37 +3,23 @@
 See docs/data-model.md for the items and access patterns behind these keys.
 """
 
-REPORTS_BY_RECEIVED = "reports_by_received"   # LSI: a campaign shard's reports in arrival order
 CAMPAIGNS_BY_STATE = "campaigns_by_state"     # GSI: open (or closed) campaigns by deadline
-# Sparse GSI: only reports kept with consent carry ``contact_email_hash``, so
-# staff can erase one supporter's reports without a scan. Keys only.
-REPORTS_BY_EMAIL = "reports_by_email"
-# Attributes the counting job reads from the index; personal data is not projected.
-# ``per_target`` and ``participants`` came with contract v2's reports: an index made before
-# lacks them, and DynamoDB reads them from the table instead (storage/reports.py asks by name).
-_COUNTED_ATTRIBUTES = ["report_id", "actions", "targets", "country", "excluded", "per_target", "participants"]
+# Every change to an item goes to the table's stream, with the item before and after:
+# the provisional totals are folded from it (chalicelib.counting.folding), voids and
+# reinstatements included, which need the image before the change.
+STREAM_VIEW = "NEW_AND_OLD_IMAGES"
 
 TABLE_DEFINITION = {
     "AttributeDefinitions": [
         {"AttributeName": "pk", "AttributeType": "S"},
         {"AttributeName": "sk", "AttributeType": "S"},
-        {"AttributeName": "received_at", "AttributeType": "S"},
         {"AttributeName": "campaign_state", "AttributeType": "S"},
         {"AttributeName": "deadline", "AttributeType": "S"},
-        {"AttributeName": "contact_email_hash", "AttributeType": "S"},
     ],
     "KeySchema": [
         {"AttributeName": "pk", "KeyType": "HASH"},
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ],
-    "LocalSecondaryIndexes": [{
-        "IndexName": REPORTS_BY_RECEIVED,
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "received_at", "KeyType": "RANGE"},
-        ],
-        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": _COUNTED_ATTRIBUTES},
-    }],
     "GlobalSecondaryIndexes": [{
         "IndexName": CAMPAIGNS_BY_STATE,
         "KeySchema": [
@@ -41,32 +27,72 @@ TABLE_DEFINITION = {
             {"AttributeName": "deadline", "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "ALL"},
-    }, {
-        "IndexName": REPORTS_BY_EMAIL,
-        "KeySchema": [{"AttributeName": "contact_email_hash", "KeyType": "HASH"}],
-        "Projection": {"ProjectionType": "KEYS_ONLY"},
     }],
     "BillingMode": "PAY_PER_REQUEST",
 }
+STREAM_SPECIFICATION = {"StreamEnabled": True, "StreamViewType": STREAM_VIEW}
 TTL_ATTRIBUTE = "expires_at"   # epoch seconds; DynamoDB deletes the item some time after
+
+# Tables made before the stream fold also have the arrival LSI the scheduled job once
+# counted from. DynamoDB cannot drop a local index, and CloudFormation or Terraform would
+# replace the table to do it, so such a table keeps it: reports stored since carry no
+# ``received_at`` (their arrival is ``received``), so the index gets no new entries and
+# costs nothing more. ``python -m infra.package --keep-arrival-index`` keeps its
+# definition in the templates of a stack made before (docs/deploy.md, "Upgrading").
+ARRIVAL_INDEX = "reports_by_received"
+LEGACY_ARRIVAL_INDEX = {
+    "IndexName": ARRIVAL_INDEX,
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "received_at", "KeyType": "RANGE"}],
+    "Projection": {"ProjectionType": "INCLUDE",
+                   "NonKeyAttributes": ["report_id", "actions", "targets", "country", "excluded"]},
+}
+LEGACY_ARRIVAL_ATTRIBUTE = {"AttributeName": "received_at", "AttributeType": "S"}
+
+
+def with_arrival_index(definition: dict) -> dict:
+    """``definition`` as a table made before the stream fold has it (see LEGACY_ARRIVAL_INDEX)."""
+    return {**definition, "AttributeDefinitions": [*definition["AttributeDefinitions"], LEGACY_ARRIVAL_ATTRIBUTE],
+            "LocalSecondaryIndexes": [LEGACY_ARRIVAL_INDEX]}
 
 
 def create_table(client, table_name: str, **options) -> None:
-    """Create the table if it does not exist, add any index it lacks, turn on
-    TTL, and wait until it is usable. Safe to run again on every start.
+    """Create the table if it does not exist, add any index it lacks, turn on its
+    stream and TTL, and wait until it is usable. Safe to run again on every start.
 
+    A table made by an older version keeps the indexes it has (see ARRIVAL_INDEX).
     ``options`` go to ``CreateTable`` as they are (``SSESpecification``, say).
     """
     existing = client.list_tables().get("TableNames", [])
     if table_name not in existing:
-        client.create_table(TableName=table_name, **TABLE_DEFINITION, **options)
+        client.create_table(TableName=table_name, **TABLE_DEFINITION, StreamSpecification=STREAM_SPECIFICATION,
+                            **options)
     waiter = client.get_waiter("table_exists")
     waiter.wait(TableName=table_name, WaiterConfig={"Delay": 1})
     _add_missing_indexes(client, table_name)
+    _turn_on_the_stream(client, table_name)
     ttl = client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
     if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
         client.update_time_to_live(TableName=table_name, TimeToLiveSpecification={
             "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+
+
+def stream_arn(client, table_name: str) -> str:
+    """The ARN of the table's stream (the one the fold reads)."""
+    return client.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+
+
+def _turn_on_the_stream(client, table_name):
+    """A table made before the stream fold gains its stream (of new changes only:
+    DynamoDB never replays what happened before, see docs/deploy.md, "Upgrading")."""
+    table = client.describe_table(TableName=table_name)["Table"]
+    current = table.get("StreamSpecification") or {}
+    if current.get("StreamEnabled") and current.get("StreamViewType") == STREAM_VIEW:
+        return
+    if current.get("StreamEnabled"):   # another view: a table has one stream, so it is replaced
+        client.update_table(TableName=table_name, StreamSpecification={"StreamEnabled": False})
+        client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
+    client.update_table(TableName=table_name, StreamSpecification=STREAM_SPECIFICATION)
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
 
 
 def _add_missing_indexes(client, table_name):

@@ -3,19 +3,24 @@ methods named in the campaign's own words, one concept per module."""
 from chalicelib.storage.audit import AuditStorage
 from chalicelib.storage.campaigns import CampaignStorage
 from chalicelib.storage.erasures import ErasureStorage
-from chalicelib.storage.rate_limits import RateLimitStorage
+from chalicelib.storage.recent import Recent
 from chalicelib.storage.reports import ReportStorage
 from chalicelib.storage.staff import StaffStorage
 from chalicelib.storage.table import Table
 from chalicelib.storage.totals import TotalsStorage
 
 
-class TallyStore(CampaignStorage, ReportStorage, AuditStorage, TotalsStorage, StaffStorage,
-                 RateLimitStorage, ErasureStorage):
-    """DynamoDB-backed storage. ``table`` is a boto3 ``Table`` resource."""
+class TallyStore(CampaignStorage, ReportStorage, AuditStorage, TotalsStorage, StaffStorage, ErasureStorage):
+    """DynamoDB-backed storage. ``table`` is a boto3 ``Table`` resource.
+
+    A store also remembers what it read a moment ago (campaigns, provisional totals, the
+    receipts of reports it recorded): one store per process, so per Lambda container.
+    """
 
     def __init__(self, table):
         self._table = Table(table)
+        self._recent = {"campaigns": Recent(256), "whole_campaigns": Recent(64), "provisional": Recent(256),
+                        "receipts": Recent(10_000)}
 
     @property
     def client(self):

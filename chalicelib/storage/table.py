@@ -29,7 +29,7 @@ PARTITION_KEY_BYTES, SORT_KEY_BYTES = 2048, 1024
 
 def _key_roles() -> dict:
     schemas = [TABLE_DEFINITION["KeySchema"]] + [index["KeySchema"] for kind in (
-        "LocalSecondaryIndexes", "GlobalSecondaryIndexes") for index in TABLE_DEFINITION[kind]]
+        "LocalSecondaryIndexes", "GlobalSecondaryIndexes") for index in TABLE_DEFINITION.get(kind, [])]
     return {key["AttributeName"]: key["KeyType"] for schema in schemas for key in schema}
 
 
@@ -125,16 +125,25 @@ class Table:
 
     def update(self, key: dict, expression: str, condition, values: dict, names: dict | None = None) -> bool:
         """One conditional update; False if the condition did not hold."""
+        return self._update(key, expression, condition, values, names) is not None
+
+    def update_returning(self, key: dict, expression: str, condition, values: dict,
+                         names: dict | None = None) -> dict | None:
+        """:meth:`update`, answering the item as it is after it (DynamoDB bills no read
+        for that), or None if the condition did not hold."""
+        return self._update(key, expression, condition, values, names, ReturnValues="ALL_NEW")
+
+    def _update(self, key, expression, condition, values, names, **returning):
         check_keys(key)
         extra = {"ExpressionAttributeNames": names} if names else {}
         try:
             with translate_errors():
-                self.resource.update_item(Key=key, UpdateExpression=expression, ConditionExpression=condition,
-                                          ExpressionAttributeValues=values, **extra)
-            return True
+                answer = self.resource.update_item(Key=key, UpdateExpression=expression, ConditionExpression=condition,
+                                                   ExpressionAttributeValues=values, **extra, **returning)
+            return answer.get("Attributes", {})
         except ClientError as error:
             if is_condition_failure(error):
-                return False
+                return None
             raise
 
     def transact(self, items: list) -> list | None:

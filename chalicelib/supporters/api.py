@@ -1,13 +1,24 @@
 """The JSON answers partner pages and ``embed.js`` read: a campaign's public facts
 (with a fresh form token while it is open), its public totals, and a report's receipt."""
 from chalicelib.counting import abuse
-from chalicelib.counting.intake import submit_report
-from chalicelib.counting.tallying import current_totals
+from chalicelib.counting.intake import campaign_as_of, submit_report
+from chalicelib.counting.shown import TOTALS_MEMORY_SECONDS, current_totals
 from chalicelib.domain import clock
+from chalicelib.domain.campaign import Campaign
+from chalicelib.domain.errors import CampaignNotFound
 from chalicelib.storage import TallyStore
 from chalicelib.web.bodies import FORM, JSON, read_body, source_ip
 from chalicelib.web.identifiers import existing_campaign
 from chalicelib.web.responses import json_response
+
+
+def remembered_campaign(store: TallyStore, campaign_id: str, now) -> Campaign:
+    """The campaign as a public route may have it at ``now`` (:func:`campaign_as_of`:
+    perhaps from this container's memory), or CampaignNotFound (404)."""
+    campaign = campaign_as_of(store, campaign_id, now)
+    if campaign is None:
+        raise CampaignNotFound(campaign_id)
+    return campaign
 
 
 def campaign_response(store: TallyStore, settings, campaign_id: str):
@@ -22,15 +33,15 @@ def campaign_response(store: TallyStore, settings, campaign_id: str):
 def totals_response(store: TallyStore, settings, campaign_id: str):
     """``GET /campaigns/{id}/totals``: cacheable for one scheduler interval, which is how old it may be;
     small breakdown cells withheld (see chalicelib.domain.disclosure)."""
-    campaign = existing_campaign(store, campaign_id)
+    now = clock.now()
+    campaign = remembered_campaign(store, campaign_id, now)
     cache = f"public, max-age={settings.tally_interval_seconds}"
-    view = current_totals(store, campaign).public_view(campaign, settings.small_cell_min)
-    return json_response(view, headers={"Cache-Control": cache})
+    totals = current_totals(store, campaign, now, TOTALS_MEMORY_SECONDS)
+    return json_response(totals.public_view(campaign, settings.small_cell_min), headers={"Cache-Control": cache})
 
 
 def report_response(store: TallyStore, settings, campaign_id: str, request):
     """``POST /campaigns/{id}/reports`` with a JSON (or form) body answered in JSON: 201, or 200 for a replay."""
     _, data = read_body(request, settings.max_body_bytes, accepted=(JSON, FORM))
-    receipt = submit_report(store, settings, campaign_id, data, client_ip=source_ip(request),
-                            campaign=existing_campaign(store, campaign_id))
+    receipt = submit_report(store, settings, campaign_id, data, client_ip=source_ip(request))
     return json_response(receipt.body(), 201 if receipt.created else 200)

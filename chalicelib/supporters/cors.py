@@ -8,6 +8,8 @@ import functools
 
 from chalice import Response
 
+from chalicelib.counting.intake import campaign_as_of
+from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign, normalise_origin
 from chalicelib.domain.errors import ApiError, shown
 from chalicelib.web.identifiers import campaign_named
@@ -70,9 +72,10 @@ def preflight(request, store, campaign_id: str) -> Response:
 def partner_route(app, store):
     """Decorate a public ``/campaigns/{campaign_id}...`` route with the campaign's CORS.
 
-    The campaign is read only when the request names an ``Origin`` (browsers
-    send one cross-origin and on every POST), and a POST from a page that is
-    neither ours nor a partner's is refused before anything is recorded.
+    The campaign is looked up only when the request names an ``Origin`` (browsers
+    send one cross-origin and on every POST), as this container remembers it; a
+    POST from a page that is neither ours nor a partner's is refused, on a fresh
+    read (the origin may have just been added), before anything is recorded.
     """
     def decorate(view):
         answer = json_errors(view)
@@ -80,9 +83,13 @@ def partner_route(app, store):
         @functools.wraps(view)
         def wrapper(campaign_id):
             request = app.current_request
-            campaign = campaign_named(store(), campaign_id) if request.headers.get("origin") else None
+            now = clock.now()
+            campaign = campaign_as_of(store(), campaign_id, now) if request.headers.get("origin") else None
             if request.method == "POST" and is_foreign(request, campaign):
-                raise OriginNotAllowed(request.headers["origin"])
+                # remembered as foreign: read it again, once (one not found was read just now)
+                campaign = store().recent_campaign(campaign_id, now, 0) if campaign is not None else None
+                if is_foreign(request, campaign):
+                    raise OriginNotAllowed(request.headers["origin"])
             return with_headers(answer(campaign_id), request, campaign)
         return json_errors(wrapper)
     return decorate

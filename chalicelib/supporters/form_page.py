@@ -12,10 +12,10 @@ from urllib.parse import quote, urlsplit
 from markupsafe import Markup
 
 from chalicelib.counting import abuse
-from chalicelib.counting.intake import submit_report
-from chalicelib.counting.tallying import current_totals
+from chalicelib.counting.intake import campaign_as_of, submit_report
+from chalicelib.counting.shown import TOTALS_MEMORY_SECONDS, current_totals
 from chalicelib.domain import clock
-from chalicelib.domain.campaign import Campaign, normalise_origin
+from chalicelib.domain.campaign import CAMPAIGN_MEMORY_SECONDS, Campaign, normalise_origin
 from chalicelib.domain.errors import (
     ApiError,
     CampaignClosed,
@@ -42,7 +42,6 @@ from chalicelib.supporters.form_fields import report_from_form, typed_counts
 from chalicelib.supporters.kit import action_kit
 from chalicelib.web import i18n, pages
 from chalicelib.web.bodies import FORM, JSON, media_type, read_body, source_ip
-from chalicelib.web.identifiers import campaign_named
 from chalicelib.web.i18n import N_, Language
 
 log = logging.getLogger(__name__)
@@ -227,17 +226,18 @@ def problem(error: ApiError, page: PageRequest):
 
 def form_response(store, settings, campaign_id, request):
     """``GET /campaigns/{id}/form``: the kit and the form, or the closed or not-found page."""
-    campaign = campaign_named(store, campaign_id, whole=True)
+    now = clock.now()
+    campaign = campaign_as_of(store, campaign_id, now, whole=True)
     page = PageRequest.of(request, campaign)
     if campaign is None:
         return not_found(campaign_id, page)
-    if not campaign.accepts_reports_at(clock.now()):
-        return closed(campaign, _public_totals(store, settings, campaign), page, 200)
+    if not campaign.accepts_reports_at(now):
+        return closed(campaign, _public_totals(store, settings, campaign, now), page, 200)
     return form(campaign, settings, page)
 
 
-def _public_totals(store, settings, campaign):
-    return current_totals(store, campaign).public_view(campaign, settings.small_cell_min)
+def _public_totals(store, settings, campaign, now):
+    return current_totals(store, campaign, now, TOTALS_MEMORY_SECONDS).public_view(campaign, settings.small_cell_min)
 
 
 def wants_page(request) -> bool:
@@ -248,7 +248,8 @@ def wants_page(request) -> bool:
 
 def post_form(store, settings, campaign_id, request):
     """A report answered with a page: thank-you, the form with errors, closed, or a problem."""
-    campaign = campaign_named(store, campaign_id)
+    now = clock.now()
+    campaign = campaign_as_of(store, campaign_id, now)
     page = PageRequest.of(request, campaign)
     if campaign is None:
         return not_found(campaign_id, page)
@@ -261,7 +262,8 @@ def post_form(store, settings, campaign_id, request):
         receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON,
                                 client_ip=source_ip(request), campaign=campaign)
     except CampaignClosed:
-        return closed(campaign, _public_totals(store, settings, campaign), page)
+        campaign = store.recent_campaign(campaign_id, now, CAMPAIGN_MEMORY_SECONDS)   # as the refusal read it
+        return closed(campaign, _public_totals(store, settings, campaign, now), page)
     except ValidationFailed as error:
         if not isinstance(values, dict):
             return problem(ApiError("not an object", code="malformed_body"), page)
@@ -277,7 +279,7 @@ def post_form(store, settings, campaign_id, request):
     except ApiError as error:
         return problem(error, page)
     try:
-        totals = current_totals(store, receipt.campaign)
+        totals = current_totals(store, receipt.campaign, now, TOTALS_MEMORY_SECONDS)
     except StorageUnavailable:   # the report is recorded; only the running total is missing
         totals = Totals(receipt.campaign.campaign_id, Tally(), False, None)
     return thanks(receipt, totals, settings, page, 201 if receipt.created else 200)

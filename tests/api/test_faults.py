@@ -1,7 +1,8 @@
 """DynamoDB faults: throttling, timeouts, cancelled transactions, lost answers.
 
-Intake either records a report or answers 503 with Retry-After; the scheduled
-job converges to the exact totals on its next run. Faults are injected below
+Intake either records a report or answers 503 with Retry-After; the stream fold
+converges to the exact totals when Lambda delivers the failed batch again, and the
+scheduled job's close on its next run. Faults are injected below
 botocore's retries (see tests/faults.py), with the runtime's own retry policy.
 """
 import json
@@ -11,14 +12,17 @@ import boto3
 import pytest
 
 from chalicelib.counting import tallying
+from chalicelib.counting.folding import fold_batch
 from chalicelib.counting.intake import submit_report
 from chalicelib.domain.totals import Tally
 from chalicelib.runtime import process
 from chalicelib.staff.campaign_admin import save_campaign
 from chalicelib.storage import StorageUnavailable, TallyStore
+from chalicelib.storage.keys import provisional_key
 from tests.api.test_reports import assert_error, form_fields, html_of, post_form
 from tests.conftest import TABLE, campaign_body, post_report, report_body
 from tests.faults import ALWAYS, KINDS, DynamoFaults, no_backoff
+from tools.stream_poller import StreamPoller
 
 CAMPAIGN = "ua-47-22"
 RETRIED = {"throttle", "provisioned", "internal", "read_timeout", "connect_timeout"}
@@ -52,13 +56,44 @@ def test_a_failing_report_write_is_503_with_retry_after_and_nothing_stored(clien
     assert faults.attempts["PutItem"] == (MAX_ATTEMPTS if kind in RETRIED else 1)
 
 
-@pytest.mark.parametrize("operation", ["GetItem", "UpdateItem"])
 @pytest.mark.parametrize("kind", ["throttle", "read_timeout", "transaction_canceled"])
-def test_a_failing_read_or_rate_count_is_503_and_nothing_stored(client, campaign, faults, moto_table,
-                                                                 operation, kind):
-    faults.fail(operation, kind)
+def test_a_failing_campaign_read_is_503_and_nothing_stored(client, campaign, faults, moto_table, kind):
+    faults.fail("GetItem", kind)
     assert_error(post_report(client, CAMPAIGN, report_body()), 503, "service_unavailable")
     assert stored_reports(moto_table) == []
+
+
+def test_a_campaign_read_a_moment_ago_needs_no_read(client, campaign, faults, moto_table):
+    assert post_report(client, CAMPAIGN, report_body()).status_code == 201
+    read_before = faults.attempts["GetItem"]
+    faults.fail("GetItem", "throttle")              # DynamoDB would refuse a read now
+    assert post_report(client, CAMPAIGN, report_body()).status_code == 201
+    assert faults.attempts["GetItem"] == read_before and len(stored_reports(moto_table)) == 2
+
+
+def test_a_form_page_viewed_a_moment_ago_is_shown_kit_and_all_without_a_read(client, campaign, faults):
+    first = client.http.get(f"/campaigns/{CAMPAIGN}/form")
+    assert first.status_code == 200
+    faults.fail("Query", "throttle")                # the whole campaign could not be read now
+    faults.fail("GetItem", "throttle")
+    again = client.http.get(f"/campaigns/{CAMPAIGN}/form")
+    assert again.status_code == 200 and "Rafael Lacava" in html_of(again)
+    assert not faults.injected["Query"] and not faults.injected["GetItem"]
+
+
+def test_a_per_target_report_naming_an_official_another_container_added_is_read_again(
+        configured_store, settings, fake_clock):
+    """This container remembers UA 47.22 with two officials; another adds a third meanwhile. A
+    report naming the third in ``per_target`` is checked again on a fresh read, and recorded."""
+    save_campaign(configured_store, CAMPAIGN, campaign_body(), fake_clock(), 2)
+    submit_report(configured_store, settings, CAMPAIGN, report_body())   # remembered from here
+    elsewhere = TallyStore(boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE))
+    minister = {"id": "minister", "name": "A. Minister", "role": "Minister of the Interior"}
+    save_campaign(elsewhere, CAMPAIGN, campaign_body(targets=campaign_body()["targets"] + [minister]),
+                  fake_clock(), 2)
+    body = {key: value for key, value in report_body().items() if key not in ("actions", "targets")}
+    receipt = submit_report(configured_store, settings, CAMPAIGN, {**body, "per_target": {"minister": {"letter": 1}}})
+    assert receipt.created and receipt.report.per_target == {"minister": {"letter": 1}}
 
 
 @pytest.mark.parametrize("kind", sorted(RETRIED))
@@ -119,10 +154,11 @@ def test_a_busy_form_post_gets_the_form_back_with_the_same_submission_id(client,
 
 
 def test_a_form_post_recorded_while_totals_cannot_be_read_still_thanks(client, campaign, faults):
-    faults.fail("GetItem", "throttle", skip=4)   # campaign, rate window, ... then the totals
+    faults.fail("GetItem", "throttle", skip=1)   # the campaign, then the totals
     response = post_form(client, form_fields())
     assert response.status_code == 201
     assert "your report is recorded" in html_of(response)
+    assert faults.injected["GetItem"] == MAX_ATTEMPTS
 
 
 # -- the scheduled job ------------------------------------------------------------
@@ -168,12 +204,6 @@ def _restore(table, snapshot):
         client.put_item(TableName=table.name, Item=item)
 
 
-def _moment(phase, ua, settings, fake_clock):
-    if phase == "fold":
-        return fake_clock.advance(minutes=2)
-    return ua.closes_at + timedelta(seconds=settings.settle_seconds)
-
-
 def _fail_then_rerun(store, settings, moment, kind, failing_call):
     """A run whose DynamoDB fails from its n-th call on, then a clean run a minute later."""
     with DynamoFaults(store.client) as faults:
@@ -183,29 +213,79 @@ def _fail_then_rerun(store, settings, moment, kind, failing_call):
     tallying.run_tally(store, settings, moment + timedelta(minutes=1))
 
 
-@pytest.mark.parametrize("phase", ["fold", "close"])
-def test_a_run_throttled_from_any_call_on_is_made_exact_by_the_next(configured_store, settings, fake_clock,
-                                                                     ua, moto_table, phase):
-    moment = _moment(phase, ua, settings, fake_clock)
+def _fold_failing_then_again(store, moment, kind, failing_call):
+    """The stream folded from its start (a new event source mapping) by a fold whose DynamoDB
+    fails from its n-th call on; then the batch delivered again, as Lambda does, cleanly."""
+    poller = StreamPoller(TABLE)
+    fold = lambda event, _: fold_batch(store, event, moment)  # noqa: E731 - the handler's one line
+    with DynamoFaults(store.client) as faults:
+        faults.fail("*", kind, skip=failing_call, times=ALWAYS)
+        with pytest.raises(StorageUnavailable):
+            poller.deliver(fold)
+    poller.deliver(fold)
+
+
+def _fold_calls(store, moment):
+    store._table.resource.delete_item(Key=provisional_key(CAMPAIGN))
+    with DynamoFaults(store.client) as counting:
+        StreamPoller(TABLE).deliver(lambda event, _: fold_batch(store, event, moment))
+    return sum(counting.attempts.values())
+
+
+def test_a_fold_throttled_from_any_call_on_is_made_exact_by_the_batch_delivered_again(
+        configured_store, settings, fake_clock, ua):
+    moment = fake_clock.advance(seconds=10)
+    calls = _fold_calls(configured_store, moment)
+    assert calls >= 1
+    for failing_call in range(calls):
+        configured_store._table.resource.delete_item(Key=provisional_key(CAMPAIGN))   # as never folded
+        _fold_failing_then_again(configured_store, moment, "throttle", failing_call)
+        _assert_exact(configured_store, "fold")
+
+
+@pytest.mark.parametrize("kind", ["read_timeout", "connect_timeout", "transaction_canceled", "internal"])
+def test_a_fold_failing_is_made_exact_by_the_batch_delivered_again(configured_store, settings, fake_clock, ua,
+                                                                   kind):
+    moment = fake_clock.advance(seconds=10)
+    calls = _fold_calls(configured_store, moment)
+    configured_store._table.resource.delete_item(Key=provisional_key(CAMPAIGN))
+    _fold_failing_then_again(configured_store, moment, kind, calls // 2)
+    _assert_exact(configured_store, "fold")
+
+
+def test_a_lost_answer_to_a_fold_is_delivered_again_and_changes_nothing(configured_store, settings, fake_clock, ua):
+    """The fold's write landed, its answer was lost: the batch fails, and comes again."""
+    moment = fake_clock.advance(seconds=10)
+    poller = StreamPoller(TABLE)
+    with DynamoFaults(configured_store.client) as faults:
+        faults.fail("UpdateItem", "read_timeout", times=ALWAYS, applied=True)
+        with pytest.raises(StorageUnavailable):
+            poller.deliver(lambda event, _: fold_batch(configured_store, event, moment))
+    poller.deliver(lambda event, _: fold_batch(configured_store, event, moment))
+    _assert_exact(configured_store, "fold")
+
+
+def test_a_close_failing_from_any_call_on_is_made_exact_by_the_next_run(configured_store, settings, fake_clock,
+                                                                         ua, moto_table):
+    moment = ua.closes_at + timedelta(seconds=settings.settle_seconds)
     before = _snapshot(moto_table)
     calls = _calls_in_a_clean_run(configured_store, settings, moment)
     assert calls > 3
     for failing_call in range(calls):
         _restore(moto_table, before)    # the same starting table every time
         _fail_then_rerun(configured_store, settings, moment, "throttle", failing_call)
-        _assert_exact(configured_store, phase)
+        _assert_exact(configured_store, "close")
 
 
 @pytest.mark.parametrize("kind", ["read_timeout", "connect_timeout", "transaction_canceled", "internal"])
-@pytest.mark.parametrize("phase", ["fold", "close"])
-def test_a_run_failing_midway_is_made_exact_by_the_next(configured_store, settings, fake_clock, ua,
-                                                        moto_table, kind, phase):
-    moment = _moment(phase, ua, settings, fake_clock)
+def test_a_close_failing_midway_is_made_exact_by_the_next_run(configured_store, settings, fake_clock, ua,
+                                                             moto_table, kind):
+    moment = ua.closes_at + timedelta(seconds=settings.settle_seconds)
     before = _snapshot(moto_table)
     calls = _calls_in_a_clean_run(configured_store, settings, moment)
     _restore(moto_table, before)
     _fail_then_rerun(configured_store, settings, moment, kind, calls // 2)
-    _assert_exact(configured_store, phase)
+    _assert_exact(configured_store, "close")
 
 
 def test_a_lost_answer_to_the_publication_publishes_one_version(configured_store, settings, fake_clock, ua):

@@ -15,7 +15,7 @@ from chalicelib.staff import sessions
 from tests.conftest import report_body
 
 ROUTES = sorted((path, method) for path, methods in application.app.routes.items() for method in methods)
-PARAMS = {"campaign_id": "ua-47-22", "report_ref": uuid.uuid4().hex}
+PARAMS = {"campaign_id": "ua-47-22", "report_ref": uuid.uuid4().hex, "request_id": uuid.uuid4().hex}
 HOSTILE = {
     "7 KB cookie": {"Cookie": f"{sessions.COOKIE}={'c' * 7000}"},
     "7 KB cookie of many": {"Cookie": "; ".join(f"k{i}=v{i}" for i in range(800))[:7000]},

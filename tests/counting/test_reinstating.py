@@ -16,6 +16,7 @@ from chalicelib.domain.errors import (
     ValidationFailed,
 )
 from tests.conftest import post_report, report_body, run_scheduled
+from tests.streams import fold_stream
 from tests.counting.test_tallying import CAMPAIGN, recount
 from tests.counting.test_voiding import close, decide_at_once, local_campaign, once_during
 from tests.staff.conftest import signed_in  # noqa: F401 - a fixture
@@ -41,11 +42,11 @@ def reinstate(store, fake_clock, report_ref, reason="phoned us: a real letter", 
 
 # -- the domain --------------------------------------------------------------------------
 
-def test_a_flagged_report_from_before_the_watermark_counts_from_the_next_run(store, settings, fake_clock, ua):
+def test_a_flagged_report_folded_long_ago_counts_once_reinstated(store, settings, fake_clock, ua):
     submit(store, settings, actions={"letter": 1})
     late = flagged(store, settings, actions={"letter": 7}, name="Ana", consent=True)
     fake_clock.advance(minutes=5)
-    tallying.run_tally(store, settings, fake_clock())   # the watermark is past the flagged report
+    fold_stream(store)   # the flagged report's record is folded: it counted nothing
     assert tallying.current_totals(store, ua).tally.actions["letter"] == 1
 
     result = reinstate(store, fake_clock, late.report_id)
@@ -61,8 +62,8 @@ def test_a_flagged_report_from_before_the_watermark_counts_from_the_next_run(sto
     assert "Ana" not in repr(entry)                                              # no personal data
     assert store.flagged_reports(ua) == []
 
-    fake_clock.advance(minutes=1)
-    tallying.run_tally(store, settings, fake_clock())
+    fake_clock.advance(seconds=10)
+    fold_stream(store)   # the reinstatement's record
     totals = tallying.current_totals(store, ua)
     assert totals.tally == recount(store) and totals.tally.actions["letter"] == 8 and totals.tally.reports == 2
 
@@ -93,8 +94,8 @@ def test_only_a_flagged_report_can_be_reinstated_and_a_reinstated_one_can_be_voi
     assert (campaign.void_count, campaign.reinstated_count) == (1, 1)
     assert [e.action for e in store.audit_entries(CAMPAIGN)] == ["reinstate", "void"]
     assert store.get_report(ua, report.submission_id).excluded == "void"
-    fake_clock.advance(minutes=2)
-    tallying.run_tally(store, settings, fake_clock())
+    fake_clock.advance(seconds=10)
+    fold_stream(store)
     assert tallying.current_totals(store, ua).tally == recount(store) and recount(store).reports == 1
 
 
@@ -188,18 +189,13 @@ def test_a_reinstatement_racing_the_close_is_published_as_version_2(store, setti
     assert not store.get_campaign(CAMPAIGN).publication_due
 
 
-def test_a_reinstatement_during_a_provisional_run_is_corrected_by_the_next_run(store, settings, fake_clock, ua,
-                                                                              monkeypatch):
+def test_a_reinstatement_during_a_fold_is_folded_by_the_next_batch(store, settings, fake_clock, ua, monkeypatch):
     submit(store, settings)
     report = flagged(store, settings)
-    fake_clock.advance(minutes=2)
-    # the run has passed the report by already
-    once_during(monkeypatch, store, "reports_received_between",
-                lambda: reinstate(store, fake_clock, report.report_id), after=True)
-    tallying.run_tally(store, settings, fake_clock())
-    assert tallying.current_totals(store, ua).tally.reports == 1    # stale, and says so by its reinstated_count
-
-    tallying.run_tally(store, settings, fake_clock())               # even at the same instant
+    fake_clock.advance(seconds=10)
+    # the fold has passed the flagged report by already when staff reinstate it
+    once_during(monkeypatch, store, "fold_unread", lambda: reinstate(store, fake_clock, report.report_id), after=True)
+    fold_stream(store)   # the batch that counted it, then the one with the decision
     assert tallying.current_totals(store, ua).tally == recount(store) and recount(store).reports == 2
 
 

@@ -1,17 +1,23 @@
 """A Hypothesis state machine: reports of both shapes (v1's actions and targets, v2's
 per-target counts), for one person or a group (some flagged by the abuse checks or for
 staff review of a large group), replays, scheduled runs, the close, voids,
-reinstatements and crashes in random orders, checked against a plain model of what was
-accepted: reports, people, actions, and what reached each official.
+reinstatements and crashes in random orders, and the table's stream delivered to the
+fold as Lambda may deliver it (over three shards, in batches, again, split, a handler
+dying before or after its write, a batch lost for good and the rebuild that repairs
+it), checked against a plain model of what was accepted: reports, people, actions, and
+what reached each official.
 
-Published totals (provisional after every scheduled run, final once closed)
-must always equal the model's. A published final version never changes: a void
-or a reinstatement after the close publishes the next version, and only they do.
+Final totals must always equal the model's; provisional totals too, whenever every
+stream record so far has been folded and no batch was lost since the last rebuild's
+cut. A published final version never changes: a void or a reinstatement after the
+close publishes the next version, and only they do.
 
 To add a rule: drive the system in a new ``@rule`` and record the effect in
 ``self.model``; every check below compares against ``Model.tally`` and so
 applies to it unchanged.
 """
+import hashlib
+import json
 import uuid
 from collections import Counter
 from contextlib import contextmanager
@@ -32,20 +38,24 @@ from hypothesis.stateful import (
 )
 from moto import mock_aws
 
-from chalicelib.counting import reinstating, tallying, voiding
+from chalicelib.counting import folding, reinstating, tallying, voiding
 from chalicelib.counting.intake import submit_report
 from chalicelib.domain import clock
 from chalicelib.domain.errors import CampaignClosed, ReportAlreadyReinstated, ReportNotFlagged
 from chalicelib.domain.totals import Tally
 from chalicelib.runtime.config import load_settings
 from chalicelib.staff.campaign_admin import save_campaign
-from chalicelib.storage import AlreadyExcluded, TallyStore
+from chalicelib.domain.campaign import CLOSED
+from chalicelib.storage import AlreadyExcluded, TallyStore, count_change
 from chalicelib.storage.schema import create_table
 from tests.conftest import FORM_TOKEN_SECRET, START, FakeClock, campaign_body, form_token
+from tools.stream_poller import StreamPoller
 
 CAMPAIGN = "ua-47-22"
 CLOSING_STEPS = ("latest_final", "all_reports", "publish_final", "mark_closed")
-FOLDING_STEPS = ("get_provisional", "reports_received_between", "save_provisional")
+REBUILDING_STEPS = ("get_provisional", "stored_reports", "complete_rebuild")
+FOLD_STEPS = ("fold_unread", "fold_read")
+SHARDS = 3
 
 
 class Crash(Exception):
@@ -141,6 +151,10 @@ class TallyMachine(RuleBasedStateMachine):
         self.campaign, _ = save_campaign(self.store, CAMPAIGN, campaign_body(), self.clock(), 2)
         self.settle = timedelta(seconds=self.settings.settle_seconds)
         self.model = Model()
+        self.poller = StreamPoller(name)
+        self.shards = [[] for _ in range(SHARDS)]   # each virtual shard's records, in order
+        self.folded_upto = [0] * SHARDS              # how many of them a batch has been handled for
+        self.lost_since = None                       # a batch lost for good at this instant (fake clock)
 
     def teardown(self):
         clock.now = self._real_now
@@ -210,7 +224,7 @@ class TallyMachine(RuleBasedStateMachine):
         assert self.store.get_campaign(CAMPAIGN).state == "closed"
 
     @precondition(lambda self: not self.model.finals)
-    @rule(step=st.sampled_from(CLOSING_STEPS + FOLDING_STEPS), after=st.booleans())
+    @rule(step=st.sampled_from(CLOSING_STEPS + REBUILDING_STEPS), after=st.booleans())
     def crash_and_rerun(self, step, after):
         """A run dies before or after one storage step; the next run finishes the job."""
         if step in CLOSING_STEPS:
@@ -221,6 +235,63 @@ class TallyMachine(RuleBasedStateMachine):
             tallying.run_tally(self.store, self.settings, self.clock())
         self.clock.advance(seconds=60)
         self._run_and_check()
+
+    # -- the stream ----------------------------------------------------------------------
+
+    @rule(shard=st.integers(0, SHARDS - 1), size=st.integers(1, 4))
+    def deliver(self, shard, size):
+        """The next batch of one shard, as Lambda sends it the first time."""
+        self._read_stream()
+        records = self.shards[shard][self.folded_upto[shard]:self.folded_upto[shard] + size]
+        if records:
+            self._fold(shard, records)
+            self.folded_upto[shard] += len(records)
+        self._check_provisional()
+
+    @rule(shard=st.integers(0, SHARDS - 1), back=st.integers(1, 4), size=st.integers(1, 6))
+    def redeliver(self, shard, back, size):
+        """A batch delivered again, from before what was handled (a retry, or its bisected half)."""
+        self._read_stream()
+        start = max(0, self.folded_upto[shard] - back)
+        records = self.shards[shard][start:start + size]
+        if records:
+            self._fold(shard, records)
+            self.folded_upto[shard] = max(self.folded_upto[shard], start + len(records))
+        self._check_provisional()
+
+    @rule(shard=st.integers(0, SHARDS - 1), size=st.integers(1, 4), step=st.sampled_from(FOLD_STEPS),
+          after=st.booleans())
+    def die_mid_batch(self, shard, size, step, after):
+        """The fold dies before or after its write; the batch is not handled, so it comes again."""
+        self._read_stream()
+        records = self.shards[shard][self.folded_upto[shard]:self.folded_upto[shard] + size]
+        if records:
+            with self._crashing(step, after):
+                self._fold(shard, records)
+        self._check_provisional()
+
+    @rule()
+    def deliver_everything(self):
+        """Every shard's pending batches, shards interleaved."""
+        self._deliver_everything()
+        self._check_provisional()
+
+    @precondition(lambda self: not self.model.finals)
+    @rule(shard=st.integers(0, SHARDS - 1), size=st.integers(1, 3))
+    def lose_a_batch(self, shard, size):
+        """Lambda gives up on a batch (its retries spent): its records are never folded."""
+        self._read_stream()
+        records = self.shards[shard][self.folded_upto[shard]:self.folded_upto[shard] + size]
+        if any(count_change(record) for record in records):
+            self.lost_since = self.clock()
+        self.folded_upto[shard] += len(records)
+
+    @precondition(lambda self: not self.model.finals)
+    @rule()
+    def rebuild(self):
+        """Staff ask for the provisional totals to be counted again (the scheduled job completes it)."""
+        folding.request_rebuild(self.store, CAMPAIGN, self.clock(), self.settle)
+        self.clock.advance(seconds=1)
 
     # -- staff ---------------------------------------------------------------------------
 
@@ -295,7 +366,7 @@ class TallyMachine(RuleBasedStateMachine):
             if not after:
                 raise Crash(step)
             result = real(*args, **kwargs)
-            if step in ("all_reports", "reports_received_between"):
+            if step in ("all_reports", "stored_reports"):
                 list(result)
             raise Crash(step)
 
@@ -311,11 +382,47 @@ class TallyMachine(RuleBasedStateMachine):
         if moment > self.clock():
             self.clock.set(moment)
 
+    def _read_stream(self):
+        for shard_id, event in self.poller.batches():
+            for record in event["Records"]:
+                key = json.dumps(record["dynamodb"]["Keys"], sort_keys=True).encode()
+                self.shards[int(hashlib.sha256(key).hexdigest(), 16) % SHARDS].append(record)
+            self.poller.handled(shard_id)
+
+    def _fold(self, shard, records):
+        event = {"Records": records, "shardId": f"shardId-{shard}", "eventSourceARN": self.poller.arn}
+        folding.fold_batch(self.store, event, self.clock())
+
+    def _deliver_everything(self):
+        self._read_stream()
+        while any(upto < len(records) for upto, records in zip(self.folded_upto, self.shards)):
+            for shard in range(SHARDS):
+                pending = self.shards[shard][self.folded_upto[shard]:]
+                if pending:
+                    self._fold(shard, pending)
+                    self.folded_upto[shard] += len(pending)
+            self._read_stream()
+
+    def _check_provisional(self):
+        """With the stream all folded (and nothing lost since a rebuild's cut), provisional = model."""
+        campaign = self.store.get_campaign(CAMPAIGN)
+        if campaign.state == CLOSED or self.lost_since is not None:
+            return
+        self._read_stream()
+        if all(upto == len(records) for upto, records in zip(self.folded_upto, self.shards)):
+            shown = tallying.current_totals(self.store, campaign).tally
+            assert shown == self.model.tally(), (shown, self.model.tally())
+
     def _run_and_check(self):
-        tallying.run_tally(self.store, self.settings, self.clock())
+        self._deliver_everything()
+        summary = tallying.run_tally(self.store, self.settings, self.clock())
+        state = self.store.get_provisional(CAMPAIGN)
+        if summary.rebuilt and self.lost_since is not None and state.since > self.lost_since:
+            self.lost_since = None   # rebuilt as of a cut after the loss: exact again
         campaign = self.store.get_campaign(CAMPAIGN)
         published = tallying.current_totals(self.store, campaign)
-        assert published.tally == self.model.tally(), (published.tally, self.model.tally())
+        if published.final or self.lost_since is None:
+            assert published.tally == self.model.tally(), (published.tally, self.model.tally())
         if published.final and (not self.model.finals or self.model.finals[-1] != published.tally):
             self.model.finals.append(published.tally)
             assert published.version == len(self.model.finals)

@@ -12,6 +12,7 @@ from chalicelib.domain.errors import CampaignClosed
 from chalicelib.domain.report import parse_report
 from chalicelib.domain.totals import Tally
 from tests.conftest import report_body
+from tests.streams import fold_stream
 
 CAMPAIGN = "ua-47-22"
 
@@ -41,15 +42,16 @@ def run(store, settings, fake_clock):
     return tallying.run_tally(store, settings, fake_clock())
 
 
-def test_provisional_totals_fold_new_reports_each_run(store, settings, fake_clock, ua):
+def test_provisional_totals_are_what_the_stream_folded(store, settings, fake_clock, ua):
     submit(store, settings, actions={"letter": 2})
-    run(store, settings, fake_clock)
+    fold_stream(store)
     assert tallying.current_totals(store, ua).tally.reports == 1
 
     fake_clock.advance(seconds=10)
     submit(store, settings, actions={"email": 3}, targets=["governor", "ambassador"], country="ES")
-    fake_clock.advance(minutes=1)
-    run(store, settings, fake_clock)
+    assert tallying.current_totals(store, ua).tally.reports == 1   # not folded yet
+    fake_clock.advance(seconds=5)
+    fold_stream(store)
 
     totals = tallying.current_totals(store, ua)
     assert totals.final is False and totals.as_of == fake_clock()
@@ -58,58 +60,15 @@ def test_provisional_totals_fold_new_reports_each_run(store, settings, fake_cloc
     assert totals.tally.by_target == {"governor": 2, "ambassador": 1}
 
 
-def test_reports_move_from_tail_to_settled_without_double_counting(store, settings, fake_clock, ua):
-    for minute in range(5):
-        submit(store, settings)
-        submit(store, settings)
-        fake_clock.advance(seconds=20)
-        run(store, settings, fake_clock)
-        assert tallying.current_totals(store, ua).tally == recount(store)
-    state = store.get_provisional(CAMPAIGN)
-    assert state.settled.reports > 0 and state.tail.reports > 0
-    assert state.settled.reports + state.tail.reports == 10
-
-
-def test_running_twice_at_the_same_moment_changes_nothing(store, settings, fake_clock, ua):
+def test_the_scheduled_run_leaves_open_campaigns_totals_to_the_stream(store, settings, fake_clock, ua):
     for _ in range(3):
         submit(store, settings)
-    fake_clock.advance(minutes=2)
-    run(store, settings, fake_clock)
+    fold_stream(store)
     first = store.get_provisional(CAMPAIGN)
-    run(store, settings, fake_clock)
-    assert store.get_provisional(CAMPAIGN) == first
-
-
-def test_a_stale_run_cannot_overwrite_a_newer_one(store, settings, fake_clock, ua):
-    submit(store, settings)
     fake_clock.advance(minutes=2)
-    run(store, settings, fake_clock)
-    newer = store.get_provisional(CAMPAIGN)
-    # A delayed invocation that read the clock a minute earlier arrives now.
-    tallying.fold_provisional(store, ua, timedelta(seconds=settings.settle_seconds),
-                              fake_clock() - timedelta(minutes=1))
-    assert store.get_provisional(CAMPAIGN) == newer
-
-
-def test_concurrent_runs_publish_the_same_totals(store, settings, fake_clock, ua):
-    for _ in range(12):
-        submit(store, settings)
-    fake_clock.advance(minutes=3)
-    errors = []
-
-    def one_run():
-        try:
-            run(store, settings, fake_clock)
-        except Exception as error:  # pragma: no cover - surfaced below
-            errors.append(error)
-
-    threads = [threading.Thread(target=one_run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert tallying.current_totals(store, ua).tally == recount(store)
+    summary = run(store, settings, fake_clock)
+    assert summary.rebuilt == [] and summary.closed == []
+    assert store.get_provisional(CAMPAIGN) == first
 
 
 def _close(store, settings, fake_clock, ua):
@@ -144,7 +103,7 @@ def test_close_is_idempotent_and_a_closed_campaign_is_left_alone(store, settings
     _close(store, settings, fake_clock, ua)
     fake_clock.advance(minutes=1)
     summary = run(store, settings, fake_clock)
-    assert summary.closed == [] and summary.folded == []
+    assert summary.closed == [] and summary.rebuilt == []
     assert store.latest_final(CAMPAIGN).version == 1
 
 

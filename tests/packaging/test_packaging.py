@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.storage.schema import TABLE_DEFINITION, TTL_ATTRIBUTE
+from chalicelib.storage.schema import ARRIVAL_INDEX, STREAM_VIEW, TABLE_DEFINITION, TTL_ATTRIBUTE
 from chalicelib.web.i18n import DOMAINS, LANGUAGES
 from infra.package import package_stage
+from infra import layers, stream, waf
 from infra.stack import HOLDS_SECRETS, SECRETS, STAGES, StageNames, chalice_functions, sam_function_id
 from tests.iam import allows, load_policy, policy_file, stage_arn
 from tools.local_gateway import gateway_responses
 
 ROOT = Path(__file__).resolve().parents[2]
-MAX_ZIP_BYTES = 4 * 1024 * 1024   # today about 1.3 MB, most of it Powertools; see docs/dependencies.md
+MAX_ZIP_BYTES = 500 * 1024   # today about 340 KiB: Powertools comes from its Lambda layer (docs/dependencies.md)
 DEV_ONLY = ("tests/", "tools/", "infra/", "campaigns/", ".chalice/", "boto3/", "botocore/", "moto/",
             "pytest/", "_pytest/", "hypothesis/", "cfnlint/", "sympy/", "networkx/", "s3transfer/",
             "werkzeug/", "click/")
@@ -75,7 +76,9 @@ def test_the_zip_holds_code_templates_and_runtime_dependencies_only(packaged, re
     locales = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "locales").rglob("*") if p.is_file())
     code = ["app.py"] + sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "chalicelib").rglob("*.py"))
     assert templates and all(name in names for name in code + templates + locales)
-    assert "aws_lambda_powertools/__init__.py" in names and "jinja2/__init__.py" in names
+    assert "jinja2/__init__.py" in names
+    assert not [n for n in names if n.startswith(("aws_lambda_powertools/", "jmespath/", "typing_extensions"))], \
+        "Powertools comes from its Lambda layer"
     assert not [n for n in names if n.startswith(DEV_ONLY) or "/tests/" in n], "dev files in the zip"
     size = path.stat().st_size
     report_figure(f"deployment.zip: {size / 1024:.0f} KiB, {len(names)} files")
@@ -107,6 +110,7 @@ def test_the_sam_table_is_the_schema_table_with_recovery_encryption_and_ttl(pack
     assert properties.pop("SSESpecification") == {"SSEEnabled": True, "SSEType": "KMS"}
     assert properties.pop("TimeToLiveSpecification") == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
     assert properties.pop("DeletionProtectionEnabled") is (stage == "prod")
+    assert properties.pop("StreamSpecification") == {"StreamViewType": STREAM_VIEW}
     assert properties == TABLE_DEFINITION
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
 
@@ -167,8 +171,10 @@ def test_sam_alarms_watch_5xx_throttles_and_the_scheduler_and_notify_the_alarm_t
                                                        {"Name": "Stage", "Value": api["StageName"]}]
     for metric in ("ReadThrottleEvents", "WriteThrottleEvents"):
         assert watched[("AWS/DynamoDB", metric)] == [{"Name": "TableName", "Value": {"Ref": "TallyTable"}}]
+    every = {(metric[:2], metric[2]) for alarm in alarms.values() for metric in _alarm_metrics(alarm)}
+    tally = json.dumps([{"Name": "FunctionName", "Value": {"Ref": "Tally"}}], sort_keys=True)
     for metric in ("Errors", "Invocations"):
-        assert watched[("AWS/Lambda", metric)] == [{"Name": "FunctionName", "Value": {"Ref": "Tally"}}]
+        assert (("AWS/Lambda", metric), tally) in every
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
@@ -223,13 +229,12 @@ def test_the_terraform_table_is_the_schema_table(packaged, stage):
     rebuilt = {
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
         "KeySchema": key_schema(table["hash_key"], table["range_key"]),
-        "LocalSecondaryIndexes": [{"IndexName": i["name"], "KeySchema": key_schema(table["hash_key"], i["range_key"]),
-                                   "Projection": projection(i)} for i in table["local_secondary_index"]],
         "GlobalSecondaryIndexes": [{"IndexName": i["name"], "KeySchema": key_schema(i["hash_key"], i.get("range_key")),
                                     "Projection": projection(i)} for i in table["global_secondary_index"]],
         "BillingMode": table["billing_mode"],
     }
-    assert rebuilt == TABLE_DEFINITION
+    assert rebuilt == TABLE_DEFINITION and table["local_secondary_index"] == []
+    assert (table["stream_enabled"], table["stream_view_type"]) == (True, STREAM_VIEW)
     assert table["name"] == StageNames(stage).table
     assert table["point_in_time_recovery"] == {"enabled": True}
     assert table["server_side_encryption"] == {"enabled": True}
@@ -366,3 +371,93 @@ def test_importing_the_app_touches_no_aws_and_reads_no_settings():
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603 - our own snippet
     assert result.returncode == 0 and "lazy" in result.stdout, result.stderr
+
+
+# -- the stream, its mapping and its alarms; WAF; Powertools' layer -----------------------------
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_sam_maps_the_table_s_stream_to_the_fold_with_its_shard_retries_and_failure_queue(packaged, stage):
+    template = sam(packaged, stage)
+    fold = template["Resources"][sam_function_id(stream.FOLD)]["Properties"]
+    assert fold["Handler"] == "app.fold" and fold["Timeout"] == 60
+    (event,) = fold["Events"].values()
+    settings = event["Properties"]
+    assert event["Type"] == "DynamoDB" and settings["Stream"] == {"Fn::GetAtt": ["TallyTable", "StreamArn"]}
+    assert settings["StartingPosition"] == "TRIM_HORIZON" and settings["TumblingWindowInSeconds"] == 900
+    assert settings["BisectBatchOnFunctionError"] is True and settings["MaximumRetryAttempts"] > 0
+    assert 60 <= settings["MaximumRecordAgeInSeconds"] < 24 * 3600 and settings["ParallelizationFactor"] == 1
+    assert json.loads(settings["FilterCriteria"]["Filters"][0]["Pattern"]) == {
+        "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "REPORTS#"}]}}}}
+    queue = settings["DestinationConfig"]["OnFailure"]
+    assert queue["Type"] == "SQS" and queue["Destination"] == {"Fn::GetAtt": [stream.SAM_QUEUE, "Arn"]}
+    assert template["Resources"][stream.SAM_QUEUE]["Properties"]["QueueName"] == StageNames(stage).fold_failures
+    watched = {metric[:2] for alarm in resources_of(template, "AWS::CloudWatch::Alarm").values()
+               for metric in _alarm_metrics(alarm)}
+    assert {("AWS/Lambda", "IteratorAge"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible")} <= watched
+    # the role may send to its own failure queue (Lambda sends with it) and no other
+    policy = load_policy(policy_file(stage, stream.FOLD))
+    assert allows(policy, "sqs:SendMessage", f"arn:aws:sqs:us-east-1:123456789012:{StageNames(stage).fold_failures}")
+    other = StageNames(next(s for s in STAGES if s != stage)).fold_failures
+    assert not allows(policy, "sqs:SendMessage", f"arn:aws:sqs:us-east-1:123456789012:{other}")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_terraform_maps_the_stream_alike(packaged, stage):
+    resources = terraform(packaged, stage)["resource"]
+    (mapping,) = resources["aws_lambda_event_source_mapping"].values()
+    assert mapping["event_source_arn"] == "${aws_dynamodb_table.tally.stream_arn}"
+    assert mapping["tumbling_window_in_seconds"] == 900 and mapping["bisect_batch_on_function_error"] is True
+    assert mapping["destination_config"]["on_failure"]["destination_arn"] == "${aws_sqs_queue.fold_failed_batches.arn}"
+    assert mapping["filter_criteria"]["filter"][0]["pattern"] == stream.FILTER_PATTERN
+    assert resources["aws_sqs_queue"]["fold_failed_batches"]["name"] == StageNames(stage).fold_failures
+    assert "fold_iterator_age" in resources["aws_cloudwatch_metric_alarm"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_waf_rate_limit_guards_report_posts_and_answers_in_the_api_s_error_shape(packaged, stage):
+    template = sam(packaged, stage)
+    acl = template["Resources"]["WebACL"]["Properties"]
+    (rule,) = acl["Rules"]
+    limit = rule["Statement"]["RateBasedStatement"]
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    assert limit["Limit"] == waf.LIMIT_PER_MINUTE and limit["EvaluationWindowSec"] == 60
+    assert limit["CustomKeys"][0] == {"IP": {}} and "UriPath" in limit["CustomKeys"][1]
+    assert limit["Limit"] >= 2 * 120, "above the app's own allowance per container"
+    block = rule["Action"]["Block"]["CustomResponse"]
+    assert block["ResponseCode"] == 429 and block["ResponseHeaders"] == [{"Name": "Retry-After", "Value": "60"}]
+    body = json.loads(acl["CustomResponseBodies"][block["CustomResponseBodyKey"]]["Content"])
+    assert body["error"]["code"] == "rate_limited" and "nothing was recorded" in body["error"]["message"]
+    association = template["Resources"]["WebACLAssociation"]
+    assert association["DependsOn"] == "RestAPIapiStage"
+    assert association["Properties"]["ResourceArn"]["Fn::Sub"].endswith("/restapis/${RestAPI}/stages/api")
+    tf = terraform(packaged, stage)["resource"]
+    tf_rule = tf["aws_wafv2_web_acl"]["api"]["rule"][0]
+    assert tf_rule["statement"]["rate_based_statement"]["limit"] == waf.LIMIT_PER_MINUTE * 5
+    assert tf["aws_wafv2_web_acl_association"]["api"]["web_acl_arn"] == "${aws_wafv2_web_acl.api.arn}"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_function_runs_powertools_from_its_layer_in_both_formats(packaged, stage):
+    template = sam(packaged, stage)
+    parameter = template["Parameters"][layers.SAM_PARAMETER]
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    assert parameter["Default"] == f"/aws/service/powertools/python/x86_64/python3.11/{layers.powertools_version()}"
+    for function in resources_of(template, "AWS::Serverless::Function").values():
+        assert function["Properties"]["Layers"] == [{"Ref": layers.SAM_PARAMETER}]
+    config = terraform(packaged, stage)
+    assert config["data"]["aws_ssm_parameter"][layers.TF_DATA]["name"] == parameter["Default"]
+    for function in config["resource"]["aws_lambda_function"].values():
+        assert function["layers"] == [f"${{data.aws_ssm_parameter.{layers.TF_DATA}.value}}"]
+
+
+def test_a_stack_made_before_the_stream_fold_keeps_its_arrival_index(tmp_path):
+    """CloudFormation and Terraform would replace the table to drop an LSI (docs/deploy.md, "Upgrading")."""
+    from infra.stack import sam_merge_template, terraform_resources
+
+    functions = chalice_functions()
+    table = sam_merge_template("prod", functions, keep_arrival_index=True)["Resources"]["TallyTable"]["Properties"]
+    assert [index["IndexName"] for index in table["LocalSecondaryIndexes"]] == [ARRIVAL_INDEX]
+    tf = terraform_resources("prod", functions, keep_arrival_index=True)["resource"]["aws_dynamodb_table"]["tally"]
+    assert [index["name"] for index in tf["local_secondary_index"]] == [ARRIVAL_INDEX]
+    assert "LocalSecondaryIndexes" not in sam_merge_template("prod", functions)["Resources"]["TallyTable"][
+        "Properties"]

@@ -6,6 +6,7 @@ import pytest
 
 from chalicelib.runtime import observability
 from chalicelib.storage import StorageUnavailable, TallyStore
+from tests.streams import deliver_to_function
 from tests.conftest import post_report, report_body, run_scheduled
 
 PERSONAL = {"name": "Ana Pérez", "contact_email": "ana.perez@example.org", "consent": True}
@@ -124,10 +125,10 @@ def test_other_routes_count_no_report_outcomes(client, campaign, output):
 
 def test_scheduled_runs_count_runs_closures_and_published_totals(client, campaign, fake_clock, output):
     post_report(client, campaign, report_body())
-    run_scheduled(client)
+    run_scheduled(client, stream=False)
     fake_clock.set(fake_clock() + timedelta(days=30))
-    run_scheduled(client)
-    run_scheduled(client)          # nothing left to close: published once only
+    run_scheduled(client, stream=False)
+    run_scheduled(client, stream=False)   # nothing left to close: published once only
     _, lines = output()
 
     assert metrics(lines) == {("ReportsAccepted", None): 1, ("SchedulerRuns", None): 3,
@@ -146,7 +147,7 @@ def test_a_failing_scheduled_run_is_counted_and_logged_as_an_error(
 
     monkeypatch.setattr(TallyStore, "campaigns", busy)
     with pytest.raises(StorageUnavailable):
-        run_scheduled(client)
+        run_scheduled(client, stream=False)
     _, lines = output()
     assert metrics(lines) == {("SchedulerRuns", None): 1, ("SchedulerFailures", None): 1}
     (failure,) = [line for line in logs(lines) if line["message"] == "scheduled run failed"]
@@ -164,6 +165,27 @@ def test_module_log_lines_are_json_and_name_the_campaign(client, campaign, monke
     (warning,) = [line for line in logs(lines) if line["level"] == "WARNING"]
     assert warning["campaign_id"] == campaign and warning["request_id"]
     assert warning["message"].startswith("tally failed for campaign")
+
+
+def test_a_stream_batch_logs_its_size_and_never_a_record(client, campaign, output, monkeypatch):
+    post_report(client, campaign, report_body(name="Ana Pérez", contact_email="ana@example.org", consent=True))
+    deliver_to_function(client, client.table)
+    text, lines = output()
+    batches = [line for line in logs(lines) if line["message"] == "stream batch"]
+    assert batches and all(line["records"] >= 1 and line["request_id"] for line in batches)
+    assert metrics(lines)[("StreamRecords", None)] == sum(line["records"] for line in batches)
+    assert "Ana" not in text and "ana@example.org" not in text
+
+    def busy(*args, **kwargs):
+        raise StorageUnavailable("throttled")
+
+    post_report(client, campaign, report_body())
+    monkeypatch.setattr(TallyStore, "fold_unread", busy)
+    with pytest.raises(StorageUnavailable):
+        deliver_to_function(client, client.table)
+    _, lines = output()
+    (failure,) = [line for line in logs(lines) if line["message"] == "stream batch failed"]
+    assert failure["level"] == "ERROR" and metrics(lines)[("StreamBatchFailures", None)] == 1
 
 
 def test_flagged_reports_are_counted_by_reason(output):

@@ -5,8 +5,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 
 from chalicelib.domain.totals import Tally
+from chalicelib.storage import count_change
 from tests.conftest import START
 from tests.storage.conftest import a_report
 
@@ -21,25 +23,35 @@ def test_record_report_once_per_submission(backend, campaign):
     assert [r.report_id for r in backend.all_reports(campaign)] == ["first-id"]
 
 
-def test_reports_between_splits_windows_exactly(backend, campaign):
-    stamps = [START + timedelta(seconds=s) for s in (0, 0, 1, 2, 2, 3)]
-    for stamp in stamps:
-        backend.record_report(campaign, a_report(campaign), uuid.uuid4().hex, stamp)
-    from chalicelib.domain.clock import format_timestamp as ts
-    windows = [("0000", ts(START)), (ts(START), ts(START + timedelta(seconds=2))),
-               (ts(START + timedelta(seconds=2)), "9999")]
-    counts = [Tally.of(backend.reports_received_between(campaign, a, b)).reports for a, b in windows]
-    assert counts == [0, 3, 3]
-    assert sum(counts) == Tally.of(backend.all_reports(campaign)).reports
-
-
-def test_index_items_carry_no_personal_data(backend, campaign):
+def test_a_report_item_holds_its_arrival_and_no_index_key(backend, campaign):
     report = a_report(campaign, name="Ana", contact_email="ana@example.org", consent=True)
     backend.record_report(campaign, report, "r1", START)
-    (from_index,) = backend.reports_received_between(campaign, "0000", "9999")
-    assert from_index.name is None and from_index.contact_email is None
-    (from_table,) = backend.all_reports(campaign)
-    assert from_table.name == "Ana" and from_table.contact_email == "ana@example.org"
+    (item,) = [i for i in backend._table.resource.scan()["Items"] if i["pk"].startswith("REPORTS#")]
+    assert item["received"] == "2026-01-10T12:00:00.000000Z" and item["sk"] == report.submission_id
+    assert not {"received_at", "contact_email_hash"} & set(item)   # no index takes new reports
+    (stored,) = backend.all_reports(campaign)
+    assert stored.name == "Ana" and stored.contact_email == "ana@example.org" and stored.received_at == START
+
+
+def test_a_report_stored_before_the_stream_fold_reads_the_same(backend, campaign):
+    """Items written by the previous version: ``received_at`` = ``<timestamp>#<submission id>``."""
+    report = a_report(campaign)
+    backend.record_report(campaign, report, "r1", START)
+    (item,) = [i for i in backend._table.resource.scan()["Items"] if i["pk"].startswith("REPORTS#")]
+    old = {**{k: v for k, v in item.items() if k != "received"},
+           "received_at": f"2026-01-10T12:00:00.000000Z#{report.submission_id}"}
+    backend._table.resource.put_item(Item=old)
+    (stored,) = backend.all_reports(campaign)
+    assert stored.received_at == START and stored.submission_id == report.submission_id
+
+
+def test_a_replay_this_process_recorded_is_remembered_without_personal_data(backend, campaign):
+    report = a_report(campaign, name="Ana", contact_email="ana@example.org", consent=True)
+    stored, _ = backend.record_report(campaign, report, "r1", START)
+    remembered = backend.recorded_here(campaign, report.submission_id, START + timedelta(minutes=59))
+    assert remembered.report_id == stored.report_id and remembered.name is None and remembered.contact_email is None
+    assert backend.recorded_here(campaign, report.submission_id, START + timedelta(minutes=61)) is None
+    assert backend.recorded_here(campaign, str(uuid.uuid4()), START) is None
 
 
 def test_has_reports(backend, campaign):
@@ -85,16 +97,19 @@ def v2_report(campaign, per_target, **overrides):
     return parse_report({**body, "per_target": per_target}, campaign, 50)
 
 
-def test_a_per_target_group_report_reads_back_whole_from_the_table_and_the_index(backend, campaign):
+def test_a_per_target_group_report_reads_back_whole_from_the_table_and_its_stream_image(backend, campaign):
     report = v2_report(campaign, {"governor": {"letter": 2}, "ambassador": {"email": 1, "fax": 0}}, participants=12)
     stored, _ = backend.record_report(campaign, report, "r1", START)
-    (from_index,) = backend.reports_received_between(campaign, "0000", "9999")
     (from_table,) = backend.all_reports(campaign)
-    for read in (stored, from_index, from_table):
+    (item,) = [i for i in backend._table.resource.scan()["Items"] if i["pk"].startswith("REPORTS#")]
+    image = {name: TypeSerializer().serialize(value) for name, value in item.items()}
+    record = {"dynamodb": {"Keys": {"pk": image["pk"], "sk": image["sk"]}, "NewImage": image, "SequenceNumber": "7"}}
+    from_stream = count_change(record).report   # what the fold counts: the counted fields only
+    for read in (stored, from_table, from_stream):
         assert read.per_target == {"governor": {"letter": 2}, "ambassador": {"email": 1}}
         assert read.participants == 12 and read.actions == {"letter": 2, "email": 1}
         assert read.targets == ("ambassador", "governor")
-    assert Tally.of([from_index]) == Tally.of([from_table])
+    assert Tally.of([from_stream]) == Tally.of([from_table])
 
 
 def test_a_one_person_v1_report_stores_neither_new_attribute(backend, campaign):
@@ -103,35 +118,3 @@ def test_a_one_person_v1_report_stores_neither_new_attribute(backend, campaign):
     assert read.per_target is None and read.participants == 1
     item = backend._table.resource.scan()["Items"]
     assert not any("per_target" in entry or "participants" in entry for entry in item)
-
-
-@pytest.mark.dynamodb_local
-def test_an_arrival_index_made_before_per_target_still_counts_it(dynamodb_local):
-    """A table whose LSI was made with the old projection (an LSI's projection cannot change):
-    the scheduled job asks for per_target and participants by name, and DynamoDB reads them from
-    the table. (moto answers from the index alone, so this runs on DynamoDB Local only.)"""
-    import boto3
-
-    from chalicelib.domain.campaign import parse_campaign
-    from chalicelib.storage import TallyStore
-    from chalicelib.storage.schema import TABLE_DEFINITION
-    from tests.conftest import campaign_body
-
-    options = {"region_name": "us-east-1", "endpoint_url": dynamodb_local.endpoint_url,
-               "aws_access_key_id": "local", "aws_secret_access_key": "local"}
-    old = {**TABLE_DEFINITION, "LocalSecondaryIndexes": [{
-        **TABLE_DEFINITION["LocalSecondaryIndexes"][0],
-        "Projection": {"ProjectionType": "INCLUDE",
-                       "NonKeyAttributes": ["report_id", "actions", "targets", "country", "excluded"]}}]}
-    name = f"old-{uuid.uuid4().hex[:8]}"
-    boto3.client("dynamodb", **options).create_table(TableName=name, **old)
-    table = boto3.resource("dynamodb", **options).Table(name)
-    try:
-        store = TallyStore(table)
-        campaign = parse_campaign("ua-47-22", campaign_body(), START, report_shards=2)
-        store.create_campaign(campaign)
-        store.record_report(campaign, v2_report(campaign, {"governor": {"call": 3}}, participants=4), "r1", START)
-        (read,) = store.reports_received_between(campaign, "0000", "9999")
-        assert read.per_target == {"governor": {"call": 3}} and read.participants == 4
-    finally:
-        table.delete()
