@@ -269,13 +269,13 @@ def post_form(store, settings, campaign_id, request):
             return problem(ApiError("not an object", code="malformed_body"), page)
         if kind == FORM:   # show counts as typed: a blank stays blank, not 0
             values["per_target"] = typed_counts(body)
-        return form(_whole(store, campaign), settings, page, values, error.fields, error.status)
+        return form(_whole(store, campaign_id, now) or campaign, settings, page, values, error.fields, error.status)
     except TooManyReports as error:
         message = page.language.gettext(_RATE_LIMITED) % {"seconds": error.retry_after_seconds}
-        return send_again(store.get_whole_campaign(campaign_id), settings, page, values, error, message)
+        return send_again(_whole(store, campaign_id, now), settings, page, values, error, message)
     except StorageUnavailable:
         log.warning("storage unavailable", exc_info=True)
-        return _busy(store, settings, campaign_id, page, values)
+        return _busy(store, settings, campaign_id, page, values, now)
     except ApiError as error:
         return problem(error, page)
     try:
@@ -285,14 +285,15 @@ def post_form(store, settings, campaign_id, request):
     return thanks(receipt, totals, settings, page, 201 if receipt.created else 200)
 
 
-def _whole(store, campaign):
-    """The campaign with its case (a report needs only the cheap read; the form shown again, all)."""
-    return store.get_whole_campaign(campaign.campaign_id) or campaign
+def _whole(store, campaign_id, now):
+    """The campaign with its case, for the form shown again (a report needs only the cheap read):
+    remembered as the form page remembers it, else read."""
+    return store.recent_campaign(campaign_id, now, CAMPAIGN_MEMORY_SECONDS, whole=True)
 
 
-def _busy(store, settings, campaign_id, page, values):
+def _busy(store, settings, campaign_id, page, values, now):
     try:
-        campaign = store.get_whole_campaign(campaign_id)
+        campaign = _whole(store, campaign_id, now)   # from memory, DynamoDB busy or not
     except StorageUnavailable:
         campaign = None
     if campaign is None or not isinstance(values, dict) or not values:

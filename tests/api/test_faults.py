@@ -81,6 +81,14 @@ def test_a_form_page_viewed_a_moment_ago_is_shown_kit_and_all_without_a_read(cli
     assert not faults.injected["Query"] and not faults.injected["GetItem"]
 
 
+def test_a_form_with_errors_is_shown_again_kit_and_all_from_memory(client, campaign, faults):
+    assert client.http.get(f"/campaigns/{CAMPAIGN}/form").status_code == 200
+    faults.fail("Query", "throttle")                # the whole campaign could not be read now
+    again = post_form(client, form_fields(counts={}))
+    assert again.status_code == 422 and "Rafael Lacava" in html_of(again)
+    assert not faults.injected["Query"]
+
+
 def test_a_per_target_report_naming_an_official_another_container_added_is_read_again(
         configured_store, settings, fake_clock):
     """This container remembers UA 47.22 with two officials; another adds a third meanwhile. A
