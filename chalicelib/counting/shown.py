@@ -26,10 +26,11 @@ def current_totals(store: TallyStore, campaign: Campaign, now=None, max_age_seco
     return Totals(campaign.campaign_id, provisional.shown, False, provisional.as_of)
 
 
-def staff_totals(store: TallyStore, campaign: Campaign) -> dict:
-    """Every figure, for staff: :func:`current_totals`' staff view and, once closed, the late
-    reports that came since the latest version (folded by the stream, not yet published)."""
-    totals = current_totals(store, campaign)
+def staff_totals(store: TallyStore, campaign: Campaign, totals: Totals | None = None) -> dict:
+    """Every figure, for staff: :func:`current_totals`' staff view (of ``totals`` when the caller
+    has them) and, once closed, the late reports that came since the latest version (folded by
+    the stream, not yet published)."""
+    totals = totals or current_totals(store, campaign)
     view = totals.staff_view(campaign)
     if campaign.state == CLOSED:
         provisional = store.get_provisional(campaign.campaign_id)

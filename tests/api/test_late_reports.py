@@ -106,3 +106,21 @@ def test_totals_say_how_many_late_reports_each_version_includes(client, campaign
     assert public["late_reports"] == {"reports": 1, "actions_total": 3, "people": 3}
     staff = json_of(client.http.get(f"/staff/campaigns/{CAMPAIGN}/totals", headers=staff_headers))
     assert staff["version"] == 2 and staff["late_reports_unpublished"]["reports"] == 0
+
+
+def test_the_dashboard_shows_late_reports_published_and_not(client, campaign, staff_headers, store, fake_clock):
+    from chalicelib.staff import sessions
+    fake_clock.set(DEADLINE + timedelta(seconds=10))
+    assert post_report(client, CAMPAIGN, report_body(acted_before_deadline=True)).status_code == 201
+    fake_clock.set(DEADLINE + timedelta(minutes=1))
+    run_scheduled(client)
+    session_id, _ = sessions.sign_in(store, staff_headers["Authorization"].split()[1], fake_clock())
+    headers = {"Cookie": f"{sessions.COOKIE}={session_id}"}
+    page = html_of(client.http.get(f"/staff/dashboard/{CAMPAIGN}", headers=headers))
+    assert "1 late report not yet published" in page
+    fake_clock.advance(days=1, minutes=1)
+    run_scheduled(client)
+    session_id, _ = sessions.sign_in(store, staff_headers["Authorization"].split()[1], fake_clock())   # 8 hours
+    headers = {"Cookie": f"{sessions.COOKIE}={session_id}"}
+    page = html_of(client.http.get(f"/staff/dashboard/{CAMPAIGN}", headers=headers))
+    assert "not yet published" not in page and "Of these, 1 late report" in page
