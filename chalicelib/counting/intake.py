@@ -48,7 +48,7 @@ def check_open(campaign: Campaign | None, campaign_id: str, now, late_report_day
     if not campaign.accepts_reports_at(now):
         late_until = None
         if campaign.takes_late_reports_at(now, late_report_days):
-            late_until = clock.format_public(campaign.late_reports_end(late_report_days))
+            late_until = clock.format_public(campaign.late_reports_until(late_report_days))
         raise CampaignClosed(campaign_id, clock.format_public(campaign.deadline), late_until)
 
 

@@ -115,6 +115,10 @@ class Campaign:
         """The first instant late reports are refused too (``closes_at`` when none are taken)."""
         return self.closes_at + timedelta(days=self.late_days(default_days))
 
+    def late_reports_until(self, default_days: int) -> datetime:
+        """The last second late reports are taken, as a deadline is written (its second included)."""
+        return self.late_reports_end(default_days) - timedelta(seconds=1)
+
     def takes_late_reports_at(self, moment: datetime, default_days: int) -> bool:
         """Past the deadline, within the days a report of actions taken before it may come late.
         Closing does not end them: the final totals are amended by later versions."""

@@ -136,7 +136,7 @@ def _late_until(campaign: Campaign, settings, now):
     """When late reports end, if ``campaign`` takes them at ``now`` (past its deadline)."""
     if campaign.accepts_reports_at(now) or not campaign.takes_late_reports_at(now, settings.late_report_days):
         return None
-    return campaign.late_reports_end(settings.late_report_days)
+    return campaign.late_reports_until(settings.late_report_days)
 
 
 def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=None, status=200,

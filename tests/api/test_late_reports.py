@@ -124,3 +124,13 @@ def test_the_dashboard_shows_late_reports_published_and_not(client, campaign, st
     headers = {"Cookie": f"{sessions.COOKIE}={session_id}"}
     page = html_of(client.http.get(f"/staff/dashboard/{CAMPAIGN}", headers=headers))
     assert "not yet published" not in page and "Of these, 1 late report" in page
+
+
+def test_the_public_campaign_says_until_when_late_reports_are_taken(client, campaign, fake_clock):
+    until = "2026-02-04T03:59:59Z"
+    assert json_of(client.http.get(f"/campaigns/{CAMPAIGN}"))["late_reports_until"] == until
+    fake_clock.set(DEADLINE + timedelta(days=3))
+    late = json_of(client.http.get(f"/campaigns/{CAMPAIGN}"))
+    assert late["status"] == "closed" and late["late_reports_until"] == until and late["form_token"]
+    fake_clock.set(DEADLINE + timedelta(days=LATE_DAYS, seconds=1))
+    assert "form_token" not in json_of(client.http.get(f"/campaigns/{CAMPAIGN}"))
