@@ -16,6 +16,10 @@ One report costs one write and, most of the time, no read:
 * **A replay** of a report this container recorded is answered from its memory;
   elsewhere, by the create-only write, which returns the stored report.
 * **The rate limit** counts in this container (:mod:`chalicelib.counting.rate_limit`).
+* **After the deadline**, within the campaign's late days, a report that says it was acted
+  on before the deadline is taken as *late* (:mod:`chalicelib.counting.late`); which side of
+  the deadline a report is on is decided, like every refusal, on a fresh read or a campaign
+  remembered closed (whose deadline can no longer move).
 """
 import uuid
 from dataclasses import dataclass, replace
