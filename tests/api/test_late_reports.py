@@ -134,3 +134,10 @@ def test_the_public_campaign_says_until_when_late_reports_are_taken(client, camp
     assert late["status"] == "closed" and late["late_reports_until"] == until and late["form_token"]
     fake_clock.set(DEADLINE + timedelta(days=LATE_DAYS, seconds=1))
     assert "form_token" not in json_of(client.http.get(f"/campaigns/{CAMPAIGN}"))
+
+
+def test_a_post_from_a_page_loaded_before_the_deadline_gets_the_question(client, after_deadline):
+    """The page had no box (it was loaded in time); the report came after the deadline: the form
+    comes back asking, rather than the closed page."""
+    response = post_form(client, form_fields())
+    assert response.status_code == 422 and 'name="acted_before_deadline"' in html_of(response)
