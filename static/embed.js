@@ -71,6 +71,7 @@
   function report(form) {   // count.<target>.<action> as per_target, the rest as the form has it
     var data = new FormData(form);
     var body = {per_target: {}, consent: data.get("consent") === "yes"};
+    if (data.get("late_form")) body.acted_before_deadline = data.get("acted_before_deadline") === "yes";
     data.forEach(function (value, key) {
       value = String(value).trim();
       var count = /^count\.(.+)\.([^.]+)$/.exec(key);

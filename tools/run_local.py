@@ -34,8 +34,9 @@ def _parse_args(argv=None):
         epilog="Environment: PORT (8000), DYNAMODB_PORT (8001), CLOSE_INTERVAL_SECONDS (60), "
                "SEED_DEADLINE_DAYS (30), STREAM_POLL_SECONDS (1), STAFF_TOKEN (made and printed if unset), "
                "LOCAL_DATA_DIR (.local), FORM_TOKEN_SECRET (made once per data dir if unset), "
-               "MIN_FILL_SECONDS (3), and the app's own settings such as "
-               "RATE_LIMIT_PER_MINUTE (120; 0 turns the limit off).")
+               "MIN_FILL_SECONDS (3), LATE_PUBLICATION_SECONDS (300 here, 86400 deployed), and the app's "
+               "own settings such as RATE_LIMIT_PER_MINUTE (120; 0 turns the limit off) or "
+               "LATE_REPORT_DAYS (14).")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--dynamodb-port", type=int, default=int(os.environ.get("DYNAMODB_PORT", 8001)))
     parser.add_argument("--data-dir", default=os.environ.get("LOCAL_DATA_DIR", str(ROOT / ".local")))
@@ -85,6 +86,9 @@ def _configure_environment(endpoint_url, data_dir):
                        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                        "AWS_DEFAULT_REGION": "us-east-1"})
     os.environ.setdefault("FORM_TOKEN_SECRET", form_token_secret(data_dir))
+    # Late reports amend the final totals at most once a day on AWS; locally every five minutes,
+    # so that an amendment can be watched (any LATE_PUBLICATION_SECONDS set is honoured).
+    os.environ.setdefault("LATE_PUBLICATION_SECONDS", "300")
     os.environ.pop("AWS_PROFILE", None)
 
 

@@ -16,9 +16,13 @@ One report costs one write and, most of the time, no read:
 * **A replay** of a report this container recorded is answered from its memory;
   elsewhere, by the create-only write, which returns the stored report.
 * **The rate limit** counts in this container (:mod:`chalicelib.counting.rate_limit`).
+* **After the deadline**, within the campaign's late days, a report that says it was acted
+  on before the deadline is taken as *late* (:mod:`chalicelib.counting.late`); which side of
+  the deadline a report is on is decided, like every refusal, on a fresh read or a campaign
+  remembered closed (whose deadline can no longer move).
 """
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.counting import abuse, rate_limit
 from chalicelib.domain import clock
@@ -37,15 +41,19 @@ class Receipt:
 
     def body(self):
         return {"report_id": self.report.report_id, "campaign_id": self.report.campaign_id,
-                "status": "recorded"}
+                "status": "recorded_late" if self.report.late else "recorded"}
 
 
-def check_open(campaign: Campaign | None, campaign_id: str, now) -> None:
-    """404 if there is no such campaign, 410 if it takes no reports at ``now``."""
+def check_open(campaign: Campaign | None, campaign_id: str, now, late_report_days: int = 0) -> None:
+    """404 if there is no such campaign, 410 if it takes no reports at ``now`` (saying so when
+    it still takes late ones: ``late_report_days``, the LATE_REPORT_DAYS setting)."""
     if campaign is None:
         raise CampaignNotFound(campaign_id)
     if not campaign.accepts_reports_at(now):
-        raise CampaignClosed(campaign_id, clock.format_public(campaign.deadline))
+        late_until = None
+        if campaign.takes_late_reports_at(now, late_report_days):
+            late_until = clock.format_public(campaign.late_reports_until(late_report_days))
+        raise CampaignClosed(campaign_id, clock.format_public(campaign.deadline), late_until)
 
 
 def campaign_as_of(store: TallyStore, campaign_id: str, now, *, whole: bool = False) -> Campaign | None:
@@ -83,14 +91,21 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
     received_at = clock.now()
     if campaign is None or not (campaign.accepts_reports_at(received_at) or campaign.state == CLOSED):
         campaign = campaign_as_of(store, campaign_id, received_at)
+    late = False
     try:
-        check_open(campaign, campaign_id, received_at)
-    except CampaignClosed:
+        check_open(campaign, campaign_id, received_at, settings.late_report_days)
+    except CampaignClosed as closed:
         earlier = _earlier_receipt(store, campaign, data, received_at)
-        if earlier is None:
+        if earlier is not None:
+            return earlier
+        if closed.late_until_text is None or not isinstance(data, dict) or "acted_before_deadline" not in data:
             raise
-        return earlier
-    report, campaign = _parsed(store, settings, campaign, data, strict_fields, received_at)
+        late = True
+    report, campaign = _parsed(store, settings, campaign, data, strict_fields, received_at, late)
+    if late:
+        if not report.acted_before_deadline:
+            check_open(campaign, campaign_id, received_at, settings.late_report_days)   # raises: 410
+        report = replace(report, late=True)
     earlier = store.recorded_here(campaign, report.submission_id, received_at)
     if earlier is not None:
         return Receipt(campaign, earlier, created=False)
@@ -106,16 +121,21 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
     return Receipt(campaign, stored, created)
 
 
-def _parsed(store, settings, campaign, data, strict_fields, now):
+def _parsed(store, settings, campaign, data, strict_fields, now, late=False):
     """The report, and the campaign it was checked against: a report refused for naming an
-    action or a target the campaign (as remembered) lacks is checked again on a fresh read."""
+    action or a target the campaign (as remembered) lacks is checked again on a fresh read
+    (``late``: one past the deadline, taken as late)."""
     try:
         return _parse(data, campaign, settings, strict_fields), campaign
     except ValidationFailed:
         if not _names_unknown(data, campaign):
             raise
     fresh = store.recent_campaign(campaign.campaign_id, now, 0)
-    check_open(fresh, campaign.campaign_id, now)
+    if late:
+        if fresh is None:
+            raise CampaignNotFound(campaign.campaign_id)
+    else:
+        check_open(fresh, campaign.campaign_id, now, settings.late_report_days)
     return _parse(data, fresh, settings, strict_fields), fresh
 
 

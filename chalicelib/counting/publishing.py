@@ -23,8 +23,11 @@ def recount(store: TallyStore, campaign: Campaign, version: int, now) -> Totals:
 
     ``campaign`` must have been read before the count: every void and
     reinstatement included in its counts is then also reflected in the count.
+    Version 1 counts no late report; every later one counts them all
+    (:mod:`chalicelib.counting.late`).
     """
-    tally = Tally.of(store.all_reports(campaign))
+    reports = store.all_reports(campaign)
+    tally = Tally.of(reports if version > 1 else (report for report in reports if not report.late))
     return Totals(campaign.campaign_id, tally, True, now, version=version, void_count=campaign.void_count,
                   reinstated_count=campaign.reinstated_count)
 

@@ -24,3 +24,20 @@ def current_totals(store: TallyStore, campaign: Campaign, now=None, max_age_seco
     if provisional is None:
         return Totals(campaign.campaign_id, Tally(), False, None)
     return Totals(campaign.campaign_id, provisional.shown, False, provisional.as_of)
+
+
+def staff_totals(store: TallyStore, campaign: Campaign, totals: Totals | None = None) -> dict:
+    """Every figure, for staff: :func:`current_totals`' staff view (of ``totals`` when the caller
+    has them) and, once closed, the late reports that came since the latest version (folded by
+    the stream, not yet published)."""
+    totals = totals or current_totals(store, campaign)
+    view = totals.staff_view(campaign)
+    if campaign.state == CLOSED:
+        provisional = store.get_provisional(campaign.campaign_id)
+        came = provisional.shown if provisional else Tally()
+        published = totals.tally
+        view["late_reports_unpublished"] = {
+            "reports": max(0, came.late_reports - published.late_reports),
+            "actions_total": max(0, came.late_actions - published.late_actions),
+            "people": max(0, came.late_people - published.late_people)}
+    return view

@@ -29,7 +29,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from chalicelib.counting import folding
+from chalicelib.counting import folding, late
 from chalicelib.counting.publishing import finish_publication, recount
 from chalicelib.counting.shown import current_totals  # noqa: F401 - where callers have long found it
 from chalicelib.domain.campaign import OPEN, Campaign
@@ -50,6 +50,7 @@ ERASURE_SECONDS_PER_RUN = 120
 class RunSummary:
     rebuilt: list = field(default_factory=list)   # campaigns whose provisional totals were rebuilt
     closed: list = field(default_factory=list)
+    amended: list = field(default_factory=list)   # closed campaigns given a version with their late reports
     published: list = field(default_factory=list)
     failed: list = field(default_factory=list)
     erased: list = field(default_factory=list)   # campaigns whose personal data was erased
@@ -57,8 +58,8 @@ class RunSummary:
 
     def as_dict(self) -> dict:
         """What the scheduled function returns (and its log line reads)."""
-        return {"rebuilt": self.rebuilt, "closed": self.closed, "published": self.published, "erased": self.erased,
-                "erasures": self.erasures}
+        return {"rebuilt": self.rebuilt, "closed": self.closed, "amended": self.amended,
+                "published": self.published, "erased": self.erased, "erasures": self.erasures}
 
 
 def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifier | None = None) -> RunSummary:
@@ -75,11 +76,22 @@ def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifi
         try:
             if now >= campaign.closes_at + settle:
                 close_campaign(store, campaign, now, notifier)
+                late.settle_without_window(store, settings, campaign)
                 summary.closed.append(campaign.campaign_id)
             elif keep_provisional(store, campaign, settle, now):
                 summary.rebuilt.append(campaign.campaign_id)
         except (StorageUnavailable, StaleWrite, NotificationFailed):
             log.warning("tally failed for campaign %s; the next run retries", campaign.campaign_id,
+                        exc_info=True, extra={"campaign_id": campaign.campaign_id})
+            summary.failed.append(campaign.campaign_id)
+    for campaign in store.campaigns_taking_late_reports(now, late.longest_window(settings)):
+        if campaign.campaign_id in summary.closed:
+            continue
+        try:
+            if late.amend_with_late_reports(store, settings, campaign, now):
+                summary.amended.append(campaign.campaign_id)
+        except (StorageUnavailable, StaleWrite):
+            log.warning("late reports of campaign %s not published; the next run retries", campaign.campaign_id,
                         exc_info=True, extra={"campaign_id": campaign.campaign_id})
             summary.failed.append(campaign.campaign_id)
     for campaign in store.campaigns_due():

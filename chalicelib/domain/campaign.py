@@ -33,8 +33,11 @@ DEADLINE_NOTICE = timedelta(seconds=CAMPAIGN_MEMORY_SECONDS + 10)
 _FIELDS = ("reference", "title", "deadline", "targets", "actions", "languages",
            "letter_language", "allowed_origins",
            # v2
-           "index", "issued_on", "summary", "people", "copies_to", "letter", "timezone", "follow_up_of")
+           "index", "issued_on", "summary", "people", "copies_to", "letter", "timezone", "follow_up_of",
+           # the life of a case
+           "late_report_days")
 MAX_SUMMARY = 10_000      # characters
+MAX_LATE_REPORT_DAYS = 90  # how long after its deadline a campaign may take late reports
 MAX_LETTER = 10_000       # characters per language
 MAX_LETTERS = 5           # languages
 MAX_PEOPLE = 20
@@ -87,6 +90,10 @@ class Campaign:
     letter: dict = field(default_factory=dict, hash=False)   # language -> sample letter
     timezone: str = ""                   # IANA name; "" before v2
     follow_up_of: str | None = None      # the campaign id of the case's earlier UA
+    # Days after the deadline a report of actions taken before it is still taken, as late;
+    # None: the LATE_REPORT_DAYS setting; 0: none.
+    late_report_days: int | None = None
+    late_settled: bool = False           # closed, and its late reports' last version published
     # False when storage read the campaign without its case (the cheap read the report
     # path makes): the v2 fields are then empty, and it must not be written back.
     complete: bool = True
@@ -99,6 +106,23 @@ class Campaign:
     def accepts_reports_at(self, moment: datetime) -> bool:
         """Reports are taken up to and including the deadline second, never after."""
         return self.state == OPEN and moment < self.closes_at
+
+    def late_days(self, default_days: int) -> int:
+        """How many days late reports are taken (``default_days``: the LATE_REPORT_DAYS setting)."""
+        return default_days if self.late_report_days is None else self.late_report_days
+
+    def late_reports_end(self, default_days: int) -> datetime:
+        """The first instant late reports are refused too (``closes_at`` when none are taken)."""
+        return self.closes_at + timedelta(days=self.late_days(default_days))
+
+    def late_reports_until(self, default_days: int) -> datetime:
+        """The last second late reports are taken, as a deadline is written (its second included)."""
+        return self.late_reports_end(default_days) - timedelta(seconds=1)
+
+    def takes_late_reports_at(self, moment: datetime, default_days: int) -> bool:
+        """Past the deadline, within the days a report of actions taken before it may come late.
+        Closing does not end them: the final totals are amended by later versions."""
+        return self.closes_at <= moment < self.late_reports_end(default_days)
 
     def status_at(self, moment: datetime) -> str:
         return OPEN if self.accepts_reports_at(moment) else CLOSED
@@ -151,6 +175,7 @@ class Campaign:
             "published_version": self.published_version,
             "void_count": self.void_count,
             "reinstated_count": self.reinstated_count,
+            "late_report_days": self.late_report_days,
         })
         return view
 
@@ -219,6 +244,7 @@ def parse_campaign(campaign_id: str, data, now: datetime, report_shards: int = 4
     people = _people(errors, data.get("people"))
     letter = _letters(errors, data.get("letter"))
     follow_up_of = _follow_up_of(errors, data.get("follow_up_of"), campaign_id)
+    late_report_days = _late_report_days(errors, data.get("late_report_days"))
     actions = string_list(errors, data, "actions", max_items=len(ACTION_TYPES))
     if actions is not None and not set(actions) <= set(ACTION_TYPES):
         unknown = ", ".join(sorted(set(actions) - set(ACTION_TYPES)))
@@ -239,7 +265,7 @@ def parse_campaign(campaign_id: str, data, now: datetime, report_shards: int = 4
         letter_language=letter_language, allowed_origins=origins,
         report_shards=report_shards, created_at=now, updated_at=now,
         index=index, issued_on=issued_on, summary=summary, people=people, copies_to=copies,
-        letter=letter, timezone=zone_name, follow_up_of=follow_up_of,
+        letter=letter, timezone=zone_name, follow_up_of=follow_up_of, late_report_days=late_report_days,
     )
     size = len(json.dumps(campaign.case(), ensure_ascii=False).encode("utf-8"))
     if size > MAX_CASE_BYTES:
@@ -353,6 +379,16 @@ def _follow_up_of(errors, value, campaign_id):
         return None
     if not (isinstance(value, str) and CAMPAIGN_ID.fullmatch(value)) or value == campaign_id:
         errors.add("follow_up_of", "must be the id of the case's earlier campaign (not this one)")
+        return None
+    return value
+
+
+def _late_report_days(errors, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LATE_REPORT_DAYS:
+        errors.add("late_report_days", f"must be a whole number of days from 0 (no late reports) to "
+                                       f"{MAX_LATE_REPORT_DAYS}, or left out for the usual setting")
         return None
     return value
 

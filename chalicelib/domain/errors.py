@@ -84,10 +84,17 @@ class ReportAlreadyReinstated(Conflict):
 class CampaignClosed(ApiError):
     status, code = 410, "campaign_closed"
 
-    def __init__(self, campaign_id, deadline_text):
-        super().__init__(
-            f"Campaign '{campaign_id}' closed at {deadline_text}; reports are no longer accepted."
-        )
+    def __init__(self, campaign_id, deadline_text, late_until_text=None):
+        if late_until_text:   # within its late days: a report of actions before the deadline is taken
+            super().__init__(
+                f"Campaign '{campaign_id}' closed at {deadline_text}. If you took these actions before then, "
+                f"send the report with \"acted_before_deadline\": true (until {late_until_text}).",
+                fields={"acted_before_deadline": "required after the deadline: true if you acted before it"})
+        else:
+            super().__init__(
+                f"Campaign '{campaign_id}' closed at {deadline_text}; reports are no longer accepted."
+            )
+        self.late_until_text = late_until_text
 
 
 class BodyTooLarge(ApiError):

@@ -25,7 +25,7 @@ NEEDS_CONSENT = "can only be kept if you tick the consent box; tick it or leave 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 # ``form_token`` and ``website`` (the honeypot) are read by chalicelib.counting.abuse, not here.
 _JSON_FIELDS = ("submission_id", "actions", "targets", "per_target", "participants", "country", "name",
-                "contact_email", "consent", "form_token", "website")
+                "contact_email", "consent", "form_token", "website", "acted_before_deadline")
 _BOTH_SHAPES = "send either per_target or actions and targets, not both"
 
 
@@ -43,6 +43,10 @@ class ReportInput:
     # v1 report, whose ``actions`` cannot be told apart by target when it names several.
     per_target: dict | None = field(default=None, hash=False)
     participants: int = 1   # the people this report speaks for
+    # The supporter says they acted before the deadline: after it, within the campaign's late
+    # days, the report is then taken as ``late`` (see chalicelib.counting.intake).
+    acted_before_deadline: bool = False
+    late: bool = False
 
     @property
     def actions_total(self):
@@ -140,13 +144,15 @@ def parse_report(data, campaign: Campaign, max_count: int, *, max_participants: 
         targets = _targets(errors, data.get("targets"), campaign)
     country = _country(errors, data.get("country"))
     consent = _consent(errors, data.get("consent", False))
+    acted_before_deadline = _acted_before_deadline(errors, data.get("acted_before_deadline", False))
     name = text(errors, data, "name", max_length=100, required=False)
     email = contact_email(errors, data)
     for field_name, value in (("contact_email", email), ("name", name)):
         if value is not None and consent is False and field_name not in errors:
             errors.add(field_name, NEEDS_CONSENT)
     errors.raise_if_any()
-    return ReportInput(submission_id, actions, targets, country, name, email, consent, per_target, participants)
+    return ReportInput(submission_id, actions, targets, country, name, email, consent, per_target, participants,
+                       acted_before_deadline)
 
 
 def parse_submission_id(value) -> str | None:
@@ -250,6 +256,13 @@ def _country(errors, value):
         return value.strip().upper()
     errors.add("country", "must be a two-letter ISO 3166-1 country code such as MX")
     return None
+
+
+def _acted_before_deadline(errors, value):
+    if isinstance(value, bool):
+        return value
+    errors.add("acted_before_deadline", "must be true (the actions were taken before the deadline) or false")
+    return False
 
 
 def _consent(errors, value):

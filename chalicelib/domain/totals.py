@@ -32,6 +32,10 @@ def _attributed(report) -> dict:
     return {report.targets[0] if len(report.targets) == 1 else UNATTRIBUTED: report.actions}
 
 
+# The counts of a Tally that are one number each; the others are one number per key.
+SINGLE_COUNTS = ("reports", "people", "late_reports", "late_actions", "late_people")
+
+
 @dataclass
 class Tally:
     reports: int = 0
@@ -41,6 +45,10 @@ class Tally:
     by_day: Counter = field(default_factory=Counter)
     people: int = 0                                             # participants of the reports counted
     by_target_action: Counter = field(default_factory=Counter)  # target_action(t, a) -> count
+    # Of the reports above, those taken late (after the deadline, for actions before it).
+    late_reports: int = 0
+    late_actions: int = 0
+    late_people: int = 0
 
     @classmethod
     def of(cls, reports) -> "Tally":
@@ -63,12 +71,17 @@ class Tally:
         for target, counts in _attributed(report).items():
             for action, count in counts.items():
                 self.by_target_action[target_action(target, action)] += sign * count
+        if report.late:
+            self.late_reports += sign
+            self.late_actions += sign * sum(report.actions.values())
+            self.late_people += sign * report.participants
 
     def __add__(self, other: "Tally") -> "Tally":
         return Tally(self.reports + other.reports, self.actions + other.actions,
                      self.by_target + other.by_target, self.by_country + other.by_country,
                      self.by_day + other.by_day, self.people + other.people,
-                     self.by_target_action + other.by_target_action)
+                     self.by_target_action + other.by_target_action, self.late_reports + other.late_reports,
+                     self.late_actions + other.late_actions, self.late_people + other.late_people)
 
     @property
     def actions_total(self):
@@ -83,9 +96,9 @@ class Tally:
         return nested
 
     def counters(self):
-        """``(kind, key, count)`` for every count that is not zero (the kinds "reports" and
-        "people" have key None)."""
-        for kind in ("reports", "people"):
+        """``(kind, key, count)`` for every count that is not zero (the kinds in
+        ``SINGLE_COUNTS`` have key None)."""
+        for kind in SINGLE_COUNTS:
             if getattr(self, kind):
                 yield kind, None, getattr(self, kind)
         for kind in ("actions", "by_target", "by_country", "by_day", "by_target_action"):
@@ -95,7 +108,11 @@ class Tally:
         return {"reports": self.reports, "actions": dict(self.actions),
                 "by_target": dict(self.by_target), "by_country": dict(self.by_country),
                 "by_day": dict(self.by_day), "people": self.people,
-                "by_target_action": self.target_actions()}
+                "by_target_action": self.target_actions(), "late_reports": self.late()}
+
+    def late(self) -> dict:
+        """The late reports counted here, as every version of the totals shows them."""
+        return {"reports": self.late_reports, "actions_total": self.late_actions, "people": self.late_people}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Tally":
@@ -107,7 +124,10 @@ class Tally:
                                     for action, n in counts.items()})
         # Stored before participants existed, when every report was one person.
         people = int(data.get("people", reports))
-        return cls(reports, **counters, people=people, by_target_action=by_target_action)
+        late = data.get("late_reports", {})
+        return cls(reports, **counters, people=people, by_target_action=by_target_action,
+                   late_reports=int(late.get("reports", 0)), late_actions=int(late.get("actions_total", 0)),
+                   late_people=int(late.get("people", 0)))
 
 
 @dataclass(frozen=True)
@@ -162,6 +182,9 @@ class Totals:
             "actions": {a: tally.actions.get(a, 0) for a in actions},
             "by_target": {t: tally.by_target.get(t, 0) for t in _with_extra(campaign.target_ids, tally.by_target)},
             "by_target_action": {t: {a: counted.get(t, {}).get(a, 0) for a in actions} for t in targets},
+            # Counted above: reports taken after the deadline for actions before it (an amendment
+            # of the first final version, not a correction).
+            "late_reports": tally.late(),
         }
 
 

@@ -6,6 +6,7 @@ environment only while a request runs, so nothing here runs at import time.
 import os
 from dataclasses import dataclass
 
+from chalicelib.domain.campaign import MAX_LATE_REPORT_DAYS
 from chalicelib.domain.zones import zone
 
 # How Lambda reads the table's stream for the fold (app.py; infra/stack.py adds the
@@ -52,15 +53,22 @@ class Settings:
     small_cell_min: int = 10
     # Who hands the summary to officials (it signs it); unset, the summary names nobody.
     organisation_name: str = ""
+    # Late reports (see chalicelib.counting.late): days after a deadline a report of actions taken
+    # before it is still taken (a campaign's late_report_days overrides it; 0: none), and how
+    # often at most the final totals are amended with the late reports that came.
+    late_report_days: int = 14
+    late_publication_seconds: int = 86400
 
 
-def _int(environ, name, default, minimum=0):
+def _int(environ, name, default, minimum=0, maximum=None):
     raw = environ.get(name)
     if raw in (None, ""):
         return default
     value = int(raw)
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -110,4 +118,6 @@ def load_settings(environ=None) -> Settings:
         group_review_threshold=_int(environ, "GROUP_REVIEW_THRESHOLD", 50, minimum=1),
         small_cell_min=_int(environ, "SMALL_CELL_MIN", 10, minimum=1),
         organisation_name=(environ.get("ORGANISATION_NAME") or "").strip()[:200],
+        late_report_days=_int(environ, "LATE_REPORT_DAYS", 14, maximum=MAX_LATE_REPORT_DAYS),
+        late_publication_seconds=_int(environ, "LATE_PUBLICATION_SECONDS", 86400, minimum=1),
     )

@@ -5,7 +5,7 @@ under API Gateway's stage prefix (``/api/staff/...``) as well as locally.
 """
 from chalice import Response
 
-from chalicelib.counting.shown import current_totals
+from chalicelib.counting.shown import current_totals, staff_totals
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import OPEN, Campaign
 from chalicelib.domain.errors import ApiError, ServiceUnavailable, Unauthorized
@@ -73,7 +73,7 @@ def campaign_page(store: TallyStore, campaign: Campaign, now, request=None):
     """One campaign: totals by action type, target (and what reached each official) and country,
     reports over time, a summary to print per official, and the snippets that embed its form."""
     totals = current_totals(store, campaign)
-    view = totals.staff_view(campaign)
+    view = staff_totals(store, campaign, totals)
     end = min(now, campaign.deadline).date()
     charts = reports_over_time(totals.tally.by_day, min(campaign.created_at.date(), end), end)
     names = {target.id: target.name for target in campaign.targets}

@@ -3,7 +3,7 @@
 Reports carry a supporter's name and email only where they consented; voided
 or otherwise excluded reports are listed with why, so the export explains the totals.
 """
-from chalicelib.counting.shown import current_totals
+from chalicelib.counting.shown import staff_totals
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.report import Report
@@ -94,7 +94,7 @@ def reports_csv(campaign: Campaign, reports) -> str:
 
 def totals_response(store: TallyStore, campaign: Campaign, request):
     """The current totals (published final, or provisional) as ``?format=json`` or ``csv``."""
-    view = current_totals(store, campaign).staff_view(campaign)
+    view = staff_totals(store, campaign)
     if export_format(request) == "csv":
         return csv_response(totals_csv(view), f"{campaign.campaign_id}-totals.csv")
     return json_response(view, headers={"Cache-Control": "no-store"})

@@ -101,6 +101,29 @@ class CampaignStorage:
             IndexName=CAMPAIGNS_BY_STATE, KeyConditionExpression=Key("campaign_state").eq(name))]
         return sorted(campaigns, key=lambda campaign: campaign.deadline)
 
+    def campaigns_taking_late_reports(self, now: datetime, longest: timedelta) -> list[Campaign]:
+        """Closed campaigns (due for publication or not) whose deadline is at most ``longest``
+        before ``now`` and whose late reports are not yet settled: a query of the state index
+        per state, over recent deadlines only."""
+        since = clock.format_timestamp(now - longest)
+        return [campaign_from_item(item) for state in (CLOSED, PUBLICATION_DUE) for item in self._table.query(
+            IndexName=CAMPAIGNS_BY_STATE,
+            KeyConditionExpression=Key("campaign_state").eq(state) & Key("deadline").gte(since),
+            FilterExpression=Attr("late_settled").not_exists())]
+
+    def mark_late_settled(self, campaign_id: str) -> bool:
+        """Its late reports are all in a published version: the scheduled job stops looking."""
+        self.forget_campaign(campaign_id)
+        return self._table.update(campaign_key(campaign_id), "SET late_settled = :yes",
+                                  Attr("pk").exists(), {":yes": True})
+
+    def mark_publication_due(self, campaign_id: str) -> bool:
+        """A closed campaign has a version to announce: the publication picks it up
+        (:meth:`campaigns_due`); False if it is due already or not closed."""
+        self.forget_campaign(campaign_id)
+        return self._table.update(campaign_key(campaign_id), "SET campaign_state = :due",
+                                  Attr("campaign_state").eq(CLOSED), {":due": PUBLICATION_DUE})
+
     def campaigns_due(self) -> list[Campaign]:
         """Closed campaigns whose newest totals still wait to be published or announced."""
         return [campaign_from_item(item) for item in self._table.query(
@@ -194,6 +217,10 @@ def _campaign_to_item(campaign: Campaign) -> dict:
         item["notified_version"] = campaign.notified_version
     if campaign.timezone:
         item["timezone"] = campaign.timezone
+    if campaign.late_report_days is not None:
+        item["late_report_days"] = campaign.late_report_days
+    if campaign.late_settled:
+        item["late_settled"] = True
     return item
 
 
@@ -249,5 +276,7 @@ def campaign_from_item(item: dict, case: dict | None = None) -> Campaign:
         reinstated_count=int(item.get("reinstated_count", 0)),
         notified_version=int(item["notified_version"]) if "notified_version" in item else None,
         timezone=item.get("timezone", ""),
+        late_report_days=int(item["late_report_days"]) if "late_report_days" in item else None,
+        late_settled=bool(item.get("late_settled", False)),
         complete=case is not None, **whole,
     )

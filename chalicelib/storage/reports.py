@@ -120,6 +120,8 @@ def _report_to_item(campaign, report: ReportInput, report_id, received_at, flag_
         item["per_target"] = {target: dict(counts) for target, counts in report.per_target.items()}
     if report.participants != 1:
         item["participants"] = report.participants
+    if report.late:
+        item["late"] = True
     if report.name:
         item["name"] = report.name
     if report.contact_email:
@@ -141,7 +143,7 @@ def report_from_item(item: dict) -> Report:
         contact_email=item.get("contact_email"), consent=bool(item.get("consent", False)),
         per_target={target: {action: int(n) for action, n in counts.items()}
                     for target, counts in item["per_target"].items()} if "per_target" in item else None,
-        participants=int(item.get("participants", 1)),
+        participants=int(item.get("participants", 1)), late=bool(item.get("late", False)),
         campaign_id=campaign_of_report_partition(item["pk"]), report_id=item["report_id"],
         received_at=clock.parse_timestamp(stamp), excluded=item.get("excluded"),
         void=Void(item["voided_by"], item["void_reason"], clock.parse_timestamp(item["voided_at"]))

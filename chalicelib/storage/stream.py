@@ -18,7 +18,7 @@ from chalicelib.storage.table import from_wire
 _REPORT_PREFIX = "REPORTS#"
 # What a count needs of a report image (never its name or email).
 _COUNTED = ("pk", "sk", "report_id", "received", "received_at", "actions", "targets", "country", "flag_reason",
-            "per_target", "participants")
+            "per_target", "participants", "late")
 SHARD_FIELD = "shardId"   # where Lambda names the stream shard of a batch (tumbling windows only)
 
 

@@ -2,7 +2,8 @@
 version of the final totals, create-only.
 
 The provisional item keeps one number attribute per count (``n`` reports, ``p`` people,
-``a#<action>``, ``t#<target>``, ``c#<country>``, ``d#<day>``, ``ta#<target>.<action>``), so
+``a#<action>``, ``t#<target>``, ``c#<country>``, ``d#<day>``, ``ta#<target>.<action>``; of the
+late reports ``ln`` reports, ``la`` actions, ``lp`` people), so
 that a fold adds to them with one ``UpdateItem`` and no read; and, per stream shard, a *mark* ``m#<shard id>`` =
 ``<last sequence number folded, 40 digits>@<when>``, written in the same conditional
 update, which makes a batch delivered again change nothing (see
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.domain import clock
-from chalicelib.domain.totals import Tally, Totals
+from chalicelib.domain.totals import SINGLE_COUNTS, Tally, Totals
 from chalicelib.storage.keys import FINAL_PREFIX, campaign_partition, final_key, provisional_key
 from chalicelib.storage.table import StaleWrite, Table
 
@@ -23,8 +24,7 @@ from chalicelib.storage.table import StaleWrite, Table
 # records 24 hours, and Lambda never delivers one it no longer has.
 MARK_LIFETIME = timedelta(hours=25)
 _KINDS = {"reports": "n", "people": "p", "actions": "a#", "by_target": "t#", "by_country": "c#", "by_day": "d#",
-          "by_target_action": "ta#"}
-_SINGLE = ("reports", "people")   # one number each; the other kinds are one number per key
+          "by_target_action": "ta#", "late_reports": "ln", "late_actions": "la", "late_people": "lp"}
 _AFTER = "x"
 _MARK = "m#"
 _DIGITS = 40   # the longest sequence number DynamoDB Streams makes
@@ -206,9 +206,9 @@ def _counter_attributes(tally: Tally, prefix: str) -> dict:
 
 
 def _tally_from(item: dict, prefix: str) -> Tally:
-    tally = Tally(**{kind: int(item.get(prefix + _KINDS[kind], 0)) for kind in _SINGLE})
+    tally = Tally(**{kind: int(item.get(prefix + _KINDS[kind], 0)) for kind in SINGLE_COUNTS})
     for kind, code in _KINDS.items():
-        if kind in _SINGLE:
+        if kind in SINGLE_COUNTS:
             continue
         start = prefix + code
         for name, value in item.items():

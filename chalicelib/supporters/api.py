@@ -24,8 +24,13 @@ def remembered_campaign(store: TallyStore, campaign_id: str, now) -> Campaign:
 def campaign_response(store: TallyStore, settings, campaign_id: str):
     """``GET /campaigns/{id}``: the whole case, never cached, as the form token in it is fresh."""
     now = clock.now()
-    view = existing_campaign(store, campaign_id, whole=True).public_view(now)
-    if view["status"] == "open":
+    campaign = existing_campaign(store, campaign_id, whole=True)
+    view = campaign.public_view(now)
+    # Until when a report of actions taken before the deadline is still taken (late), if ever.
+    days = campaign.late_days(settings.late_report_days)
+    view["late_reports_until"] = clock.format_public(campaign.late_reports_until(settings.late_report_days)) \
+        if days else None
+    if view["status"] == "open" or campaign.takes_late_reports_at(now, settings.late_report_days):
         view["form_token"] = abuse.issue_form_token(settings, campaign_id, now)
     return json_response(view, headers={"Cache-Control": "no-store"})
 

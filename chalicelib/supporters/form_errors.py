@@ -44,6 +44,8 @@ _EMAIL = N_("Enter an email address in the correct format, like name@example.org
 _NAME_CONSENT = N_("Tick the box to let us keep your name, or leave the name empty")
 _EMAIL_CONSENT = N_("Tick the box to let us keep your email address, or leave it empty")
 _GENERAL = N_("Something in the form was out of date. Check your answers and send it again.")
+_LATE = N_("Tick the box if you took these actions before the deadline: only those can still be counted")
+LATE_FIELD = "acted_before_deadline"
 
 
 def field_id(api_field: str, campaign: Campaign) -> str:
@@ -54,7 +56,7 @@ def field_id(api_field: str, campaign: Campaign) -> str:
         return official_id(parts[1])
     if parts[0] in ("per_target", "actions", "targets"):
         return COUNTS
-    if api_field in ("participants", "country", "name", "contact_email"):
+    if api_field in ("participants", "country", "name", "contact_email", LATE_FIELD):
         return api_field
     return GENERAL
 
@@ -78,7 +80,7 @@ def supporter_errors(api_fields: dict, campaign: Campaign, language: Language, m
     for api_field, message in api_fields.items():
         by_field.setdefault(field_id(api_field, campaign), message)
     order = ([COUNTS] + [official_id(t) for t in campaign.target_ids]
-             + ["participants", "country", "name", "contact_email", GENERAL])
+             + ["participants", "country", "name", "contact_email", LATE_FIELD, GENERAL])
     limits = {"max": language.number(max_count), "max_participants": language.number(max_participants)}
     return {field: _message(field, by_field[field], language, limits, campaign)
             for field in order if field in by_field}
@@ -98,4 +100,6 @@ def _message(field, api_message, language, limits, campaign):
         return _(_NAME_CONSENT if api_message == NEEDS_CONSENT else _NAME)
     if field == "contact_email":
         return _(_EMAIL_CONSENT if api_message == NEEDS_CONSENT else _EMAIL)
+    if field == LATE_FIELD:
+        return _(_LATE)
     return _(_GENERAL)

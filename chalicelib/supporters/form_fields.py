@@ -23,6 +23,8 @@ def report_from_form(form: dict) -> dict:
     data = {"submission_id": first("submission_id"), "form_token": first("form_token"),
             "website": first("website"), "country": first("country").strip(),
             "consent": first("consent").lower() in ("yes", "on", "true", "1")}
+    if "late_form" in form:   # the form past the deadline, which asks whether the actions came before it
+        data["acted_before_deadline"] = first("acted_before_deadline").lower() in ("yes", "on", "true", "1")
     per_target, actions = {}, {}
     for key, values in form.items():
         if key.startswith(COUNT_PREFIX):

@@ -124,17 +124,28 @@ def _render(template, page: PageRequest, campaign, status, **context):
 
 def _deadline_facts(campaign: Campaign, language: Language) -> dict:
     """The deadline as ``<time>``: machine-readable, and written in the page's language."""
-    text = language.gettext("%(date)s, %(time)s UTC") % {
-        "date": language.date(campaign.deadline), "time": language.time(campaign.deadline)}
-    return {"deadline": Markup('<time datetime="{}">{}</time>').format(
-        clock.format_public(campaign.deadline), text)}
+    return {"deadline": _moment_text(campaign.deadline, language)}
+
+
+def _moment_text(moment, language: Language):
+    text = language.gettext("%(date)s, %(time)s UTC") % {"date": language.date(moment), "time": language.time(moment)}
+    return Markup('<time datetime="{}">{}</time>').format(clock.format_public(moment), text)
+
+
+def _late_until(campaign: Campaign, settings, now):
+    """When late reports end, if ``campaign`` takes them at ``now`` (past its deadline)."""
+    if campaign.accepts_reports_at(now) or not campaign.takes_late_reports_at(now, settings.late_report_days):
+        return None
+    return campaign.late_reports_until(settings.late_report_days)
 
 
 def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=None, status=200,
-         general_message=None):
+         general_message=None, late_until=None):
     """The form below the action kit, fresh or (with ``values`` and API ``errors``) shown again
     to be corrected; ``general_message`` (already in the page's language) heads the errors when
-    given. ``campaign`` is read whole: the kit shows its case, contacts and letters."""
+    given. ``campaign`` is read whole: the kit shows its case, contacts and letters. Past the
+    deadline, within its late days (``late_until``: when they end), the form asks whether the
+    actions came before the deadline (chalicelib.counting.late)."""
     values = values or {}
     language = page.language
     now = clock.now()
@@ -167,6 +178,7 @@ def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=No
                    errors=shown_errors, anchors={f: anchor(f, campaign, invalid) for f in shown_errors},
                    general_error=GENERAL, field_labels={f: language.gettext(label)
                                                         for f, label in FIELD_LABELS.items()},
+                   late_until=_moment_text(late_until, language) if late_until else None,
                    **_deadline_facts(campaign, language))
 
 
@@ -184,7 +196,8 @@ def _shown_values(values: dict) -> dict:
     participants = values.get("participants")
     return {"per_target": per_target, "participants": count(participants) if participants != 1 else "",
             "country": text("country").strip().upper(), "name": text("name"),
-            "contact_email": text("contact_email"), "consent": values.get("consent") is True}
+            "contact_email": text("contact_email"), "consent": values.get("consent") is True,
+            "acted_before_deadline": values.get("acted_before_deadline") is True}
 
 
 def thanks(receipt, totals: Totals, settings, page: PageRequest, status):
@@ -192,7 +205,7 @@ def thanks(receipt, totals: Totals, settings, page: PageRequest, status):
     as_of = totals.as_of
     share = {"title": campaign.title, "reference": campaign.reference, "url": page.share_url}
     return _render("thanks.html", page, campaign, status, report_id=receipt.report.report_id,
-                   created=receipt.created, actions_total=receipt.report.actions_total,
+                   created=receipt.created, actions_total=receipt.report.actions_total, late=receipt.report.late,
                    totals=totals.public_view(campaign, settings.small_cell_min),
                    as_of_time=language.time(as_of) if as_of else "",
                    as_of_date=language.date(as_of) if as_of else "",
@@ -231,9 +244,10 @@ def form_response(store, settings, campaign_id, request):
     page = PageRequest.of(request, campaign)
     if campaign is None:
         return not_found(campaign_id, page)
-    if not campaign.accepts_reports_at(now):
+    late_until = _late_until(campaign, settings, now)
+    if not campaign.accepts_reports_at(now) and late_until is None:
         return closed(campaign, _public_totals(store, settings, campaign, now), page, 200)
-    return form(campaign, settings, page)
+    return form(campaign, settings, page, late_until=late_until)
 
 
 def _public_totals(store, settings, campaign, now):
@@ -261,15 +275,20 @@ def post_form(store, settings, campaign_id, request):
             values["country"] = i18n.country_code(values["country"])
         receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON,
                                 client_ip=source_ip(request), campaign=campaign)
-    except CampaignClosed:
+    except CampaignClosed as refusal:
         campaign = store.recent_campaign(campaign_id, now, CAMPAIGN_MEMORY_SECONDS)   # as the refusal read it
+        late_until = _late_until(campaign, settings, now)
+        if refusal.late_until_text and late_until and isinstance(values, dict):   # the box left unticked
+            return form(_whole(store, campaign_id, now) or campaign, settings, page, values, refusal.fields, 422,
+                        late_until=late_until)
         return closed(campaign, _public_totals(store, settings, campaign, now), page)
     except ValidationFailed as error:
         if not isinstance(values, dict):
             return problem(ApiError("not an object", code="malformed_body"), page)
         if kind == FORM:   # show counts as typed: a blank stays blank, not 0
             values["per_target"] = typed_counts(body)
-        return form(_whole(store, campaign_id, now) or campaign, settings, page, values, error.fields, error.status)
+        return form(_whole(store, campaign_id, now) or campaign, settings, page, values, error.fields, error.status,
+                    late_until=_late_until(campaign, settings, now))
     except TooManyReports as error:
         message = page.language.gettext(_RATE_LIMITED) % {"seconds": error.retry_after_seconds}
         return send_again(_whole(store, campaign_id, now), settings, page, values, error, message)

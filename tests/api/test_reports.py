@@ -539,8 +539,8 @@ def test_a_form_post_reads_the_campaign_once(client, campaign, monkeypatch):
     assert reads == [campaign]
 
 
-def test_a_form_post_after_the_deadline_shows_the_closed_page_with_410(client, campaign, fake_clock):
-    fake_clock.set(DEADLINE + timedelta(seconds=1))
+def test_a_form_post_after_the_late_days_shows_the_closed_page_with_410(client, campaign, fake_clock):
+    fake_clock.set(DEADLINE + timedelta(days=14, seconds=1))   # within them: tests/api/test_late_reports.py
 
     response = post_form(client, form_fields())
 

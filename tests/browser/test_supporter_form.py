@@ -101,11 +101,11 @@ class Api:
         self.run = run
         self.url = f"http://127.0.0.1:{run.port}"
 
-    def create_campaign(self, allowed_origins, deadline=None):
+    def create_campaign(self, allowed_origins, deadline=None, **fields):
         campaign_id = f"ua-{uuid.uuid4().hex[:10]}"
         moment = deadline or datetime.now(timezone.utc) + timedelta(days=30)
         body = seed_body(moment, 30)   # UA 47.22 as `make run` seeds it
-        body.update(deadline=moment.isoformat(timespec="seconds"), allowed_origins=allowed_origins)
+        body.update(deadline=moment.isoformat(timespec="seconds"), allowed_origins=allowed_origins, **fields)
         status, answer = self.run.request("PUT", f"/staff/campaigns/{campaign_id}", body,
                                           headers={"Authorization": f"Bearer {TOKEN}"})
         assert status == 201, answer
@@ -457,7 +457,8 @@ def test_axe_finds_no_violation_on_kit_form_errors_and_thanks(page, api, open_ca
 
 
 def test_a_closed_action_shows_final_totals_and_no_form(page, api, partner, axe_source):
-    campaign_id = api.create_campaign([partner.origin], deadline=datetime.now(timezone.utc) + timedelta(seconds=3))
+    campaign_id = api.create_campaign([partner.origin], deadline=datetime.now(timezone.utc) + timedelta(seconds=3),
+                                      late_report_days=0)
     token = json.loads(api.run.request("GET", f"/campaigns/{campaign_id}")[1])["form_token"]
     report = {"submission_id": str(uuid.uuid4()), "per_target": {"governor": {"letter": 4, "call": 1}},
               "form_token": token}
@@ -475,3 +476,28 @@ def test_a_closed_action_shows_final_totals_and_no_form(page, api, partner, axe_
     assert "Cartas: no se muestra" in text and "4" not in text.split("Acciones comunicadas: 5")[1]
     assert axe_violations(page, axe_source) == []
     screenshot(page, "closed-es")
+
+
+def test_past_the_deadline_the_form_asks_and_a_late_report_is_thanked(page, api, partner, axe_source):
+    campaign_id = api.create_campaign([partner.origin], deadline=datetime.now(timezone.utc) + timedelta(seconds=2))
+    time.sleep(3)   # past the deadline, within the late days (LATE_REPORT_DAYS, 14)
+    page.goto(f"{api.url}/campaigns/{campaign_id}/form?lang=es")
+    page.get_by_text("El plazo ha terminado").wait_for()
+    form = page.locator("form")
+    form.get_by_role("group", name=GOVERNOR).get_by_label(SPANISH["letters"], exact=True).fill("2")
+    form.get_by_role("button", name=SPANISH["send"]).click()
+    page.get_by_role("link", name="Marca la casilla").wait_for()   # unticked: the form back, pointing at it
+    assert axe_violations(page, axe_source) == [], "late form with its error"
+    screenshot(page, "late-error-es")
+    page.get_by_label("Realicé estas acciones antes de que terminara el plazo").check()
+    page.locator("form").get_by_role("button", name=SPANISH["send"]).click()
+    page.get_by_text("se cuenta como informe tardío").wait_for()
+    assert axe_violations(page, axe_source) == [], "late thanks"
+    screenshot(page, "late-thanks-es")
+    # Counted once, as late: provisional while the close has not run, then waiting for an amendment.
+    def late_seen(totals):
+        return max(totals["late_reports"]["reports"], totals.get("late_reports_unpublished", {}).get("reports", 0))
+    end = time.monotonic() + 30
+    while late_seen(api.totals(campaign_id, staff=True)) != 1 and time.monotonic() < end:
+        time.sleep(0.5)
+    assert late_seen(api.totals(campaign_id, staff=True)) == 1

@@ -10,7 +10,8 @@ what reached each official.
 Final totals must always equal the model's; provisional totals too, whenever every
 stream record so far has been folded and no batch was lost since the last rebuild's
 cut. A published final version never changes: a void or a reinstatement after the
-close publishes the next version, and only they do.
+close publishes the next version, as late reports do (version 1 counts none; each later
+one those that came by its recount; once their window has settled, all).
 
 To add a rule: drive the system in a new ``@rule`` and record the effect in
 ``self.model``; every check below compares against ``Model.tally`` and so
@@ -55,6 +56,9 @@ CAMPAIGN = "ua-47-22"
 CLOSING_STEPS = ("latest_final", "all_reports", "publish_final", "mark_closed")
 REBUILDING_STEPS = ("get_provisional", "stored_reports", "complete_rebuild")
 FOLD_STEPS = ("fold_unread", "fold_read")
+AMENDING_STEPS = ("latest_final", "get_provisional", "all_reports", "publish_final", "mark_publication_due",
+                  "mark_late_settled")
+LATE_DAYS = 14   # the LATE_REPORT_DAYS default: the campaign sets none
 SHARDS = 3
 
 
@@ -69,13 +73,16 @@ class Model:
     excluded: set = field(default_factory=set)     # submission ids voided: no longer counted
     flagged: set = field(default_factory=set)      # accepted, failed an abuse check: not counted (yet)
     reinstated: set = field(default_factory=set)   # once flagged, counted since staff reinstated them
+    late: dict = field(default_factory=dict)       # submission id -> when it came, after the deadline
     finals: list = field(default_factory=list)     # each published final version's tally, in order
 
-    def accept(self, submission_id, report_id, body, day, flagged=False):
+    def accept(self, submission_id, report_id, body, day, flagged=False, late_at=None):
         assert submission_id not in self.accepted
         self.accepted[submission_id] = (report_id, body, day)
         if flagged:
             self.flagged.add(submission_id)
+        if late_at is not None:
+            self.late[submission_id] = late_at
 
     def exclude(self, submission_id):
         assert submission_id in self.accepted and submission_id not in self.excluded | self.flagged
@@ -86,10 +93,15 @@ class Model:
         self.flagged.remove(submission_id)
         self.reinstated.add(submission_id)
 
-    def tally(self) -> Tally:
+    def tally(self, late_until=None, late=True) -> Tally:
+        """What is counted; ``late`` False: no late report (version 1), ``late_until``: only
+        the late reports that came by then (an amended version)."""
         tally = Tally()
         for submission_id, (_, body, day) in self.accepted.items():
             if submission_id in self.excluded | self.flagged:
+                continue
+            came = self.late.get(submission_id)
+            if came is not None and (not late or (late_until is not None and came > late_until)):
                 continue
             if "per_target" in body:
                 reached = {target: {action: n for action, n in counts.items() if n}
@@ -108,6 +120,10 @@ class Model:
             tally.by_target.update(set(reached) if "per_target" in body else set(body["targets"]))
             tally.by_country[(body.get("country") or "ZZ").upper()] += 1
             tally.by_day[day] += 1
+            if came is not None:
+                tally.late_reports += 1
+                tally.late_actions += sum(sum(counts.values()) for counts in reached.values())
+                tally.late_people += body.get("participants", 1)
         return tally
 
 
@@ -178,14 +194,23 @@ class TallyMachine(RuleBasedStateMachine):
     def submit_flagged(self, body):
         return self._submit(body, genuine=False)
 
+    # After the deadline, for actions before it: taken late within the late days, else refused.
+    @rule(target=submitted, body=reports)
+    def submit_late(self, body):
+        return self._submit({**body, "form_token": form_token(), "acted_before_deadline": True}, genuine=True)
+
     def _submit(self, body, genuine):
         body = {**body, "submission_id": str(uuid.uuid4())}
+        now = self.clock()
+        late = not self.campaign.accepts_reports_at(now)
         try:
             receipt = submit_report(self.store, self.settings, CAMPAIGN, body)
         except CampaignClosed:
-            assert not self.campaign.accepts_reports_at(self.clock())
+            assert not (self.campaign.accepts_reports_at(now) or (
+                body.get("acted_before_deadline") and self.campaign.takes_late_reports_at(now, LATE_DAYS)))
             return multiple()
-        assert receipt.created and self.campaign.accepts_reports_at(self.clock())
+        assert receipt.created and receipt.report.late is late
+        assert self.campaign.accepts_reports_at(now) or self.campaign.takes_late_reports_at(now, LATE_DAYS)
         contact = body.get("consent") and body.get("contact_email")
         large = body.get("participants", 1) > GROUP_REVIEW_THRESHOLD and not contact
         flagged = not genuine or large
@@ -193,7 +218,7 @@ class TallyMachine(RuleBasedStateMachine):
         if genuine and large:
             assert receipt.report.flag_reason == "large_group"
         self.model.accept(body["submission_id"], receipt.report.report_id, body,
-                          self.clock().date().isoformat(), flagged=flagged)
+                          self.clock().date().isoformat(), flagged=flagged, late_at=now if late else None)
         return body
 
     @rule(body=submitted)
@@ -222,6 +247,27 @@ class TallyMachine(RuleBasedStateMachine):
         self._move_to(self.campaign.closes_at + self.settle + timedelta(seconds=extra))
         self._run_and_check()
         assert self.store.get_campaign(CAMPAIGN).state == "closed"
+
+    @rule(fraction=st.floats(0, 1.1))
+    def into_the_late_days(self, fraction):
+        """Somewhere in the days late reports are taken (or just past them), the job runs."""
+        self._move_to(self.campaign.closes_at + timedelta(days=LATE_DAYS * fraction))
+        self._run_and_check()
+
+    @precondition(lambda self: self.model.finals)
+    @rule(step=st.sampled_from(AMENDING_STEPS), after=st.booleans(), settled=st.booleans())
+    def crash_amending_and_rerun(self, step, after, settled):
+        """A run dies before or after a step of publishing late reports (in the window, or at its
+        end); the next run finishes the job."""
+        if settled:
+            self._move_to(self.campaign.late_reports_end(LATE_DAYS) + self.settle)
+        else:
+            self.clock.advance(seconds=self.settings.late_publication_seconds)
+        self._deliver_everything()
+        with self._crashing(step, after):
+            tallying.run_tally(self.store, self.settings, self.clock())
+        self.clock.advance(seconds=60)
+        self._run_and_check()
 
     @precondition(lambda self: not self.model.finals)
     @rule(step=st.sampled_from(CLOSING_STEPS + REBUILDING_STEPS), after=st.booleans())
@@ -422,10 +468,26 @@ class TallyMachine(RuleBasedStateMachine):
         campaign = self.store.get_campaign(CAMPAIGN)
         published = tallying.current_totals(self.store, campaign)
         if published.final or self.lost_since is None:
-            assert published.tally == self.model.tally(), (published.tally, self.model.tally())
-        if published.final and (not self.model.finals or self.model.finals[-1] != published.tally):
-            self.model.finals.append(published.tally)
+            assert published.tally == self._expected(published), (published.tally, self._expected(published))
+        if campaign.late_settled:   # its window ended and settled: every late report is in
+            assert published.tally == self.model.tally() and self.clock() >= (
+                self.campaign.late_reports_end(LATE_DAYS) + self.settle)
+        if published.final:
+            # A run may publish two versions (late reports, then a void): each is kept as it was.
+            versions = self.store.final_versions(CAMPAIGN)
+            assert [totals.tally for totals in versions][:len(self.model.finals)] == self.model.finals
+            assert [totals.tally for totals in versions[len(self.model.finals):]].count(published.tally) <= 1
+            self.model.finals = [totals.tally for totals in versions]
             assert published.version == len(self.model.finals)
+
+    def _expected(self, totals) -> Tally:
+        """Provisional totals count every report; version 1 no late one; a later version the
+        late reports that came by its recount."""
+        if not totals.final:
+            return self.model.tally()
+        if totals.version == 1:
+            return self.model.tally(late=False)
+        return self.model.tally(late_until=totals.as_of)
 
     @invariant()
     def the_table_holds_each_accepted_report_once_voided_or_not(self):

@@ -196,6 +196,7 @@ def test_a_closed_campaign_shows_its_final_totals_and_no_form(client, campaign, 
     post_report(client, campaign, report_body(actions={"letter": 3, "call": 1}))
     fake_clock.set(DEADLINE + timedelta(minutes=5))
     run_scheduled(client)
+    fake_clock.set(DEADLINE + timedelta(days=14, seconds=1))   # past the late days too (LATE_REPORT_DAYS)
 
     response = get_form(client, f"?lang={lang}")
 
@@ -206,7 +207,10 @@ def test_a_closed_campaign_shows_its_final_totals_and_no_form(client, campaign, 
     assert '<time datetime="2026-01-21T03:59:59Z">' in html
 
 
-def test_before_the_final_totals_the_closed_page_says_they_are_coming(client, campaign, fake_clock):
+def test_before_the_final_totals_the_closed_page_says_they_are_coming(client, staff_headers, fake_clock):
+    response = client.http.put(f"/staff/campaigns/{CAMPAIGN}", headers=staff_headers,
+                               body=json.dumps(campaign_body(late_report_days=0)))   # no late reports
+    assert response.status_code == 201
     fake_clock.set(DEADLINE + timedelta(seconds=5))   # closed, not yet published
 
     html = html_of(get_form(client))
