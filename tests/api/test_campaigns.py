@@ -364,7 +364,9 @@ def test_public_view_hides_staff_fields(client, campaign):
                          "actions", "languages", "letter_language", "form_token",
                          # v2: the rest of the case sheet (empty for this v1 body) and where it ends
                          "index", "issued_on", "summary", "people", "copies_to", "letter", "timezone",
-                         "follow_up_of"}
+                         "follow_up_of",
+                         # issue 14: how the case ended (null until staff record it)
+                         "outcome"}
     assert view["status"] == "open"
 
 
