@@ -12,8 +12,8 @@ from datetime import date, datetime
 from chalicelib.domain import clock
 from chalicelib.domain.validation import FieldErrors, reject_unknown, text
 
-# The words staff choose from; the form pages have a translated label for each
-# (chalicelib.supporters.form_page.OUTCOME_LABELS): add one there when adding one here.
+# The words staff choose from; the pages have a translated label for each
+# (chalicelib.web.outcomes.OUTCOME_LABELS): add one there when adding one here.
 OUTCOME_STATUSES = ("released", "charges_dropped", "sentence_commuted", "improved", "no_change", "worsened",
                     "other")
 MAX_NOTE = 2_000   # characters: a paragraph or two for the public page, far below an item's size

@@ -13,7 +13,7 @@ from typing import Callable
 from boto3.dynamodb.conditions import Key
 
 from chalicelib.domain.campaign import Campaign
-from chalicelib.domain.cases import MAX_CASE_CAMPAIGNS
+from chalicelib.domain.cases import MAX_CASE_CAMPAIGNS, chain
 from chalicelib.storage.campaigns import campaign_from_item
 from chalicelib.storage.schema import CAMPAIGNS_BY_CASE
 from chalicelib.storage.table import Table
@@ -22,6 +22,17 @@ from chalicelib.storage.table import Table
 class CaseStorage:
     _table: Table
     get_whole_campaign: Callable[[str], Campaign | None]
+    get_campaign: Callable[[str], Campaign | None]
+
+    def case_campaigns(self, campaign: Campaign) -> list[Campaign]:
+        """Every campaign of ``campaign``'s case, first to last (``campaign`` among them; the
+        others read without their case sheets)."""
+        root_id = self.case_root(campaign)
+        root = campaign if root_id == campaign.campaign_id else self.get_campaign(root_id) or campaign
+        campaigns = chain(root, self.case_followers(root.campaign_id))
+        if all(c.campaign_id != campaign.campaign_id for c in campaigns):   # a follow-up stored before case_id
+            campaigns.append(campaign)
+        return campaigns
 
     def case_followers(self, root_id: str) -> list[Campaign]:
         """The follow-ups of the case whose first campaign is ``root_id``, oldest first

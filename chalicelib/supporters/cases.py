@@ -8,25 +8,15 @@ totals, as the totals route shows them (remembered for TOTALS_MEMORY_SECONDS).
 from chalicelib.counting.shown import TOTALS_MEMORY_SECONDS, current_totals
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
-from chalicelib.domain.cases import case_view, chain, continuation
+from chalicelib.domain.cases import case_view, continuation
 from chalicelib.storage import TallyStore
 from chalicelib.web.identifiers import existing_campaign
 from chalicelib.web.responses import json_response
 
 
-def case_campaigns(store: TallyStore, campaign: Campaign) -> list[Campaign]:
-    """Every campaign of ``campaign``'s case, first to last (``campaign`` among them)."""
-    root_id = store.case_root(campaign)
-    root = campaign if root_id == campaign.campaign_id else store.get_campaign(root_id) or campaign
-    campaigns = chain(root, store.case_followers(root.campaign_id))
-    if all(c.campaign_id != campaign.campaign_id for c in campaigns):   # a follow-up stored before case_id
-        campaigns.append(campaign)
-    return campaigns
-
-
 def continued_in(store: TallyStore, campaign: Campaign, now) -> Campaign | None:
     """The open update of ``campaign``'s case that its closed page points to, if any."""
-    return continuation(case_campaigns(store, campaign), campaign, now)
+    return continuation(store.case_campaigns(campaign), campaign, now)
 
 
 def case_response(store: TallyStore, settings, campaign_id: str):
@@ -35,6 +25,6 @@ def case_response(store: TallyStore, settings, campaign_id: str):
     now = clock.now()
     campaign = existing_campaign(store, campaign_id, whole=True)
     entries = [(c, current_totals(store, c, now, TOTALS_MEMORY_SECONDS).public_view(c, settings.small_cell_min))
-               for c in case_campaigns(store, campaign)]
+               for c in store.case_campaigns(campaign)]
     return json_response(case_view(campaign.campaign_id, entries, now),
                          headers={"Cache-Control": f"public, max-age={settings.tally_interval_seconds}"})

@@ -45,6 +45,7 @@ from chalicelib.supporters.kit import action_kit
 from chalicelib.web import i18n, pages
 from chalicelib.web.bodies import FORM, JSON, media_type, read_body, source_ip
 from chalicelib.web.i18n import N_, Language
+from chalicelib.web.outcomes import OUTCOME_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,6 @@ _BUSY = N_("We could not confirm that your report was recorded: the service is b
            "it again in a few seconds; it will be counted only once.")
 # Ends an email whose sample letter was too long for its mailto: link (chalicelib.supporters.kit).
 _REST_NOTE = N_("[The rest of the letter is on %(url)s: copy it here before you send this email.]")
-# How a case ended, as a closed page says it (chalicelib.domain.outcome.OUTCOME_STATUSES).
-OUTCOME_LABELS = {"released": N_("Released"), "charges_dropped": N_("Charges dropped"),
-                  "sentence_commuted": N_("Sentence commuted"), "improved": N_("Situation improved"),
-                  "no_change": N_("No change"), "worsened": N_("Situation worsened"), "other": N_("Other news")}
 _SHARE_SUBJECT = N_("Take action: %(title)s")
 _SHARE_BODY = N_("I took action for %(reference)s. Will you join me? %(url)s")
 
