@@ -24,14 +24,16 @@ class NotificationFailed(Exception):
     """SNS did not take the message; the next scheduled run tries again."""
 
 
+def _about(campaign: Campaign, type_: str, kind: str) -> dict:
+    """What every message starts with: what it is, and which campaign it is of."""
+    return {"type": type_, "kind": kind, "campaign_id": campaign.campaign_id, "reference": campaign.reference,
+            "title": campaign.title}
+
+
 def totals_message(campaign: Campaign, totals: Totals) -> dict:
     """What subscribers receive: the campaign's facts and its final totals."""
     return {
-        "type": "final_totals_published",
-        "kind": "totals",
-        "campaign_id": campaign.campaign_id,
-        "reference": campaign.reference,
-        "title": campaign.title,
+        **_about(campaign, "final_totals_published", "totals"),
         "deadline": clock.format_public(campaign.deadline),
         "letter_language": campaign.letter_language,
         "targets": [{"id": t.id, "name": t.name, "role": t.role} for t in campaign.targets],
@@ -44,11 +46,7 @@ def totals_message(campaign: Campaign, totals: Totals) -> dict:
 def outcome_message(campaign: Campaign, outcome: Outcome) -> dict:
     """What subscribers receive when staff record or change an outcome: never a count."""
     return {
-        "type": "outcome_recorded",
-        "kind": "outcome",
-        "campaign_id": campaign.campaign_id,
-        "reference": campaign.reference,
-        "title": campaign.title,
+        **_about(campaign, "outcome_recorded", "outcome"),
         "revision": outcome.revision,
         "outcome": outcome.public_view(),
         "recorded_at": clock.format_public(outcome.recorded_at),

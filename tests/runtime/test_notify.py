@@ -33,6 +33,14 @@ def topic(moto_table):
     return TotalsNotifier(sns, topic_arn), received
 
 
+class SnsDown:
+    """An SNS client whose endpoint cannot be reached."""
+
+    def publish(self, **request):
+        from botocore.exceptions import EndpointConnectionError
+        raise EndpointConnectionError(endpoint_url="https://sns.us-east-1.amazonaws.com")
+
+
 def close(store, settings, fake_clock, ua, notifier):
     fake_clock.set(ua.closes_at + timedelta(seconds=settings.settle_seconds))
     return tallying.run_tally(store, settings, fake_clock(), notifier)
@@ -75,13 +83,7 @@ def test_sns_down_at_the_close_publishes_anyway_and_announces_on_a_later_run(sto
     notifier, received = topic
     submit_report(store, settings, CAMPAIGN, report_body())
     real_sns = notifier._sns
-
-    class Down:
-        def publish(self, **request):
-            from botocore.exceptions import EndpointConnectionError
-            raise EndpointConnectionError(endpoint_url="https://sns.us-east-1.amazonaws.com")
-
-    notifier._sns = Down()
+    notifier._sns = SnsDown()
     with pytest.raises(Exception, match="incomplete"):
         close(store, settings, fake_clock, ua, notifier)
     campaign = store.get_campaign(CAMPAIGN)
@@ -183,13 +185,7 @@ def test_sns_down_keeps_the_outcome_stored_and_due_and_a_later_run_announces_it(
     notifier, received = topic
     record(store, fake_clock)
     real_sns = notifier._sns
-
-    class Down:
-        def publish(self, **request):
-            from botocore.exceptions import EndpointConnectionError
-            raise EndpointConnectionError(endpoint_url="https://sns.us-east-1.amazonaws.com")
-
-    notifier._sns = Down()
+    notifier._sns = SnsDown()
     with pytest.raises(Exception, match="the outcome of ua-47-22"):
         tallying.run_tally(store, settings, fake_clock(), notifier)
     outcome = store.get_outcome(CAMPAIGN)
