@@ -118,6 +118,7 @@ STAFF_ROUTES = [
     ("PUT", f"/staff/campaigns/{NEW}"),
     ("GET", f"/staff/campaigns/{CAMPAIGN}/totals"),
     ("GET", f"/staff/campaigns/{CAMPAIGN}/totals?format=csv"),
+    ("PUT", f"/staff/campaigns/{CAMPAIGN}/outcome"),
 ]
 
 
@@ -141,7 +142,7 @@ AUTHORIZATIONS = {
 }
 
 
-@pytest.mark.parametrize("method, path", STAFF_ROUTES, ids=["put-campaign", "totals", "totals-csv"])
+@pytest.mark.parametrize("method, path", STAFF_ROUTES, ids=["put-campaign", "totals", "totals-csv", "outcome"])
 @pytest.mark.parametrize("case", list(AUTHORIZATIONS))
 def test_staff_routes_refuse_a_missing_or_invalid_token(client, campaign, store, method, path, case):
     headers = {"Content-Type": "application/json"}
@@ -154,6 +155,7 @@ def test_staff_routes_refuse_a_missing_or_invalid_token(client, campaign, store,
     assert_error(response, 401, "unauthorized")
     assert response.headers.get("WWW-Authenticate", "").startswith("Bearer")
     assert public(client, NEW).status_code == 404   # the PUT created nothing
+    assert store.get_outcome(CAMPAIGN) is None       # nor recorded an outcome
 
 
 def test_a_token_still_valid_until_its_expiry_is_accepted(client, store):
