@@ -167,3 +167,16 @@ def test_an_open_form_shows_no_outcome_and_a_closed_page_without_one_says_nothin
     close_it(client, fake_clock)
     assert "outcome-heading" in client.http.get(f"/campaigns/{CAMPAIGN}/form").body.decode()
     assert "outcome-heading" not in client.http.get("/campaigns/ua-52-22/form").body.decode()
+
+
+def test_two_changes_at_once_one_wins_and_the_other_is_409(client, campaign, staff_headers, store, monkeypatch):
+    put_outcome(client, staff_headers, {"status": "no_change", "on": "2026-01-01"})
+    stale = store.get_outcome(CAMPAIGN)
+    put_outcome(client, staff_headers, RELEASED)                      # another request, meanwhile
+    from chalicelib.runtime import process
+    monkeypatch.setattr(process.store(), "get_outcome", lambda campaign_id: stale)
+    error = assert_error(put_outcome(client, staff_headers, {"status": "worsened", "on": "2026-01-10"}), 409,
+                         "outcome_changed")
+    assert "retry" in error["message"]
+    monkeypatch.undo()
+    assert store.get_outcome(CAMPAIGN).status == "released" and store.get_outcome(CAMPAIGN).revision == 2
