@@ -254,3 +254,12 @@ def test_an_outcome_on_a_fifo_topic_is_deduplicated_by_campaign_and_revision(ua,
     (request,) = sent
     assert request["MessageDeduplicationId"] == "ua-47-22-outcome-r1" and request["MessageGroupId"] == "ua-47-22"
     assert request["MessageAttributes"]["kind"]["StringValue"] == "outcome"
+
+
+def test_an_outcome_of_a_campaign_that_is_gone_is_skipped_not_fatal(store, settings, fake_clock, ua, topic,
+                                                                    moto_table):
+    notifier, received = topic
+    record(store, fake_clock)
+    moto_table.delete_item(Key={"pk": f"CAMPAIGN#{CAMPAIGN}", "sk": "CAMPAIGN"})   # by hand: no route deletes one
+    summary = tallying.run_tally(store, settings, fake_clock(), notifier)
+    assert summary.outcomes == [] and received() == []
