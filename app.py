@@ -13,10 +13,12 @@ from chalicelib.web import identifiers
 from chalicelib.web.bodies import bodies_checked_here
 from chalicelib.web.responses import json_errors
 
-api, form_page, assets = (lazy(f"chalicelib.supporters.{name}") for name in ("api", "form_page", "assets"))
-campaign_admin, dashboard, drafts, erasure, exports, new_campaign, review, sessions, auth = (
+api, form_page, assets, cases = (lazy(f"chalicelib.supporters.{name}") for name in (
+    "api", "form_page", "assets", "cases"))
+campaign_admin, dashboard, drafts, erasure, exports, new_campaign, review, sessions, auth, outcomes = (
     lazy(f"chalicelib.staff.{name}") for name in (
-        "campaign_admin", "dashboard", "drafts", "erasure", "exports", "new_campaign", "review", "sessions", "auth"))
+        "campaign_admin", "dashboard", "drafts", "erasure", "exports", "new_campaign", "review", "sessions", "auth",
+        "outcomes"))
 folding, tallying = lazy("chalicelib.counting.folding"), lazy("chalicelib.counting.tallying")
 
 app = Chalice(app_name="action-tally")
@@ -80,7 +82,14 @@ def get_totals(campaign_id):
     return api.totals_response(store(), settings(), campaign_id)
 
 
+@app.route("/cases/{campaign_id}", methods=["GET"])
+@_for_partners
+def get_case(campaign_id):
+    return cases.case_response(store(), settings(), campaign_id)
+
+
 @app.route("/campaigns/{campaign_id}", methods=["OPTIONS"])
+@app.route("/cases/{campaign_id}", methods=["OPTIONS"])
 @app.route("/campaigns/{campaign_id}/form", methods=["OPTIONS"])
 @app.route("/campaigns/{campaign_id}/reports", methods=["OPTIONS"])
 @app.route("/campaigns/{campaign_id}/totals", methods=["OPTIONS"])
@@ -99,8 +108,18 @@ def embed_js():
 @app.route("/staff/campaigns/{campaign_id}", methods=["PUT"], content_types=ANY_BODY, authorizer=staff_token)
 @json_errors
 def put_campaign(campaign_id):
-    _require_staff()
-    return campaign_admin.campaign_response(store(), settings(), campaign_id, app.current_request, clock.now())
+    staff = _require_staff()
+    return campaign_admin.campaign_response(store(), settings(), campaign_id, app.current_request, clock.now(),
+                                            f"staff token: {staff.label}")
+
+
+@app.route("/staff/campaigns/{campaign_id}/outcome", methods=["PUT"], content_types=ANY_BODY,
+           authorizer=staff_token)
+@json_errors
+def put_outcome(campaign_id):
+    staff = _require_staff()
+    return outcomes.outcome_response(store(), campaign_id, app.current_request, clock.now(),
+                                     f"staff token: {staff.label}")
 
 
 @app.route("/staff/campaign-drafts", methods=["POST"], content_types=ANY_BODY, authorizer=staff_token)

@@ -6,8 +6,9 @@ also at the top level of the JSON, and under ``dynamodb_local``), then the secti
 (see docs/benchmarks.md): 1-2 units per report, the stream fold, scheduler and
 readers, and 6 the form page (bench.units); 3 intake overhead (bench.overhead); 4
 fold and close cost as they grow, and an erasure's search (bench.close_growth); 5
-cold start and package (bench.cold_start); 7 cost (bench.cost); and the scale
-simulations behind docs/scale.md.
+cold start and package (bench.cold_start); 7 cost (bench.cost); 8 the case-sheet
+importer (bench.casesheet); 9 reading a case (bench.cases); and the scale simulations
+behind docs/scale.md.
 """
 import argparse
 import json
@@ -20,7 +21,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import casesheet, close_growth, cold_start, cost, overhead, report, scale_sim, units
+from bench import cases, casesheet, close_growth, cold_start, cost, overhead, report, scale_sim, units
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -83,6 +84,8 @@ def main(argv=None):
     # The app/bare ratio is a timing of this process against the backend: measured once nothing
     # runs beside it (on two cores the close growth beside it took it from 0.74 to 0.57).
     _intake_overhead(results, args)
+    results["cases"] = _timed(results, "reading a case", cases.run, (1, 5) if args.quick else cases.LENGTHS,
+                              3 if args.quick else cases.REPEATS)
     if not args.skip_package:
         results["package"] = _timed(results, "chalice package", cold_start.package)
     results.update(report.goals(results))

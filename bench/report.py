@@ -232,6 +232,7 @@ def table(results: dict) -> str:
                 ("6. Form page weight", lambda u: _page(u["page"]), "units"),
                 ("7. Cost per million reports (USD)", _cost, "cost"),
                 ("8. Case-sheet importer", _importer, "case_sheet_import"),
+                ("9. Reading a case (GET /cases, the closed page's link)", _cases, "cases"),
                 ("Scale on paper (docs/scale.md)", _scale, "scale")]
     out = []
     for title, build, key in sections:
@@ -253,6 +254,17 @@ def _importer(figures):
              ("import app with the importer loaded", f"{_n(figures['app_with_importer_ms'], 1)} ms",
               f"the importer: {_n(figures['importer_import_ms'], 1)} ms, paid by staff views only"),
              ("import app imports the importer", "yes" if figures["app_imports_importer"] else "no", "must be no")]
+    return rows
+
+
+def _cases(figures):
+    rows = []
+    for row in figures["lengths"]:
+        case, page = row["case"], row["closed_page"]
+        rows.append((f"case of {row['campaigns']}: GET /cases", f"{_n(case['calls'], 1)} calls",
+                     f"{_n(case['rru'], 1)} RRU, {_n(case['client_ms'], 1)} ms, {_n(case['bytes'])} bytes"))
+        rows.append((f"case of {row['campaigns']}: the first's closed page", f"{_n(page['calls'], 1)} calls",
+                     f"{_n(page['rru'], 1)} RRU, {_n(page['client_ms'], 1)} ms"))
     return rows
 
 

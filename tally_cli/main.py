@@ -5,6 +5,7 @@ by ``--table``/``TABLE_NAME`` on AWS, or on a local DynamoDB with
 ``--endpoint-url``/``DYNAMODB_ENDPOINT_URL`` (``make run`` uses
 ``http://127.0.0.1:8001`` and table ``action-tally-local``).
 """
+import getpass
 import json
 import re
 from datetime import date, datetime, timedelta
@@ -85,6 +86,14 @@ class _Errors(click.Group):
                                        "the scheduled job retries it.")
 
 
+
+def _who() -> str:
+    """Who the audit trail says moved a deadline from here: the CLI and the local user name."""
+    try:
+        return f"staff CLI ({getpass.getuser()})"
+    except (KeyError, OSError):   # no user name in this environment
+        return "staff CLI"
+
 @click.group(cls=_Errors)
 @click.option("--table", envvar="TABLE_NAME", default="action-tally-dev", show_default=True,
               help="DynamoDB table (env TABLE_NAME).")
@@ -113,7 +122,7 @@ def campaign_put(backend, file, campaign_id):
     data = _load(file)
     now = clock.now()
     saved, created = save_campaign(backend.store, campaign_id or file.stem, data, now,
-                                   backend.settings.report_shards, backend.settings.default_timezone)
+                                   backend.settings.report_shards, backend.settings.default_timezone, _who())
     click.echo(f"{'Created' if created else 'Updated'} {saved.campaign_id} ({saved.reference}), "
                f"open until {clock.format_public(saved.deadline)}.")
 
@@ -149,7 +158,7 @@ def campaign_import(backend, file, campaign_id, timezone, create):
                    f"(and --id) to create it.", err=True)
         return
     saved, created = save_campaign(backend.store, chosen, answer["draft"], now, backend.settings.report_shards,
-                                   backend.settings.default_timezone)
+                                   backend.settings.default_timezone, _who())
     click.echo(f"{'Created' if created else 'Updated'} {saved.campaign_id} ({saved.reference}), "
                f"open until {clock.format_public(saved.deadline)}.", err=True)
 
@@ -203,7 +212,7 @@ def campaign_close(backend, campaign_id, now_flag):
     if deadline >= item.deadline:
         raise click.ClickException(f"{campaign_id} closes at {clock.format_public(item.deadline)} already, "
                                    "sooner than a deadline can be moved to; nothing done.")
-    if not backend.store.move_deadline(item, deadline, now):
+    if not backend.store.move_deadline(item, deadline, now, _who()):
         raise click.ClickException(f"{campaign_id} changed or closed meanwhile; nothing done. Try again.")
     settle = backend.settings.settle_seconds
     click.echo(f"{campaign_id}: deadline moved to {clock.format_public(deadline)}; reports are refused from "

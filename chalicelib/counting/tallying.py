@@ -21,6 +21,8 @@ Exactly-once in effect, however often or concurrently it runs:
   counts moved since is re-published as a new version, recounted from the table
   (see :mod:`chalicelib.counting.publishing`). While open, the stream carries voids
   and reinstatements into the provisional totals like any other change.
+* Outcomes staff recorded are announced on the totals topic here
+  (:mod:`chalicelib.counting.outcomes`); they never change a count.
 * A rebuild of provisional totals (:func:`chalicelib.counting.folding.request_rebuild`;
   requested here for totals the scheduled fold kept before the stream existed) is
   completed here once its cut has settled.
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.counting import folding, late
+from chalicelib.counting.outcomes import announce_outcomes
 from chalicelib.counting.publishing import finish_publication, recount
 from chalicelib.counting.shown import current_totals  # noqa: F401 - where callers have long found it
 from chalicelib.domain.campaign import OPEN, Campaign
@@ -55,11 +58,13 @@ class RunSummary:
     failed: list = field(default_factory=list)
     erased: list = field(default_factory=list)   # campaigns whose personal data was erased
     erasures: list = field(default_factory=list)  # supporters' erasure requests finished
+    outcomes: list = field(default_factory=list)  # campaigns whose outcome was announced
 
     def as_dict(self) -> dict:
         """What the scheduled function returns (and its log line reads)."""
         return {"rebuilt": self.rebuilt, "closed": self.closed, "amended": self.amended,
-                "published": self.published, "erased": self.erased, "erasures": self.erasures}
+                "published": self.published, "erased": self.erased, "erasures": self.erasures,
+                "outcomes": self.outcomes}
 
 
 def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifier | None = None) -> RunSummary:
@@ -104,6 +109,12 @@ def run_tally(store: TallyStore, settings: Settings, now, notifier: TotalsNotifi
             log.warning("publication failed for campaign %s; the next run retries", campaign.campaign_id,
                         exc_info=True, extra={"campaign_id": campaign.campaign_id})
             summary.failed.append(campaign.campaign_id)
+    try:
+        summary.outcomes, failed = announce_outcomes(store, notifier)
+        summary.failed += [f"the outcome of {campaign_id}" for campaign_id in failed]
+    except StorageUnavailable:
+        log.warning("listing the outcomes to announce failed; the next run retries")
+        summary.failed.append("outcomes")
     try:
         summary.erased = erasure.erase_expired(store, settings, now).campaigns
     except StorageUnavailable:

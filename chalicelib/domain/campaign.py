@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from chalicelib.domain import clock
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.officials import Target, parse_officials
+from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.validation import FieldErrors, object_list, reject_unknown, string_list, text
 from chalicelib.domain.zones import zone
 
@@ -94,6 +95,10 @@ class Campaign:
     # None: the LATE_REPORT_DAYS setting; 0: none.
     late_report_days: int | None = None
     late_settled: bool = False           # closed, and its late reports' last version published
+    # The first campaign of the case a follow-up belongs to (None for a campaign that
+    # follows none): set when it is created, so a case is found by one query (storage.cases).
+    case_id: str | None = None
+    outcome: Outcome | None = None       # how the case ended, read with the whole campaign
     # False when storage read the campaign without its case (the cheap read the report
     # path makes): the v2 fields are then empty, and it must not be written back.
     complete: bool = True
@@ -154,7 +159,13 @@ class Campaign:
             "letter": dict(self.letter),
             "timezone": self.timezone or None,
             "follow_up_of": self.follow_up_of,
+            "outcome": self.outcome.public_view() if self.outcome else None,
         }
+
+    @property
+    def case_root(self) -> str:
+        """The id of the first campaign of this campaign's case (its own for one that follows none)."""
+        return self.case_id or self.campaign_id
 
     def case(self) -> dict:
         """The v2 parts, as stored beside the campaign (contacts by target id)."""
@@ -176,6 +187,7 @@ class Campaign:
             "void_count": self.void_count,
             "reinstated_count": self.reinstated_count,
             "late_report_days": self.late_report_days,
+            "outcome": self.outcome.staff_view() if self.outcome else None,
         })
         return view
 
@@ -432,4 +444,5 @@ def apply_update(existing: Campaign, incoming: Campaign, now: datetime) -> Campa
     """Staff edit of an open campaign: facts change, identity and history stay."""
     return replace(incoming, created_at=existing.created_at, updated_at=now,
                    report_shards=existing.report_shards, state=existing.state,
-                   void_count=existing.void_count, reinstated_count=existing.reinstated_count)
+                   void_count=existing.void_count, reinstated_count=existing.reinstated_count,
+                   case_id=existing.case_id, outcome=existing.outcome)

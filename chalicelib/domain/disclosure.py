@@ -68,3 +68,14 @@ def _second_cell(cells: dict, keys: list) -> bool:
         return False
     cells[min(shown, key=lambda key: (cells[key], key))] = None
     return True
+
+
+def withhold_sum(breakdowns: list[dict]) -> dict:
+    """The cell-by-cell sum of breakdowns already withheld (each adds up to a figure that is
+    shown): a cell is None where any of them withholds it, since a sum shown beside a shown
+    part would give the withheld part away; and a lone withheld cell takes a second with it."""
+    keys = list(dict.fromkeys(key for cells in breakdowns for key in cells))
+    summed = {key: None if any(key in cells and cells[key] is None for cells in breakdowns)
+              else sum(cells.get(key, 0) for cells in breakdowns) for key in keys}
+    _second_cell(summed, keys)
+    return summed

@@ -17,8 +17,11 @@ from chalicelib.staff.summary import chosen_targets, official_summaries
 from chalicelib.storage import StorageUnavailable, TallyStore
 from chalicelib.web import i18n, pages
 from chalicelib.web.bodies import FORM, read_body
+from chalicelib.web.outcomes import OUTCOME_LABELS
 
 _LOGIN_BODY_BYTES = 4096
+AUDIT_ACTIONS = {"void": "voided", "reinstate": "reinstated", "deadline_moved": "deadline moved",
+                 "outcome": "outcome recorded"}
 _FLAGGED_SHOWN = 500   # on the page; the JSON route pages through any number
 
 
@@ -82,7 +85,9 @@ def campaign_page(store: TallyStore, campaign: Campaign, now, request=None):
     return _page("campaign.html", root="../", campaign=campaign, view=view, totals=totals, charts=charts,
                  by_official=by_official, official_names=names,
                  campaign_status=campaign.status_at(now), versions=store.final_versions(campaign.campaign_id),
-                 audit=store.audit_entries(campaign.campaign_id),
+                 audit=store.audit_entries(campaign.campaign_id), outcome=store.get_outcome(campaign.campaign_id),
+                 case=store.case_campaigns(campaign), now=now, outcome_labels=OUTCOME_LABELS,
+                 audit_actions=AUDIT_ACTIONS,
                  deadline=clock.format_public(campaign.deadline), fmt=clock.format_public,
                  embed=embed_snippets(campaign, service_url(request)))
 

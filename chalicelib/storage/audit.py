@@ -2,10 +2,12 @@
 
 Each decision is one transaction: the report's update, an audit entry (who,
 why, when: no supporter's personal data) and the campaign's counter raised,
-which tells the scheduled job to count again.
+which tells the scheduled job to count again. Staff changes to the campaign
+itself (a deadline moved, an outcome recorded) leave entries in the same trail,
+with no ``report_id``, written in the transaction that makes the change
+(:func:`chalicelib.storage.trail.audit_item`).
 """
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 from datetime import datetime
 
@@ -18,6 +20,7 @@ from chalicelib.storage.campaigns import PUBLICATION_DUE, stored_state
 from chalicelib.storage.keys import audit_partition, campaign_key, report_key
 from chalicelib.storage.reports import FLAGGED, VOID, ReportNotFound, report_from_item
 from chalicelib.storage.table import StaleWrite, StorageUnavailable, Table, from_wire
+from chalicelib.storage.trail import ENTRY_FIELDS, audit_item
 
 REINSTATE = "reinstate"                # the audit action of a flagged report put into the count
 
@@ -44,6 +47,7 @@ class AuditEntry:
     by: str
     reason: str
     at: datetime
+    details: dict = field(default_factory=dict, hash=False)   # campaign changes: what changed
 
 
 class AuditStorage:
@@ -86,8 +90,8 @@ class AuditStorage:
         stored report when the report's condition fails."""
         at = clock.format_timestamp(decision.at)
         report_values = {**report_values, ":by": decision.by, ":reason": decision.reason, ":at": at}
-        audit = {"pk": audit_partition(campaign.campaign_id), "sk": f"{at}#{uuid.uuid4().hex}", "action": action,
-                 "report_id": report.report_id, "by": decision.by, "reason": decision.reason, "at": at}
+        audit = audit_item(campaign.campaign_id, action, decision.by, decision.reason, decision.at,
+                           report.report_id)
         campaign_update = f"ADD {counter} :one" + (" SET campaign_state = :due" if publication_due else "")
         campaign_values = {":one": 1, ":seen": stored_state(campaign)}
         if publication_due:
@@ -118,6 +122,7 @@ class AuditStorage:
     def audit_entries(self, campaign_id: str) -> list[AuditEntry]:
         """The campaign's audit trail, oldest first."""
         return [AuditEntry(campaign_id, item["action"], item["report_id"], item["by"], item["reason"],
-                           clock.parse_timestamp(item["at"]))
+                           clock.parse_timestamp(item["at"]),
+                           {name: value for name, value in item.items() if name not in ENTRY_FIELDS})
                 for item in self._table.query(KeyConditionExpression=Key("pk").eq(audit_partition(campaign_id)),
                                               ConsistentRead=True)]

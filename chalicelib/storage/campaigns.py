@@ -11,15 +11,23 @@ form need (v1's fields and the state); ``CAMPAIGN#CASE`` the rest of the case sh
 item, strongly consistent, at one read unit per 4 KB started: kept apart, the case costs
 the report path nothing. Both are written in one transaction; a campaign stored before
 v2 has no case item, and reads as one with an empty case. :meth:`get_whole_campaign`
-reads both at once.
+reads both at once, and the campaign's outcome (``CAMPAIGN#OUTCOME``, see
+chalicelib.storage.outcomes) with them.
+
+A campaign that follows another carries ``case_id``, the id of its case's first
+campaign, which puts it in the sparse ``campaigns_by_case`` index (chalicelib.storage.cases).
+Moving an open campaign's deadline leaves an audit entry in the same transaction.
 """
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from boto3.dynamodb.conditions import Attr, Key
 
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import CLOSED, OPEN, Campaign, Person, Target, check_deadline_move
-from chalicelib.storage.keys import CAMPAIGN_SK, campaign_key, campaign_partition, case_key
+from chalicelib.storage.trail import DEADLINE_MOVED, audit_item
+from chalicelib.storage.keys import CAMPAIGN_SK, campaign_key, campaign_partition, case_key, outcome_key
+from chalicelib.storage.outcomes import outcome_from_item
 from chalicelib.storage.schema import CAMPAIGNS_BY_STATE
 from chalicelib.storage.table import StaleWrite, Table
 
@@ -61,15 +69,20 @@ class CampaignStorage:
             KeyConditionExpression=Key("pk").eq(campaign_partition(campaign_id)) & Key("sk").begins_with(CAMPAIGN_SK),
             ConsistentRead=True)}
         item = items.get(CAMPAIGN_SK)
-        return campaign_from_item(item, items.get(case_key(campaign_id)["sk"], {})) if item else None
+        if item is None:
+            return None
+        campaign = campaign_from_item(item, items.get(case_key(campaign_id)["sk"], {}))
+        outcome = items.get(outcome_key(campaign_id)["sk"])
+        return replace(campaign, outcome=outcome_from_item(outcome)) if outcome else campaign
 
     def create_campaign(self, campaign: Campaign) -> None:
         """Store a new campaign; StaleWrite if one with that id appeared meanwhile."""
         self.forget_campaign(campaign.campaign_id)
         self._write_campaign(campaign, Attr("pk").not_exists())
 
-    def replace_campaign(self, campaign: Campaign, previous: Campaign, now: datetime) -> None:
-        """Overwrite ``previous`` with ``campaign`` if it is unchanged and still open at ``now``.
+    def replace_campaign(self, campaign: Campaign, previous: Campaign, now: datetime, by: str = "staff") -> None:
+        """Overwrite ``previous`` with ``campaign`` if it is unchanged and still open at ``now``;
+        a deadline that changes leaves an audit entry (from, to, ``by``, ``now``) in the same transaction.
 
         Raises DeadlineTooSoon for a deadline moved earlier to less than DEADLINE_NOTICE
         from ``now`` (containers remember campaigns: see chalicelib.counting.intake)."""
@@ -79,10 +92,13 @@ class CampaignStorage:
                      & Attr("deadline").gt(clock.format_timestamp(now - timedelta(seconds=1)))
                      & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at))
                      & exclusion_counts_are(previous.void_count, previous.reinstated_count))
-        self._write_campaign(campaign, condition)
+        audit = [_deadline_audit(campaign.campaign_id, previous.deadline, campaign.deadline, by, now)] \
+            if campaign.deadline != previous.deadline else []
+        self._write_campaign(campaign, condition, audit)
 
-    def _write_campaign(self, campaign: Campaign, condition) -> None:
-        """Both items, or neither; StaleWrite if ``condition`` (on the first) does not hold.
+    def _write_campaign(self, campaign: Campaign, condition, audit: list = ()) -> None:
+        """Both items (and the ``audit`` entries), or none; StaleWrite if ``condition``
+        (on the first) does not hold.
 
         The case item is always written, empty if need be, so that an edit that drops
         the case leaves none behind (and the API's role needs no DeleteItem)."""
@@ -90,7 +106,8 @@ class CampaignStorage:
             raise ValueError(f"{campaign.campaign_id} was read without its case; writing it would lose the case")
         reasons = self._table.transact([
             {"Put": {"Item": _campaign_to_item(campaign), "ConditionExpression": condition}},
-            {"Put": {"Item": _case_to_item(campaign)}}])
+            {"Put": {"Item": _case_to_item(campaign)}},
+            *({"Put": {"Item": entry, "ConditionExpression": "attribute_not_exists(pk)"}} for entry in audit)])
         if reasons:
             raise StaleWrite(campaign.campaign_id)
 
@@ -164,16 +181,28 @@ class CampaignStorage:
             Attr("campaign_state").eq(PUBLICATION_DUE) & exclusion_counts_are(void_count, reinstated_count),
             {":closed": CLOSED})
 
-    def move_deadline(self, campaign: Campaign, deadline: datetime, now: datetime) -> bool:
-        """Bring an open campaign's deadline forward to ``deadline``; False if it closed or changed.
+    def move_deadline(self, campaign: Campaign, deadline: datetime, now: datetime, by: str = "staff") -> bool:
+        """Bring an open campaign's deadline forward to ``deadline``, with an audit entry (from,
+        to, ``by``, ``now``) in the same transaction; False if it closed or changed.
         Raises DeadlineTooSoon if ``deadline`` is less than DEADLINE_NOTICE from ``now``."""
         check_deadline_move(campaign.deadline, deadline, now)
         self.forget_campaign(campaign.campaign_id)
-        return self._table.update(
-            campaign_key(campaign.campaign_id), "SET deadline = :deadline, updated_at = :now",
-            Attr("campaign_state").eq(OPEN) & Attr("deadline").gt(clock.format_timestamp(deadline))
-            & Attr("updated_at").eq(clock.format_timestamp(campaign.updated_at)),
-            {":deadline": clock.format_timestamp(deadline), ":now": clock.format_timestamp(now)})
+        reasons = self._table.transact([
+            {"Update": {"Key": campaign_key(campaign.campaign_id),
+                        "UpdateExpression": "SET deadline = :deadline, updated_at = :now",
+                        "ConditionExpression": "campaign_state = :open AND deadline > :deadline AND updated_at = :seen",
+                        "ExpressionAttributeValues": {
+                            ":deadline": clock.format_timestamp(deadline), ":now": clock.format_timestamp(now),
+                            ":open": OPEN, ":seen": clock.format_timestamp(campaign.updated_at)}}},
+            {"Put": {"Item": _deadline_audit(campaign.campaign_id, campaign.deadline, deadline, by, now),
+                     "ConditionExpression": "attribute_not_exists(pk)"}}])
+        return not reasons
+
+
+def _deadline_audit(campaign_id: str, old: datetime, new: datetime, by: str, now: datetime) -> dict:
+    before, after = clock.format_public(old), clock.format_public(new)
+    return audit_item(campaign_id, DEADLINE_MOVED, by, f"deadline moved from {before} to {after}", now,
+                      old_deadline=before, new_deadline=after)
 
 
 def optional_timestamp(text):
@@ -221,6 +250,8 @@ def _campaign_to_item(campaign: Campaign) -> dict:
         item["late_report_days"] = campaign.late_report_days
     if campaign.late_settled:
         item["late_settled"] = True
+    if campaign.case_id:
+        item["case_id"] = campaign.case_id
     return item
 
 
@@ -275,7 +306,7 @@ def campaign_from_item(item: dict, case: dict | None = None) -> Campaign:
         void_count=int(item.get("void_count", 0)),
         reinstated_count=int(item.get("reinstated_count", 0)),
         notified_version=int(item["notified_version"]) if "notified_version" in item else None,
-        timezone=item.get("timezone", ""),
+        timezone=item.get("timezone", ""), case_id=item.get("case_id") or None,
         late_report_days=int(item["late_report_days"]) if "late_report_days" in item else None,
         late_settled=bool(item.get("late_settled", False)),
         complete=case is not None, **whole,

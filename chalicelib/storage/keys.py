@@ -5,12 +5,13 @@ pk                             sk                       what
 =============================  =======================  ==================================
 ``CAMPAIGN#<id>``              ``CAMPAIGN``             the campaign (also in the state GSI)
 ``CAMPAIGN#<id>``              ``CAMPAIGN#CASE``        the rest of its case sheet (contract v2)
+``CAMPAIGN#<id>``              ``CAMPAIGN#OUTCOME``     how the case ended (in the state GSI while unannounced)
 ``CAMPAIGN#<id>``              ``TOTALS#PROVISIONAL``   running totals + watermark
 ``CAMPAIGN#<id>``              ``TOTALS#FINAL#<v>``     published final totals, version v
 ``REPORTS#<id>#<shard>``       ``<submission_id>``      one report
 ``STAFF_TOKENS``               ``<sha256 of token>``    a staff token's hash and metadata
 ``STAFF_SESSIONS``             ``<sha256 of session>``  a dashboard sign-in (expires with TTL)
-``AUDIT#<id>``                 ``<timestamp>#<uuid>``   one staff action on a report (void, reinstate)
+``AUDIT#<id>``                 ``<timestamp>#<uuid>``   one staff action (void, reinstate; deadline moved, outcome)
 ``RATE#<id>#<client key>``     ``<window start>``       reports one client sent in a minute
 ``ERASURES``                   ``<at>#<request id>``    an erasure's audit record
 ``ERASURE_REQUESTS``           ``<request id>``         a supporter's erasure request, worked on by the scheduler
@@ -25,6 +26,7 @@ from chalicelib.domain.report import shard_for
 
 CAMPAIGN_SK = "CAMPAIGN"
 CASE_SK = "CAMPAIGN#CASE"   # begins with CAMPAIGN_SK: one query reads the campaign and its case
+OUTCOME_SK = "CAMPAIGN#OUTCOME"   # likewise, and its outcome
 PROVISIONAL_SK = "TOTALS#PROVISIONAL"
 FINAL_PREFIX = "TOTALS#FINAL#"
 STAFF_TOKENS = "STAFF_TOKENS"
@@ -43,6 +45,14 @@ def campaign_key(campaign_id: str) -> dict:
 
 def case_key(campaign_id: str) -> dict:
     return {"pk": campaign_partition(campaign_id), "sk": CASE_SK}
+
+
+def outcome_key(campaign_id: str) -> dict:
+    return {"pk": campaign_partition(campaign_id), "sk": OUTCOME_SK}
+
+
+def campaign_of_outcome(item: dict) -> str:
+    return item["pk"].removeprefix("CAMPAIGN#")
 
 
 def provisional_key(campaign_id: str) -> dict:

@@ -3,7 +3,10 @@
 See docs/data-model.md for the items and access patterns behind these keys.
 """
 
-CAMPAIGNS_BY_STATE = "campaigns_by_state"     # GSI: open (or closed) campaigns by deadline
+CAMPAIGNS_BY_STATE = "campaigns_by_state"     # GSI: open (or closed) campaigns by deadline; outcomes to announce
+# GSI, sparse: the follow-ups of a case by creation, under the id of its first campaign
+# (only a campaign that follows another has ``case_id``; see chalicelib.storage.cases).
+CAMPAIGNS_BY_CASE = "campaigns_by_case"
 # Every change to an item goes to the table's stream, with the item before and after:
 # the provisional totals are folded from it (chalicelib.counting.folding), voids and
 # reinstatements included, which need the image before the change.
@@ -15,6 +18,8 @@ TABLE_DEFINITION = {
         {"AttributeName": "sk", "AttributeType": "S"},
         {"AttributeName": "campaign_state", "AttributeType": "S"},
         {"AttributeName": "deadline", "AttributeType": "S"},
+        {"AttributeName": "case_id", "AttributeType": "S"},
+        {"AttributeName": "created_at", "AttributeType": "S"},
     ],
     "KeySchema": [
         {"AttributeName": "pk", "KeyType": "HASH"},
@@ -25,6 +30,13 @@ TABLE_DEFINITION = {
         "KeySchema": [
             {"AttributeName": "campaign_state", "KeyType": "HASH"},
             {"AttributeName": "deadline", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    }, {
+        "IndexName": CAMPAIGNS_BY_CASE,
+        "KeySchema": [
+            {"AttributeName": "case_id", "KeyType": "HASH"},
+            {"AttributeName": "created_at", "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "ALL"},
     }],

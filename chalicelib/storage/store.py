@@ -2,7 +2,9 @@
 methods named in the campaign's own words, one concept per module."""
 from chalicelib.storage.audit import AuditStorage
 from chalicelib.storage.campaigns import CampaignStorage
+from chalicelib.storage.cases import CaseStorage
 from chalicelib.storage.erasures import ErasureStorage
+from chalicelib.storage.outcomes import OutcomeStorage
 from chalicelib.storage.recent import Recent
 from chalicelib.storage.reports import ReportStorage
 from chalicelib.storage.staff import StaffStorage
@@ -10,7 +12,8 @@ from chalicelib.storage.table import Table
 from chalicelib.storage.totals import TotalsStorage
 
 
-class TallyStore(CampaignStorage, ReportStorage, AuditStorage, TotalsStorage, StaffStorage, ErasureStorage):
+class TallyStore(CampaignStorage, CaseStorage, OutcomeStorage, ReportStorage, AuditStorage, TotalsStorage,
+                 StaffStorage, ErasureStorage):
     """DynamoDB-backed storage. ``table`` is a boto3 ``Table`` resource.
 
     A store also remembers what it read a moment ago (campaigns, provisional totals, the

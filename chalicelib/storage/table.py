@@ -169,7 +169,8 @@ class Table:
             return None
         except StorageUnavailable as unavailable:
             error = unavailable.__cause__
-            reasons = getattr(error, "response", {}).get("CancellationReasons")
+            # A timeout or a lost connection has no answer at all (``response`` is None).
+            reasons = (getattr(error, "response", None) or {}).get("CancellationReasons")
             # A lost condition is an answer; a conflict or throttle means "retry later".
             if reasons and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
                 return reasons

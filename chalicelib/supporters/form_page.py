@@ -7,6 +7,7 @@ or, with ``?embed=1``, a fragment that ``embed.js`` puts into the partner's page
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, time, timezone
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
@@ -38,11 +39,13 @@ from chalicelib.supporters.form_errors import (
     official_id,
     supporter_errors,
 )
+from chalicelib.supporters.cases import continued_in
 from chalicelib.supporters.form_fields import report_from_form, typed_counts
 from chalicelib.supporters.kit import action_kit
 from chalicelib.web import i18n, pages
 from chalicelib.web.bodies import FORM, JSON, media_type, read_body, source_ip
 from chalicelib.web.i18n import N_, Language
+from chalicelib.web.outcomes import OUTCOME_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +224,29 @@ def send_again(campaign, settings, page: PageRequest, values, error: ApiError, m
     return response
 
 
-def closed(campaign: Campaign, totals_view, page: PageRequest, status=410):
-    return _render("closed.html", page, campaign, status, totals=totals_view,
-                   **_deadline_facts(campaign, page.language))
+def closed(campaign: Campaign, totals_view, page: PageRequest, status=410, continues: str | None = None,
+           continued: Campaign | None = None):
+    """The closed page: the final totals, the outcome if staff recorded one, and a link to the
+    open update of the case (``continued``, whose form is at ``continues``) if there is one."""
+    language, outcome = page.language, campaign.outcome
+    return _render("closed.html", page, campaign, status, totals=totals_view, outcome=outcome,
+                   outcome_label=language.gettext(OUTCOME_LABELS[outcome.status]) if outcome else "",
+                   outcome_day=language.date(datetime.combine(outcome.on, time(12), timezone.utc)) if outcome else "",
+                   outcome_note=[p.strip() for p in outcome.note.split("\n\n") if p.strip()] if outcome else [],
+                   continued=continued, continues=continues, **_deadline_facts(campaign, language))
+
+
+def _closed_page(store, settings, campaign, page: PageRequest, request, now, status):
+    """:func:`closed`, with the case's open update found (a campaign of another case cannot be)."""
+    update = continued_in(store, campaign, now)
+    url = f"{_form_url_of(request, campaign, update.campaign_id)}?lang={page.language.code}" if update else None
+    return closed(campaign, _public_totals(store, settings, campaign, now), page, status, url, update)
+
+
+def _form_url_of(request, campaign: Campaign, other_id: str) -> str:
+    """The standalone form page of campaign ``other_id``, absolute (a fragment lives in a partner's page)."""
+    own = _own_form_url(request)
+    return own.removesuffix(f"/{campaign.campaign_id}/form") + f"/{other_id}/form"
 
 
 def not_found(campaign_id, page: PageRequest):
@@ -246,7 +269,7 @@ def form_response(store, settings, campaign_id, request):
         return not_found(campaign_id, page)
     late_until = _late_until(campaign, settings, now)
     if not campaign.accepts_reports_at(now) and late_until is None:
-        return closed(campaign, _public_totals(store, settings, campaign, now), page, 200)
+        return _closed_page(store, settings, campaign, page, request, now, 200)
     return form(campaign, settings, page, late_until=late_until)
 
 
@@ -276,12 +299,11 @@ def post_form(store, settings, campaign_id, request):
         receipt = submit_report(store, settings, campaign_id, values, strict_fields=kind == JSON,
                                 client_ip=source_ip(request), campaign=campaign)
     except CampaignClosed as refusal:
-        campaign = store.recent_campaign(campaign_id, now, CAMPAIGN_MEMORY_SECONDS)   # as the refusal read it
+        campaign = store.recent_campaign(campaign_id, now, CAMPAIGN_MEMORY_SECONDS, whole=True)
         late_until = _late_until(campaign, settings, now)
         if refusal.late_until_text and late_until and isinstance(values, dict):   # the box left unticked
-            return form(_whole(store, campaign_id, now) or campaign, settings, page, values, refusal.fields, 422,
-                        late_until=late_until)
-        return closed(campaign, _public_totals(store, settings, campaign, now), page)
+            return form(campaign, settings, page, values, refusal.fields, 422, late_until=late_until)
+        return _closed_page(store, settings, campaign, page, request, now, 410)
     except ValidationFailed as error:
         if not isinstance(values, dict):
             return problem(ApiError("not an object", code="malformed_body"), page)

@@ -118,6 +118,7 @@ STAFF_ROUTES = [
     ("PUT", f"/staff/campaigns/{NEW}"),
     ("GET", f"/staff/campaigns/{CAMPAIGN}/totals"),
     ("GET", f"/staff/campaigns/{CAMPAIGN}/totals?format=csv"),
+    ("PUT", f"/staff/campaigns/{CAMPAIGN}/outcome"),
 ]
 
 
@@ -141,7 +142,7 @@ AUTHORIZATIONS = {
 }
 
 
-@pytest.mark.parametrize("method, path", STAFF_ROUTES, ids=["put-campaign", "totals", "totals-csv"])
+@pytest.mark.parametrize("method, path", STAFF_ROUTES, ids=["put-campaign", "totals", "totals-csv", "outcome"])
 @pytest.mark.parametrize("case", list(AUTHORIZATIONS))
 def test_staff_routes_refuse_a_missing_or_invalid_token(client, campaign, store, method, path, case):
     headers = {"Content-Type": "application/json"}
@@ -154,6 +155,7 @@ def test_staff_routes_refuse_a_missing_or_invalid_token(client, campaign, store,
     assert_error(response, 401, "unauthorized")
     assert response.headers.get("WWW-Authenticate", "").startswith("Bearer")
     assert public(client, NEW).status_code == 404   # the PUT created nothing
+    assert store.get_outcome(CAMPAIGN) is None       # nor recorded an outcome
 
 
 def test_a_token_still_valid_until_its_expiry_is_accepted(client, store):
@@ -364,7 +366,9 @@ def test_public_view_hides_staff_fields(client, campaign):
                          "actions", "languages", "letter_language", "form_token",
                          # v2: the rest of the case sheet (empty for this v1 body) and where it ends
                          "index", "issued_on", "summary", "people", "copies_to", "letter", "timezone",
-                         "follow_up_of"}
+                         "follow_up_of",
+                         # issue 14: how the case ended (null until staff record it)
+                         "outcome"}
     assert view["status"] == "open"
 
 

@@ -319,3 +319,52 @@ def _assert_exact(store, phase):
     assert totals.tally == expected
     if phase == "close":
         assert campaign.state == "closed" and totals.final and totals.version == 1
+
+
+# -- issue 14: outcomes and cases -----------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["throttle", "read_timeout", "transaction_canceled"])
+def test_a_failing_outcome_write_is_503_and_records_nothing(client, campaign, faults, staff_headers, kind):
+    faults.fail("TransactWriteItems", kind)
+    response = client.http.put(f"/staff/campaigns/{CAMPAIGN}/outcome", headers=staff_headers,
+                               body=json.dumps({"status": "released", "on": "2026-01-10"}))
+    assert_error(response, 503, "service_unavailable")
+    faults.clear()
+    assert process.store().get_outcome(CAMPAIGN) is None and process.store().audit_entries(CAMPAIGN) == []
+
+
+@pytest.mark.parametrize("kind", ["throttle", "read_timeout"])
+def test_a_failing_case_index_query_is_503(client, campaign, faults, kind):
+    faults.fail("Query", kind, skip=1)   # the asked campaign is read; the index is not
+    assert_error(client.http.get(f"/cases/{CAMPAIGN}"), 503, "service_unavailable")
+
+
+@pytest.mark.parametrize("kind", ["throttle", "read_timeout"])   # a timeout has no answer to read reasons from
+def test_a_failing_deadline_move_is_503_and_moves_nothing(client, campaign, faults, staff_headers, kind):
+    faults.fail("TransactWriteItems", kind)
+    response = client.http.put(f"/staff/campaigns/{CAMPAIGN}", headers=staff_headers,
+                               body=json.dumps(campaign_body(deadline="2026-01-25T23:59:59-04:00")))
+    assert_error(response, 503, "service_unavailable")
+    faults.clear()
+    store = process.store()
+    assert store.get_campaign(CAMPAIGN).deadline.isoformat() == "2026-01-21T03:59:59+00:00"
+    assert store.audit_entries(CAMPAIGN) == []
+
+
+def test_a_failing_outcome_listing_does_not_stop_the_rest_of_the_run(client, campaign, staff_headers,
+                                                                     monkeypatch, fake_clock):
+    assert client.http.put(f"/staff/campaigns/{CAMPAIGN}/outcome", headers=staff_headers,
+                           body=json.dumps({"status": "released", "on": "2026-01-10"})).status_code == 200
+    store, settings = process.store(), process.settings()
+
+    def busy():
+        raise StorageUnavailable("throttled")
+
+    monkeypatch.setattr(store, "outcomes_due", busy)
+    fake_clock.advance(days=30)
+    with pytest.raises(StorageUnavailable, match="outcomes"):
+        tallying.run_tally(store, settings, fake_clock())
+    assert store.get_campaign(CAMPAIGN).state == "closed"          # the close went ahead
+    monkeypatch.undo()
+    tallying.run_tally(store, settings, fake_clock())
+    assert store.get_outcome(CAMPAIGN).announced

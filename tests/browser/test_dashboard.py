@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.counting import tallying, voiding
+from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.report import parse_report
 from chalicelib.staff.auth import issue_token
 from chalicelib.staff.campaign_admin import save_campaign
@@ -51,6 +52,13 @@ def seeded(store, settings, fake_clock):
     tallying.run_tally(store, settings, fake_clock())
     voiding.void_report(store, "ua-47-22", stored[0].report_id, reason="Entered twice by the same supporter",
                         by="Ana (UA desk)", now=fake_clock())
+    # issue 14: the case goes on in an update, and staff recorded where it stands
+    save_campaign(store, "ua-47-22-fi", campaign_body(reference="Further information 1", follow_up_of="ua-47-22",
+                                                      deadline="2026-03-01T23:59:59Z"), fake_clock(),
+                  settings.report_shards)
+    store.record_outcome("ua-47-22", Outcome("improved", "Both were moved to house arrest.", START.date(),
+                                             recorded_by="staff token: browser test", recorded_at=fake_clock()),
+                         None)
     return issue_token(store, "browser test", fake_clock())
 
 
@@ -109,6 +117,9 @@ def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, s
     assert page.get_by_role("img", name="Reports per day").is_visible()
     assert page.get_by_role("img", name="Reports so far (cumulative)").is_visible()
     assert page.get_by_role("table", name="Reports over time (the data behind both charts)").is_visible()
+    assert page.get_by_role("heading", name="Outcome").is_visible()
+    case = page.get_by_role("navigation", name="The case")
+    assert case.get_by_role("link", name="Further information 1").is_visible()
     violations["campaign"] = axe_violations(page, axe_source)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-campaign.png"), full_page=True)
 

@@ -6,6 +6,7 @@ in the campaigns' ``allowed_origins``, one not. Screenshots of every state go to
 ``test-artifacts/screenshots/`` (git-ignored).
 """
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -501,3 +502,32 @@ def test_past_the_deadline_the_form_asks_and_a_late_report_is_thanked(page, api,
     while late_seen(api.totals(campaign_id, staff=True)) != 1 and time.monotonic() < end:
         time.sleep(0.5)
     assert late_seen(api.totals(campaign_id, staff=True)) == 1
+
+
+@pytest.mark.parametrize("lang, heading, continues", [("ar", "النتيجة", "تتواصل هذه القضية"),
+                                                      ("fr", "Issue", "Ce cas se poursuit")])
+def test_a_closed_action_shows_its_outcome_and_links_to_the_open_update(page, api, partner, axe_source, lang,
+                                                                         heading, continues):
+    staff = {"Authorization": f"Bearer {TOKEN}"}
+    first = api.create_campaign([partner.origin], deadline=datetime.now(timezone.utc) + timedelta(seconds=2),
+                                late_report_days=0)   # closed at its deadline: no late days
+    update = f"{first}-fi"
+    body = seed_body(datetime.now(timezone.utc) + timedelta(days=30), 30)
+    body.update(follow_up_of=first, reference="UA 47.22 FI")
+    assert api.run.request("PUT", f"/staff/campaigns/{update}", body, headers=staff)[0] == 201
+    outcome = {"status": "charges_dropped", "note": "The charges were dropped on 3 February.\n\nThank you.",
+               "on": datetime.now(timezone.utc).date().isoformat()}
+    assert api.run.request("PUT", f"/staff/campaigns/{first}/outcome", outcome, headers=staff)[0] == 200
+    api.totals_after_tally(first, lambda t: t["final"], timeout=30)
+
+    page.goto(f"{api.url}/campaigns/{first}/form?lang={lang}")
+    page.get_by_role("heading", name=heading).wait_for()
+    text = page.locator("main").inner_text()
+    assert "The charges were dropped on 3 February." in text and "Thank you." in text
+    link = page.get_by_role("link", name=re.compile(continues))
+    assert link.get_attribute("href") == f"{api.url}/campaigns/{update}/form?lang={lang}"
+    assert axe_violations(page, axe_source) == []
+    screenshot(page, f"closed-outcome-{lang}")
+    link.click()
+    page.locator("form").wait_for()                     # the update's form, open
+    assert page.url.endswith(f"/campaigns/{update}/form?lang={lang}")

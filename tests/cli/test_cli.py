@@ -191,3 +191,15 @@ def test_an_id_too_long_for_any_key_is_one_clear_line(run, ua):
     for args in (("totals", "show", "a" * 3000), ("campaign", "close", "a" * 3000, "--now")):
         output = run(*args, ok=False)
         assert "longer than any id can be" in output and "Traceback" not in output and len(output) < 300
+
+
+def test_deadlines_moved_from_the_cli_are_audited_as_the_cli(run, ua, store, tmp_path, fake_clock):
+    later = tmp_path / f"{CAMPAIGN}.json"
+    later.write_text(json.dumps(campaign_body(deadline="2026-01-25T23:59:59-04:00")))
+    fake_clock.advance(seconds=1)
+    run("campaign", "put", str(later))
+    fake_clock.advance(seconds=1)
+    run("campaign", "close", CAMPAIGN, "--now")
+    moves = sorted((e for e in store.audit_entries(CAMPAIGN) if e.action == "deadline_moved"), key=lambda e: e.at)
+    assert [e.details["old_deadline"] for e in moves] == ["2026-01-21T03:59:59Z", "2026-01-26T03:59:59Z"]
+    assert all(e.by.startswith("staff CLI") for e in moves), [e.by for e in moves]

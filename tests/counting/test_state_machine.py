@@ -1,7 +1,8 @@
 """A Hypothesis state machine: reports of both shapes (v1's actions and targets, v2's
 per-target counts), for one person or a group (some flagged by the abuse checks or for
 staff review of a large group), replays, scheduled runs, the close, voids,
-reinstatements and crashes in random orders, and the table's stream delivered to the
+reinstatements, deadlines moved (later, earlier, refused), outcomes recorded and crashes
+in random orders, and the table's stream delivered to the
 fold as Lambda may deliver it (over three shards, in batches, again, split, a handler
 dying before or after its write, a batch lost for good and the rebuild that repairs
 it), checked against a plain model of what was accepted: reports, people, actions, and
@@ -42,7 +43,14 @@ from moto import mock_aws
 from chalicelib.counting import folding, reinstating, tallying, voiding
 from chalicelib.counting.intake import submit_report
 from chalicelib.domain import clock
-from chalicelib.domain.errors import CampaignClosed, ReportAlreadyReinstated, ReportNotFlagged
+from chalicelib.domain.errors import (
+    CampaignClosed,
+    Conflict,
+    ReportAlreadyReinstated,
+    ReportNotFlagged,
+    ValidationFailed,
+)
+from chalicelib.domain.outcome import OUTCOME_STATUSES, Outcome
 from chalicelib.domain.totals import Tally
 from chalicelib.runtime.config import load_settings
 from chalicelib.staff.campaign_admin import save_campaign
@@ -368,6 +376,44 @@ class TallyMachine(RuleBasedStateMachine):
                 self._reinstate(body, by_report_id=False, republish=True)
         self.clock.advance(seconds=60)
         self._run_and_check()
+
+    @rule(hours=st.integers(-72, 120), seconds=st.integers(0, 59))
+    def move_the_deadline(self, hours, seconds):
+        """Staff move the deadline, later or earlier, as PUT does: refused in the past or too soon
+        (nothing changes), and once the campaign has closed (never reopened); otherwise the intake
+        and the close follow the new one (``self.campaign``, which every check reads)."""
+        now = self.clock()
+        moves = self._deadline_moves()
+        deadline = self.campaign.deadline + timedelta(hours=hours, seconds=seconds)
+        body = campaign_body(deadline=clock.format_public(deadline))
+        try:
+            moved, _ = save_campaign(self.store, CAMPAIGN, body, now, 2, by="staff")
+        except Conflict:
+            assert not self.campaign.accepts_reports_at(now) and self._deadline_moves() == moves
+            return
+        except ValidationFailed as error:
+            assert set(error.fields) == {"deadline"} and (deadline <= now or deadline < self.campaign.deadline)
+            assert self._deadline_moves() == moves
+            return
+        assert self.campaign.accepts_reports_at(now) and moved.deadline == deadline
+        self.campaign = moved
+        expected = moves + Counter([clock.format_public(deadline)] if hours or seconds else [])
+        assert self._deadline_moves() == expected
+
+    def _deadline_moves(self) -> Counter:
+        """The new deadlines the audit trail records (entries of one instant have no order)."""
+        return Counter(e.details["new_deadline"] for e in self.store.audit_entries(CAMPAIGN)
+                       if e.action == "deadline_moved")
+
+    @rule(status=st.sampled_from(OUTCOME_STATUSES))
+    def record_an_outcome(self, status):
+        """Staff record how the case ended, open or closed: no count changes (every check below)."""
+        previous = self.store.get_outcome(CAMPAIGN)
+        outcome = replace(Outcome(status, "", self.clock().date()), recorded_by="staff", recorded_at=self.clock())
+        assert self.store.record_outcome(CAMPAIGN, outcome, previous).revision == (previous.revision + 1
+                                                                                   if previous else 1)
+        self._run_and_check()
+        assert self.store.get_outcome(CAMPAIGN).announced   # no topic: the run marks it said
 
     def _void(self, body, by_report_id):
         submission_id = body["submission_id"]

@@ -19,7 +19,7 @@ from chalicelib.runtime import process
 from infra.stack import API_HANDLER, STAGES, StageNames, chalice_functions
 from tally_cli.main import cli
 from tests.aws_calls import RECORDER, STAFF_CLI, IamRequest, iam_requests
-from tests.conftest import TABLE, post_report, report_body, run_scheduled
+from tests.conftest import TABLE, campaign_body, post_report, report_body, run_scheduled
 from tools.stream_poller import StreamPoller
 from tests.iam import (
     ROOT,
@@ -92,6 +92,14 @@ def every_aws_path(totals_topic, client, campaign, staff_headers, fake_clock):
                                   body=json.dumps({"reason": "a person", "by": "tests"}))
     assert reinstated.status_code == 200, reinstated.body
     assert client.http.get(f"/staff/campaigns/{campaign}/totals", headers=staff_headers).status_code == 200
+    # issue 14: a follow-up (its case found in the case index), the case, an outcome (announced by the schedule)
+    follow_up = client.http.put(f"/staff/campaigns/{campaign}-fi", headers=staff_headers,
+                                body=json.dumps(campaign_body(follow_up_of=campaign)))
+    assert follow_up.status_code == 201, follow_up.body
+    assert client.http.get(f"/cases/{campaign}-fi").status_code == 200
+    outcome = client.http.put(f"/staff/campaigns/{campaign}/outcome", headers=staff_headers,
+                              body=json.dumps({"status": "improved", "on": "2026-01-10"}))
+    assert outcome.status_code == 200, outcome.body
     signed_in = client.http.post("/staff/login", body=f"token={staff_headers['Authorization'].split()[1]}",
                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     session = {"Cookie": signed_in.headers["Set-Cookie"].split(";")[0]}
@@ -161,7 +169,8 @@ def test_each_stage_policy_reaches_only_its_own_resources(stage):
     for filename in roles(stage):
         policy = load_policy(filename)
         for action in granted_actions(policy, skip_sids=RUNTIME_ONLY):
-            for resource in (("table",), ("index", "campaigns_by_state"), ("topic",)):
+            for resource in (("table",), ("index", "campaigns_by_state"), ("index", "campaigns_by_case"),
+                             ("topic",)):
                 assert not allows(policy, action, stage_arn(other, resource)), (filename, action, resource)
         resources = [r for s in policy["Statement"] for r in s["Resource"]]
         assert resources and all(names.stage in r and "*:*:*" not in r for r in resources), (filename, resources)

@@ -82,9 +82,11 @@ def test_the_email_key_ignores_case_and_spaces():
 
 def test_no_index_holds_reports_and_the_stream_keeps_both_images():
     assert "LocalSecondaryIndexes" not in TABLE_DEFINITION
-    (index,) = TABLE_DEFINITION["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "campaigns_by_state" and {k["AttributeName"] for k in index["KeySchema"]} == {
-        "campaign_state", "deadline"}   # only campaigns carry these
+    by_state, by_case = TABLE_DEFINITION["GlobalSecondaryIndexes"]
+    assert by_state["IndexName"] == "campaigns_by_state" and {k["AttributeName"] for k in by_state["KeySchema"]} == {
+        "campaign_state", "deadline"}   # only campaigns (and their outcomes) carry these
+    assert by_case["IndexName"] == "campaigns_by_case" and {k["AttributeName"] for k in by_case["KeySchema"]} == {
+        "case_id", "created_at"}        # only follow-up campaigns carry both
     assert STREAM_VIEW == "NEW_AND_OLD_IMAGES"
 
 
@@ -92,18 +94,21 @@ def test_a_table_made_before_keeps_its_indexes_and_gains_the_stream(moto_table):
     """The arrival LSI cannot be dropped; new reports carry none of its key, so it takes none of them."""
     client = boto3.client("dynamodb", region_name="us-east-1")
     old = with_arrival_index(TABLE_DEFINITION)
-    old["GlobalSecondaryIndexes"] = [*old["GlobalSecondaryIndexes"], {
+    # as made before issue 14: without the case index, which create_table adds
+    kept = [index for index in old["GlobalSecondaryIndexes"] if index["IndexName"] != "campaigns_by_case"]
+    old["GlobalSecondaryIndexes"] = [*kept, {
         "IndexName": "reports_by_email", "KeySchema": [{"AttributeName": "contact_email_hash", "KeyType": "HASH"}],
         "Projection": {"ProjectionType": "KEYS_ONLY"}}]
-    old["AttributeDefinitions"] = [*old["AttributeDefinitions"],
+    old["AttributeDefinitions"] = [*[a for a in old["AttributeDefinitions"]
+                                     if a["AttributeName"] not in ("case_id", "created_at")],
                                    {"AttributeName": "contact_email_hash", "AttributeType": "S"}]
     client.create_table(TableName="older", **old)
     create_table(client, "older")
     create_table(client, "older")   # and again: nothing more to do
     table = client.describe_table(TableName="older")["Table"]
     assert [index["IndexName"] for index in table["LocalSecondaryIndexes"]] == [ARRIVAL_INDEX]
-    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {"campaigns_by_state",
-                                                                                  "reports_by_email"}
+    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {
+        "campaigns_by_state", "campaigns_by_case", "reports_by_email"}
     assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": STREAM_VIEW}
 
 

@@ -33,6 +33,14 @@ def topic(moto_table):
     return TotalsNotifier(sns, topic_arn), received
 
 
+class SnsDown:
+    """An SNS client whose endpoint cannot be reached."""
+
+    def publish(self, **request):
+        from botocore.exceptions import EndpointConnectionError
+        raise EndpointConnectionError(endpoint_url="https://sns.us-east-1.amazonaws.com")
+
+
 def close(store, settings, fake_clock, ua, notifier):
     fake_clock.set(ua.closes_at + timedelta(seconds=settings.settle_seconds))
     return tallying.run_tally(store, settings, fake_clock(), notifier)
@@ -75,13 +83,7 @@ def test_sns_down_at_the_close_publishes_anyway_and_announces_on_a_later_run(sto
     notifier, received = topic
     submit_report(store, settings, CAMPAIGN, report_body())
     real_sns = notifier._sns
-
-    class Down:
-        def publish(self, **request):
-            from botocore.exceptions import EndpointConnectionError
-            raise EndpointConnectionError(endpoint_url="https://sns.us-east-1.amazonaws.com")
-
-    notifier._sns = Down()
+    notifier._sns = SnsDown()
     with pytest.raises(Exception, match="incomplete"):
         close(store, settings, fake_clock, ua, notifier)
     campaign = store.get_campaign(CAMPAIGN)
@@ -142,3 +144,122 @@ def test_a_malformed_topic_arn_is_refused_when_settings_load():
     with pytest.raises(ValueError, match="TOTALS_TOPIC_ARN"):
         load_settings({"TOTALS_TOPIC_ARN": "action-tally-totals"})
     assert load_settings({}).totals_topic_arn is None
+
+
+# -- outcomes ---------------------------------------------------------------------------
+
+def record(store, fake_clock, status="released", on="2026-01-09", note="Home with her family."):
+    from dataclasses import replace
+
+    from chalicelib.domain.outcome import parse_outcome
+    outcome = replace(parse_outcome({"status": status, "note": note, "on": on}, fake_clock().date()),
+                      recorded_by="staff token: tests", recorded_at=fake_clock())
+    return store.record_outcome(CAMPAIGN, outcome, store.get_outcome(CAMPAIGN))
+
+
+def test_an_outcome_is_announced_once_by_the_next_run_as_its_own_kind(store, settings, fake_clock, ua, topic):
+    notifier, received = topic
+    submit_report(store, settings, CAMPAIGN, report_body())
+    record(store, fake_clock)
+    summary = tallying.run_tally(store, settings, fake_clock(), notifier)
+    assert summary.outcomes == [CAMPAIGN]
+    (message,) = received()
+    assert message["kind"] == "outcome" and message["type"] == "outcome_recorded"
+    assert message["campaign_id"] == CAMPAIGN and message["revision"] == 1
+    assert message["outcome"] == {"status": "released", "note": "Home with her family.", "on": "2026-01-09"}
+    assert "totals" not in message and "recorded_by" not in json.dumps(message)   # no count, no staff name
+    assert store.get_outcome(CAMPAIGN).announced
+    tallying.run_tally(store, settings, fake_clock() + timedelta(minutes=1), notifier)
+    assert received() == []
+
+
+def test_totals_messages_say_their_kind(store, settings, fake_clock, ua, topic):
+    notifier, received = topic
+    close(store, settings, fake_clock, ua, notifier)
+    (message,) = received()
+    assert message["kind"] == "totals"
+
+
+def test_sns_down_keeps_the_outcome_stored_and_due_and_a_later_run_announces_it(store, settings, fake_clock, ua,
+                                                                              topic):
+    notifier, received = topic
+    record(store, fake_clock)
+    real_sns = notifier._sns
+    notifier._sns = SnsDown()
+    with pytest.raises(Exception, match="the outcome of ua-47-22"):
+        tallying.run_tally(store, settings, fake_clock(), notifier)
+    outcome = store.get_outcome(CAMPAIGN)
+    assert outcome.status == "released" and not outcome.announced
+    assert [campaign_id for campaign_id, _ in store.outcomes_due()] == [CAMPAIGN]
+
+    notifier._sns = real_sns
+    tallying.run_tally(store, settings, fake_clock() + timedelta(minutes=1), notifier)
+    (message,) = received()
+    assert message["revision"] == 1 and store.get_outcome(CAMPAIGN).announced
+
+
+def test_a_change_while_announcing_is_announced_too(store, settings, fake_clock, ua, topic, monkeypatch):
+    notifier, received = topic
+    record(store, fake_clock, status="no_change")
+    real_announce = notifier.announce_outcome
+
+    def announce_then_staff_change_it(campaign, outcome):
+        sent = real_announce(campaign, outcome)
+        record(store, fake_clock, status="released")   # revision 2, between SNS and the mark
+        return sent
+
+    monkeypatch.setattr(notifier, "announce_outcome", announce_then_staff_change_it)
+    tallying.run_tally(store, settings, fake_clock(), notifier)
+    monkeypatch.undo()
+    assert not store.get_outcome(CAMPAIGN).announced            # revision 2 is still due
+    tallying.run_tally(store, settings, fake_clock() + timedelta(minutes=1), notifier)
+    assert [(m["revision"], m["outcome"]["status"]) for m in received()] == [(1, "no_change"), (2, "released")]
+    assert store.get_outcome(CAMPAIGN).announced
+
+
+def test_a_crash_after_sns_took_the_outcome_repeats_it_rather_than_lose_it(store, settings, fake_clock, ua, topic,
+                                                                          monkeypatch):
+    notifier, received = topic
+    record(store, fake_clock)
+
+    def crash(*args):
+        raise RuntimeError("killed before recording")
+
+    monkeypatch.setattr(store, "mark_outcome_announced", crash)
+    with pytest.raises(RuntimeError):
+        tallying.run_tally(store, settings, fake_clock(), notifier)
+    monkeypatch.undo()
+    tallying.run_tally(store, settings, fake_clock() + timedelta(minutes=1), notifier)
+    assert [m["revision"] for m in received()] == [1, 1]   # at least once: same campaign_id and revision
+
+
+def test_without_a_topic_an_outcome_is_logged_and_not_retried(store, settings, fake_clock, ua, caplog):
+    record(store, fake_clock)
+    with caplog.at_level(logging.INFO, logger="chalicelib.runtime.notify"):
+        tallying.run_tally(store, settings, fake_clock(), TotalsNotifier())
+    assert "not announcing the outcome of ua-47-22" in caplog.text
+    assert store.outcomes_due() == []
+
+
+def test_an_outcome_on_a_fifo_topic_is_deduplicated_by_campaign_and_revision(ua, fake_clock, store):
+    sent = []
+
+    class Sns:
+        def publish(self, **request):
+            sent.append(request)
+
+    notifier = TotalsNotifier(Sns(), "arn:aws:sns:us-east-1:1:totals.fifo")
+    outcome = record(store, fake_clock)
+    assert notifier.announce_outcome(ua, outcome)
+    (request,) = sent
+    assert request["MessageDeduplicationId"] == "ua-47-22-outcome-r1" and request["MessageGroupId"] == "ua-47-22"
+    assert request["MessageAttributes"]["kind"]["StringValue"] == "outcome"
+
+
+def test_an_outcome_of_a_campaign_that_is_gone_is_skipped_not_fatal(store, settings, fake_clock, ua, topic,
+                                                                    moto_table):
+    notifier, received = topic
+    record(store, fake_clock)
+    moto_table.delete_item(Key={"pk": f"CAMPAIGN#{CAMPAIGN}", "sk": "CAMPAIGN"})   # by hand: no route deletes one
+    summary = tallying.run_tally(store, settings, fake_clock(), notifier)
+    assert summary.outcomes == [] and received() == []

@@ -82,11 +82,12 @@ def test_the_walk_covers_every_staff_route_and_each_has_an_authorizer():
     public = {(path, method) for path, methods in application.app.routes.items() for method, entry in methods.items()
               if entry.authorizer is None}
     supporter_paths = ("/campaigns/{campaign_id}", "/campaigns/{campaign_id}/form",
-                       "/campaigns/{campaign_id}/reports", "/campaigns/{campaign_id}/totals")
+                       "/campaigns/{campaign_id}/reports", "/campaigns/{campaign_id}/totals", "/cases/{campaign_id}")
     assert public == PUBLIC_STAFF_ROUTES | {("/campaigns/{campaign_id}", "GET"),
                                             ("/campaigns/{campaign_id}/form", "GET"),
                                             ("/campaigns/{campaign_id}/reports", "POST"),
                                             ("/campaigns/{campaign_id}/totals", "GET"),
+                                            ("/cases/{campaign_id}", "GET"),
                                             ("/embed.js", "GET")} | {(path, "OPTIONS") for path in supporter_paths}
 
 
@@ -121,7 +122,8 @@ def test_every_staff_route_lets_valid_staff_in(client, campaign, store, staff_he
               "/staff/erasures": {"contact_email": "nobody@example.org"},
               "/staff/campaign-drafts": {"text": "URGENT ACTION\n\nA TITLE\n\nGovernor of X, Ana Ruiz\n"
                                                  "Email: ana@example.org\n\nUNTIL: 1 March 2026"},
-              "/staff/campaigns/{campaign_id}/reports/{report_ref}/reinstate": {"reason": "genuine", "by": "Ana"}}
+              "/staff/campaigns/{campaign_id}/reports/{report_ref}/reinstate": {"reason": "genuine", "by": "Ana"},
+              "/staff/campaigns/{campaign_id}/outcome": {"status": "no_change", "on": "2026-01-10"}}
     body = json.dumps(bodies[path]) if path in bodies else b""
     forms = {"/staff/new-campaign": {"text": bodies["/staff/campaign-drafts"]["text"]},
              "/staff/new-campaign/create": {"campaign_id": "ua-99-26", "reference": "UA 99.26", "title": "A title",

@@ -108,3 +108,22 @@ def test_chart_geometry_fills_missing_days_and_scales_to_a_round_maximum():
     assert tallest.day.count == 7 and tallest.y + tallest.height == charts.baseline
     assert [label for _, label in charts.bar_axis.ticks] == ["0", "5", "10"]
     assert [nice_ceiling(n) for n in (0, 1, 3, 7, 11, 60, 1001)] == [1, 1, 5, 10, 20, 100, 2000]
+
+
+def test_the_campaign_page_shows_the_outcome_and_the_deadline_moves_in_its_audit(client, campaign, staff_headers,
+                                                                                  signed_in):
+    import json
+
+    from tests.conftest import campaign_body
+    outcome = {"status": "released", "note": "Both defenders were released <b>today</b>.", "on": "2026-01-09"}
+    assert client.http.put(f"/staff/campaigns/{CAMPAIGN}/outcome", headers=staff_headers,
+                           body=json.dumps(outcome)).status_code == 200
+    moved = client.http.put(f"/staff/campaigns/{CAMPAIGN}", headers=staff_headers,
+                            body=json.dumps(campaign_body(deadline="2026-01-25T23:59:59-04:00")))
+    assert moved.status_code == 200
+    html = client.http.get(f"/staff/dashboard/{CAMPAIGN}", headers=signed_in()).body.decode()
+    assert "<h2>Outcome</h2>" in html and "Released" in html
+    assert "Both defenders were released &lt;b&gt;today&lt;/b&gt;." in html
+    assert "not announced yet" in html
+    assert "deadline moved from 2026-01-21T03:59:59Z to 2026-01-26T03:59:59Z" in html
+    assert html.count("staff token: tests") == 3   # who recorded the outcome, and both audit entries

@@ -141,3 +141,18 @@ def test_the_importer_section_times_every_sheet():
     assert set(figures["ms_per_sheet"]) == {path.name for path in casesheet.SHEETS}
     figures.update(app_import_ms=1.0, app_with_importer_ms=2.0, importer_import_ms=1.0, app_imports_importer=False)
     assert "import app imports the importer" in report._section("8", report._importer(figures))
+
+
+def test_reading_a_case_costs_one_index_query_and_a_totals_read_per_campaign():
+    from bench import cases, report
+
+    figures = cases.run(lengths=(1, 3), repeats=1)
+    one, three = figures["lengths"]
+    # one request each, nothing remembered yet: the asked campaign and the case index (two Query
+    # calls, whatever the length); the first campaign (a GetItem, for a follow-up) and each open
+    # campaign's provisional totals (a GetItem each)
+    assert one["case"]["operations"] == {"Query": 2, "GetItem": 1}
+    assert three["case"]["operations"] == {"Query": 2, "GetItem": 1 + 3}
+    assert three["case"]["calls"] > one["case"]["calls"] and three["case"]["bytes"] > one["case"]["bytes"]
+    assert three["closed_page"]["calls"] <= one["closed_page"]["calls"] + 1   # one index query, any length
+    assert "9. Reading a case" in report.table({"wall": {"reading a case": 1.0}, "cases": figures})
