@@ -143,12 +143,13 @@ def _late_until(campaign: Campaign, settings, now):
 
 
 def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=None, status=200,
-         general_message=None, late_until=None):
+         general_message=None, late_until=None, continues=None, continued=None):
     """The form below the action kit, fresh or (with ``values`` and API ``errors``) shown again
     to be corrected; ``general_message`` (already in the page's language) heads the errors when
     given. ``campaign`` is read whole: the kit shows its case, contacts and letters. Past the
     deadline, within its late days (``late_until``: when they end), the form asks whether the
-    actions came before the deadline (chalicelib.counting.late)."""
+    actions came before the deadline (chalicelib.counting.late), and links to the case's open
+    update (``continues``, its form's URL; ``continued``, the update) as the closed page does."""
     values = values or {}
     language = page.language
     now = clock.now()
@@ -182,6 +183,7 @@ def form(campaign: Campaign, settings, page: PageRequest, values=None, errors=No
                    general_error=GENERAL, field_labels={f: language.gettext(label)
                                                         for f, label in FIELD_LABELS.items()},
                    late_until=_moment_text(late_until, language) if late_until else None,
+                   continues=continues, continued=continued,
                    **_deadline_facts(campaign, language))
 
 
@@ -243,6 +245,14 @@ def _closed_page(store, settings, campaign, page: PageRequest, request, now, sta
     return closed(campaign, _public_totals(store, settings, campaign, now), page, status, url, update)
 
 
+def _late_form(store, settings, campaign, page: PageRequest, request, now, late_until, values=None, errors=None):
+    """The form past the deadline, within its late days: it asks, and links to the open update."""
+    update = continued_in(store, campaign, now)
+    url = f"{_form_url_of(request, campaign, update.campaign_id)}?lang={page.language.code}" if update else None
+    return form(campaign, settings, page, values, errors, 422 if errors else 200, late_until=late_until,
+                continues=url, continued=update)
+
+
 def _form_url_of(request, campaign: Campaign, other_id: str) -> str:
     """The standalone form page of campaign ``other_id``, absolute (a fragment lives in a partner's page)."""
     own = _own_form_url(request)
@@ -270,7 +280,9 @@ def form_response(store, settings, campaign_id, request):
     late_until = _late_until(campaign, settings, now)
     if not campaign.accepts_reports_at(now) and late_until is None:
         return _closed_page(store, settings, campaign, page, request, now, 200)
-    return form(campaign, settings, page, late_until=late_until)
+    if late_until is not None:
+        return _late_form(store, settings, campaign, page, request, now, late_until)
+    return form(campaign, settings, page)
 
 
 def _public_totals(store, settings, campaign, now):
@@ -302,7 +314,7 @@ def post_form(store, settings, campaign_id, request):
         campaign = store.recent_campaign(campaign_id, now, CAMPAIGN_MEMORY_SECONDS, whole=True)
         late_until = _late_until(campaign, settings, now)
         if refusal.late_until_text and late_until and isinstance(values, dict):   # the box left unticked
-            return form(campaign, settings, page, values, refusal.fields, 422, late_until=late_until)
+            return _late_form(store, settings, campaign, page, request, now, late_until, values, refusal.fields)
         return _closed_page(store, settings, campaign, page, request, now, 410)
     except ValidationFailed as error:
         if not isinstance(values, dict):

@@ -173,7 +173,14 @@ def test_the_closed_page_of_an_earlier_ua_links_to_the_open_update(client, campa
         html = client.http.get(f"/campaigns/{ROOT}/form{query}").body.decode()
         assert words in html, html
         assert f'href="http://localhost/campaigns/{FI}/form?lang={lang}"' in html
-    # the refusal of a late post shows it too
+    # within the UA's late days its form asks whether the actions came before the deadline, and
+    # a post without saying so comes back to ask: both link to the update (tests/api/test_late_reports.py)
+    late = client.http.post(f"/campaigns/{ROOT}/reports?lang={lang}", body="country=MX",
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert late.status_code == 422 and words in late.body.decode()
+    fake_clock.set(START + timedelta(days=26))   # past the late days (LATE_REPORT_DAYS, 14): closed for good
+    closed = client.http.get(f"/campaigns/{ROOT}/form?lang={lang}").body.decode()
+    assert words in closed and 'name="acted_before_deadline"' not in closed
     late = client.http.post(f"/campaigns/{ROOT}/reports?lang={lang}", body="country=MX",
                             headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert late.status_code == 410 and words in late.body.decode()
