@@ -367,8 +367,9 @@ def test_public_view_hides_staff_fields(client, campaign):
                          # v2: the rest of the case sheet (empty for this v1 body) and where it ends
                          "index", "issued_on", "summary", "people", "copies_to", "letter", "timezone",
                          "follow_up_of",
-                         # issue 14: how the case ended (null until staff record it)
-                         "outcome"}
+                         # issue 14: how the case ended (null until staff record it), and until
+                         # when a report after the deadline may come late
+                         "outcome", "late_reports_until"}
     assert view["status"] == "open"
 
 
