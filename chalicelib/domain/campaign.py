@@ -77,6 +77,7 @@ class Campaign:
     void_count: int = 0                  # reports voided so far; totals record the count they reflect
     reinstated_count: int = 0            # flagged reports put into the count so far; likewise
     notified_version: int | None = None  # the last published version announced on the totals topic
+    offline_count: int = 0               # offline tallies entered so far (chalicelib.domain.tallies); likewise
     publication_due: bool = False        # closed, but a version to publish or announce is pending
     # v2: the rest of the case sheet (empty for campaigns stored before it)
     index: str = ""
@@ -151,6 +152,7 @@ class Campaign:
             "published_version": self.published_version,
             "void_count": self.void_count,
             "reinstated_count": self.reinstated_count,
+            "offline_count": self.offline_count,
         })
         return view
 
@@ -396,4 +398,5 @@ def apply_update(existing: Campaign, incoming: Campaign, now: datetime) -> Campa
     """Staff edit of an open campaign: facts change, identity and history stay."""
     return replace(incoming, created_at=existing.created_at, updated_at=now,
                    report_shards=existing.report_shards, state=existing.state,
-                   void_count=existing.void_count, reinstated_count=existing.reinstated_count)
+                   void_count=existing.void_count, reinstated_count=existing.reinstated_count,
+                   offline_count=existing.offline_count)

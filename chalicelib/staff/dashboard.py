@@ -14,6 +14,7 @@ from chalicelib.domain.officials import UNATTRIBUTED
 from chalicelib.staff.charts import actions_by_official, reports_over_time
 from chalicelib.staff.review import flagged_view
 from chalicelib.staff.summary import chosen_targets, official_summaries
+from chalicelib.staff.tallies import offline_view
 from chalicelib.storage import StorageUnavailable, TallyStore
 from chalicelib.web import i18n, pages
 from chalicelib.web.bodies import FORM, read_body
@@ -82,7 +83,7 @@ def campaign_page(store: TallyStore, campaign: Campaign, now, request=None):
     return _page("campaign.html", root="../", campaign=campaign, view=view, totals=totals, charts=charts,
                  by_official=by_official, official_names=names,
                  campaign_status=campaign.status_at(now), versions=store.final_versions(campaign.campaign_id),
-                 audit=store.audit_entries(campaign.campaign_id),
+                 audit=store.audit_entries(campaign.campaign_id), offline=offline_view(store, campaign),
                  deadline=clock.format_public(campaign.deadline), fmt=clock.format_public,
                  embed=embed_snippets(campaign, service_url(request)))
 
