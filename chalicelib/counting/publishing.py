@@ -49,5 +49,6 @@ def finish_publication(store: TallyStore, campaign_id: str, notifier: TotalsNoti
             store.record_notified(campaign_id, latest.version)
         if store.mark_published(campaign_id, latest.void_count, latest.reinstated_count, latest.offline_count):
             return latest
-    log.warning("campaign %s: still voids or reinstatements to publish; the next run goes on", campaign_id)
+    log.warning("campaign %s: still voids, reinstatements or offline tallies to publish; the next run goes on",
+                campaign_id)
     return latest
