@@ -161,17 +161,17 @@ def _row_data(columns, cells) -> dict:
         cell = cell.strip()
         if isinstance(column, tuple):
             target, action = column
-            per_target.setdefault(target, {})[action] = _number(cell or "0")
+            per_target.setdefault(target, {})[action] = cell_number(cell or "0")
         elif column == "participants" and cell:
-            data["participants"] = _number(cell)
+            data["participants"] = cell_number(cell)
         elif column and cell:
             data[column] = cell
     data["per_target"] = per_target
     return data
 
 
-def _number(cell: str):
-    """A whole number, or the cell as it is (which the rules then refuse, naming it)."""
+def cell_number(cell: str):
+    """A form's or a file's cell as a whole number, or as it is (which the rules then refuse, naming it)."""
     return int(cell) if _WHOLE.match(cell) else cell
 
 

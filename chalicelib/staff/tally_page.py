@@ -14,7 +14,7 @@ from chalicelib.counting.offline import enter_tallies
 from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.errors import ApiError, ServiceUnavailable, ValidationFailed
 from chalicelib.domain.tallies import CSV_FIXED, MAX_CSV_ROWS, MAX_TALLY_PARTICIPANTS, csv_header, latest_acted_on
-from chalicelib.domain.tallies import parse_tally, parse_tally_csv
+from chalicelib.domain.tallies import cell_number, parse_tally, parse_tally_csv
 from chalicelib.staff import sessions
 from chalicelib.staff.tallies import TALLY_CSV_BYTES, csv_body, offline_view
 from chalicelib.staff.uploads import MULTIPART, form_parts
@@ -104,18 +104,14 @@ def _body(values: dict, campaign: Campaign) -> dict:
     """The form's values as the API's JSON body (counts left empty are 0)."""
     body = {name: values[name] for name in ("tally_id", "source", "acted_on", "country") if values[name]}
     if values["participants"]:
-        body["participants"] = _number(values["participants"])
+        body["participants"] = cell_number(values["participants"])
     per_target = {}
     for target in campaign.target_ids:
         for action in campaign.actions:
             cell = values["counts"].get(f"count.{target}.{action}", "")
-            per_target.setdefault(target, {})[action] = _number(cell or "0")
+            per_target.setdefault(target, {})[action] = cell_number(cell or "0")
     body["per_target"] = per_target
     return body
-
-
-def _number(cell: str):
-    return int(cell) if cell.isascii() and cell.isdigit() and len(cell) < 10 else cell
 
 
 def _by_control(fields: dict) -> dict:
