@@ -6,8 +6,8 @@ also at the top level of the JSON, and under ``dynamodb_local``), then the secti
 (see docs/benchmarks.md): 1-2 units per report, the stream fold, scheduler and
 readers, and 6 the form page (bench.units); 3 intake overhead (bench.overhead); 4
 fold and close cost as they grow, and an erasure's search (bench.close_growth); 5
-cold start and package (bench.cold_start); 7 cost (bench.cost); and the scale
-simulations behind docs/scale.md.
+cold start and package (bench.cold_start); 7 cost (bench.cost); the scale
+simulations behind docs/scale.md; and offline tallies: a CSV import, listing them (bench.tallies).
 """
 import argparse
 import json
@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import casesheet, close_growth, cold_start, cost, overhead, report, scale_sim, units
+from bench import casesheet, close_growth, cold_start, cost, overhead, report, scale_sim, tallies, units
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -85,6 +85,8 @@ def main(argv=None):
     _intake_overhead(results, args)
     if not args.skip_package:
         results["package"] = _timed(results, "chalice package", cold_start.package)
+    sizes = (200, 500) if args.quick else (1_000, 2_000)   # tallies, and reports beside them
+    results["tallies"] = _timed(results, "offline tallies", tallies.run, *sizes)
     results.update(report.goals(results))
     results["cost"] = cost.per_million_reports(results["units"])
     results["scale"] = _timed(results, "scale simulation", scale_sim.run, results)
