@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from chalicelib.counting.publishing import finish_publication
+from chalicelib.domain import clock
 from chalicelib.domain.campaign import CLOSED, Campaign
 from chalicelib.domain.errors import CampaignNotFound, Conflict
 from chalicelib.domain.report import Report
@@ -60,7 +61,10 @@ def enter_tallies(store: TallyStore, campaign_id: str, parse: Callable[[Campaign
     results = []
     for start in range(0, len(tallies), TALLIES_PER_TRANSACTION):
         chunk = tallies[start:start + TALLIES_PER_TRANSACTION]
-        campaign, stored = _store_chunk(store, campaign, chunk, entered_by, now)
+        # Each transaction is stamped as it is sent, as a report is at its write: a rebuild's
+        # cut relies on every change landing within a settle time of its stamp, and a file's
+        # last transaction may follow its first by seconds (from the CLI, by any retries).
+        campaign, stored = _store_chunk(store, campaign, chunk, entered_by, max(now, clock.now()))
         results += stored
     for report, _ in results:
         if report.offline is None:
