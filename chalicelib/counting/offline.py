@@ -31,7 +31,7 @@ from chalicelib.domain.report import Report
 from chalicelib.domain.tallies import TallyInput
 from chalicelib.domain.totals import Totals
 from chalicelib.runtime.notify import TotalsNotifier
-from chalicelib.storage import TALLIES_PER_TRANSACTION, StaleWrite, TallyStore
+from chalicelib.storage import TALLIES_PER_TRANSACTION, StaleWrite, TallyIdTaken, TallyStore
 
 _ATTEMPTS = 3   # the campaign may close (or be published) between our read and a transaction
 
@@ -64,13 +64,13 @@ def enter_tallies(store: TallyStore, campaign_id: str, parse: Callable[[Campaign
         # Each transaction is stamped as it is sent, as a report is at its write: a rebuild's
         # cut relies on every change landing within a settle time of its stamp, and a file's
         # last transaction may follow its first by seconds (from the CLI, by any retries).
-        campaign, stored = _store_chunk(store, campaign, chunk, entered_by, max(now, clock.now()))
+        try:
+            campaign, stored = _store_chunk(store, campaign, chunk, entered_by, max(now, clock.now()))
+        except TallyIdTaken as taken:
+            raise Conflict(f"The tally id {taken} is a supporter's report's: send another, or none (one is "
+                           "made). Nothing of its transaction was stored.",
+                           fields={"tally_id": "is a supporter's report's"}, code="tally_id_taken") from None
         results += stored
-    for report, _ in results:
-        if report.offline is None:
-            raise Conflict(f"The tally id {report.submission_id} is a supporter's report's; send another "
-                           "(or none: one is made).", fields={"tally_id": "is a supporter's report's"},
-                           code="tally_id_taken")
     republished = None
     if campaign.state == CLOSED and republish:
         republished = finish_publication(store, campaign_id, notifier, now)

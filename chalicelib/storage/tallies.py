@@ -30,6 +30,10 @@ TALLY = "tally"                 # the audit action of an offline tally entered
 TALLIES_PER_TRANSACTION = 33    # three items each, and the campaign's: DynamoDB takes 100 a transaction
 
 
+class TallyIdTaken(Exception):
+    """The tally id is a supporter's report's submission id: nothing was written."""
+
+
 @dataclass(frozen=True)
 class TallyEntry:
     """An offline tally as its campaign's list holds it: no supporter's personal data."""
@@ -80,14 +84,23 @@ class TallyStorage:
         reasons = self._table.transact(items)
         if not reasons:
             return [(report_from_item(report), True) for report, _ in prepared]
-        stored_before = [reason for reason in reasons[:-1:3] if reason.get("Code") == "ConditionalCheckFailed"]
+        stored_before = [self._stored(campaign, tally, reason) for tally, reason in zip(tallies, reasons[:-1:3])
+                         if reason.get("Code") == "ConditionalCheckFailed"]
+        taken = [report for report in stored_before if report.offline is None]
+        if taken:   # before anything more is written: a supporter's report is not a tally
+            raise TallyIdTaken(taken[0].submission_id)
         if stored_before and len(tallies) == 1:
-            return [(report_from_item(from_wire(stored_before[0]["Item"])), False)]
+            return [(stored_before[0], False)]
         if stored_before:
             return self._record_one_by_one(campaign, tallies, entered_by, now, publication_due)
         if reasons[-1].get("Code") == "ConditionalCheckFailed":
             raise StaleWrite(campaign.campaign_id)
         raise StorageUnavailable(f"offline tallies of {campaign.campaign_id} cancelled: {reasons}")
+
+    def _stored(self, campaign, tally, reason) -> Report:
+        """The report a cancelled put found under ``tally``'s id (read if the answer lacks it)."""
+        old = reason.get("Item")
+        return report_from_item(from_wire(old)) if old else self.get_report(campaign, tally.tally_id)
 
     def _record_one_by_one(self, campaign, tallies, entered_by, now, publication_due):
         results = []

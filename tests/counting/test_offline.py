@@ -170,7 +170,13 @@ def test_unknown_campaign_and_a_supporters_submission_id(store, settings, fake_c
     report = submit(store, settings, **{"submission_id": str(uuid.uuid4())})
     with pytest.raises(Conflict):
         enter(store, settings, fake_clock, tally_body(tally_id=report.submission_id))
-    assert store.get_campaign(CAMPAIGN).offline_count == 0
+    content = (f"tally_id,source,acted_on,governor.letter\r\n,Madrid,2026-01-09,3\r\n"
+               f"{report.submission_id},Bilbao,2026-01-09,4\r\n")
+    with pytest.raises(Conflict) as refused:
+        import_csv(store, settings, fake_clock, content)
+    assert refused.value.code == "tally_id_taken"
+    assert store.get_campaign(CAMPAIGN).offline_count == 0 and store.tally_entries(CAMPAIGN) == []
+    assert recount(store).reports == 1   # the supporter's report alone
 
 
 def test_a_file_is_stored_in_transactions_of_33_and_counted_once_when_sent_again(store, settings, fake_clock, ua):
