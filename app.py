@@ -19,6 +19,7 @@ campaign_admin, dashboard, drafts, erasure, exports, new_campaign, review, sessi
     lazy(f"chalicelib.staff.{name}") for name in (
         "campaign_admin", "dashboard", "drafts", "erasure", "exports", "new_campaign", "review", "sessions", "auth",
         "outcomes"))
+tallies, tally_page = lazy("chalicelib.staff.tallies"), lazy("chalicelib.staff.tally_page")
 folding, tallying = lazy("chalicelib.counting.folding"), lazy("chalicelib.counting.tallying")
 
 app = Chalice(app_name="action-tally")
@@ -44,7 +45,7 @@ def _require_staff():
 
 
 def _require_session():
-    sessions.session_staff(store(), app.current_request.headers.get("cookie"), clock.now())
+    return sessions.session_staff(store(), app.current_request.headers.get("cookie"), clock.now())
 
 
 def _campaign(campaign_id):
@@ -159,6 +160,13 @@ def post_reinstatement(campaign_id, report_ref):
                                          clock.now(), staff.label)
 
 
+@app.route("/staff/campaigns/{campaign_id}/tallies", methods=["POST"], content_types=ANY_BODY, authorizer=staff_token)
+@json_errors
+def post_tallies(campaign_id):
+    staff = _require_staff()
+    return tallies.tallies_response(store(), settings(), campaign_id, app.current_request, clock.now(), staff.label)
+
+
 @app.route("/staff/erasures", methods=["POST"], content_types=ANY_BODY, authorizer=staff_token)
 @json_errors
 def post_erasure():
@@ -239,6 +247,20 @@ def get_dashboard_summary(campaign_id):
 def get_dashboard_flagged(campaign_id):
     _require_session()
     return dashboard.flagged_page(store(), _campaign(campaign_id))
+
+
+@app.route("/staff/dashboard/{campaign_id}/tallies", methods=["GET"], authorizer=staff_session)
+@json_errors
+def get_dashboard_tallies(campaign_id):
+    _require_session()
+    return tally_page.tallies_page(store(), _campaign(campaign_id), app.current_request, clock.now())
+
+
+@app.route("/staff/dashboard/{campaign_id}/tallies", methods=["POST"], content_types=ANY_BODY, authorizer=staff_session)
+@json_errors
+def post_dashboard_tallies(campaign_id):
+    staff = _require_session()
+    return tally_page.enter(store(), settings(), _campaign(campaign_id), app.current_request, clock.now(), staff.label)
 
 
 @app.route("/staff/dashboard/{campaign_id}/totals", methods=["GET"], authorizer=staff_session)

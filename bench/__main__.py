@@ -7,8 +7,8 @@ also at the top level of the JSON, and under ``dynamodb_local``), then the secti
 readers, and 6 the form page (bench.units); 3 intake overhead (bench.overhead); 4
 fold and close cost as they grow, and an erasure's search (bench.close_growth); 5
 cold start and package (bench.cold_start); 7 cost (bench.cost); 8 the case-sheet
-importer (bench.casesheet); 9 reading a case (bench.cases); and the scale simulations
-behind docs/scale.md.
+importer (bench.casesheet); 9 reading a case (bench.cases); offline tallies: a CSV import,
+listing them (bench.tallies); and the scale simulations behind docs/scale.md.
 """
 import argparse
 import json
@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import cases, casesheet, close_growth, cold_start, cost, overhead, report, scale_sim, units
+from bench import cases, casesheet, close_growth, cold_start, cost, overhead, report, scale_sim, tallies, units
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -88,6 +88,10 @@ def main(argv=None):
                               3 if args.quick else cases.REPEATS)
     if not args.skip_package:
         results["package"] = _timed(results, "chalice package", cold_start.package)
+    # Tallies, and reports beside them: moto copies the table for each transaction, so its
+    # seconds grow with the table; the units (what the section is for) do not.
+    sizes = (40, 60) if args.quick else (300, 1_000)
+    results["tallies"] = _timed(results, "offline tallies", tallies.run, *sizes)
     results.update(report.goals(results))
     results["cost"] = cost.per_million_reports(results["units"])
     results["scale"] = _timed(results, "scale simulation", scale_sim.run, results)

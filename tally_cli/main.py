@@ -31,7 +31,9 @@ from chalicelib.staff.auth import hash_token, issue_token
 from chalicelib.staff.campaign_admin import save_campaign
 from chalicelib.staff.exports import reports_csv, reports_json, totals_csv
 from chalicelib.staff.review import flagged_view
+from chalicelib.staff.tallies import offline_view
 from chalicelib.storage import AlreadyExcluded, KeyOutOfBounds, ReportNotFound, StorageUnavailable, TallyStore
+from tally_cli.tallies import tally
 
 _DURATION = re.compile(r"^(\d{1,5})([dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -102,7 +104,7 @@ def _who() -> str:
 @click.option("--region", envvar="AWS_DEFAULT_REGION", default="us-east-1", show_default=True)
 @click.pass_context
 def cli(ctx, table, endpoint_url, region):
-    """Action Tally for staff: campaigns, totals, voids, flagged reports and staff tokens."""
+    """Action Tally for staff: campaigns, totals, voids, flagged reports, offline tallies and staff tokens."""
     ctx.obj = Backend(table, endpoint_url, region)
 
 
@@ -270,9 +272,10 @@ def totals():
 @_format_option(default="json")
 @click.pass_obj
 def totals_show(backend, campaign_id, fmt):
-    """The totals staff see: final once published, provisional while open."""
+    """The totals staff see: final once published, provisional while open; offline tallies apart."""
     item = backend.campaign(campaign_id)
     view = current_totals(backend.store, item).staff_view(item)
+    view["offline"] = offline_view(backend.store, item)
     _export(fmt, lambda: totals_csv(view), lambda: view)
 
 
@@ -440,6 +443,9 @@ def token_revoke(backend, hash_prefix):
         raise click.ClickException(f"{len(matches)} tokens match {prefix!r}; give a prefix matching exactly one.")
     backend.store.revoke_staff_token(matches[0].token_hash, clock.now())
     click.echo(f"Revoked {matches[0].token_hash[:12]} ({matches[0].label}); its dashboard sessions end too.")
+
+
+cli.add_command(tally)
 
 
 def _load(file: Path) -> dict:

@@ -1,10 +1,11 @@
 """Final totals after the close: re-published as a new version when a report is voided
-or reinstated, and announced once each version is out.
+or reinstated or an offline tally entered, and announced once each version is out.
 
 Published versions are never overwritten: a void or a reinstatement after the
 close publishes version n+1 (a recount from the table, recording the
-``void_count`` and ``reinstated_count`` it reflects) and leaves version n readable. Every step is idempotent, so a run
-that dies is finished by the next scheduled run (the campaign waits in the
+``void_count`` and ``reinstated_count`` it reflects, and ``offline_count``: an offline tally
+entered after the close, :mod:`chalicelib.counting.offline`) and leaves version n readable.
+Every step is idempotent, so a run that dies is finished by the next scheduled run (the campaign waits in the
 ``publication_due`` state) or by ``action-tally campaign republish``.
 """
 import logging
@@ -29,7 +30,7 @@ def recount(store: TallyStore, campaign: Campaign, version: int, now) -> Totals:
     reports = store.all_reports(campaign)
     tally = Tally.of(reports if version > 1 else (report for report in reports if not report.late))
     return Totals(campaign.campaign_id, tally, True, now, version=version, void_count=campaign.void_count,
-                  reinstated_count=campaign.reinstated_count)
+                  reinstated_count=campaign.reinstated_count, offline_count=campaign.offline_count)
 
 
 def finish_publication(store: TallyStore, campaign_id: str, notifier: TotalsNotifier | None, now) -> Totals:
@@ -49,7 +50,8 @@ def finish_publication(store: TallyStore, campaign_id: str, notifier: TotalsNoti
         store.record_published(campaign_id, latest.version)
         if (campaign.notified_version or 0) < latest.version and notifier.announce(campaign, latest):
             store.record_notified(campaign_id, latest.version)
-        if store.mark_published(campaign_id, latest.void_count, latest.reinstated_count):
+        if store.mark_published(campaign_id, latest.void_count, latest.reinstated_count, latest.offline_count):
             return latest
-    log.warning("campaign %s: still voids or reinstatements to publish; the next run goes on", campaign_id)
+    log.warning("campaign %s: still voids, reinstatements or offline tallies to publish; the next run goes on",
+                campaign_id)
     return latest

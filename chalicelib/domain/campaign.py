@@ -81,6 +81,7 @@ class Campaign:
     void_count: int = 0                  # reports voided so far; totals record the count they reflect
     reinstated_count: int = 0            # flagged reports put into the count so far; likewise
     notified_version: int | None = None  # the last published version announced on the totals topic
+    offline_count: int = 0               # offline tallies entered so far (chalicelib.domain.tallies); likewise
     publication_due: bool = False        # closed, but a version to publish or announce is pending
     # v2: the rest of the case sheet (empty for campaigns stored before it)
     index: str = ""
@@ -188,6 +189,7 @@ class Campaign:
             "reinstated_count": self.reinstated_count,
             "late_report_days": self.late_report_days,
             "outcome": self.outcome.staff_view() if self.outcome else None,
+            "offline_count": self.offline_count,
         })
         return view
 
@@ -445,4 +447,4 @@ def apply_update(existing: Campaign, incoming: Campaign, now: datetime) -> Campa
     return replace(incoming, created_at=existing.created_at, updated_at=now,
                    report_shards=existing.report_shards, state=existing.state,
                    void_count=existing.void_count, reinstated_count=existing.reinstated_count,
-                   case_id=existing.case_id, outcome=existing.outcome)
+                   case_id=existing.case_id, outcome=existing.outcome, offline_count=existing.offline_count)

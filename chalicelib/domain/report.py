@@ -13,7 +13,7 @@ import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.countries import COUNTRY_CODES
@@ -75,6 +75,16 @@ class Reinstatement(StaffDecision):
 
 
 @dataclass(frozen=True)
+class Offline:
+    """What staff said of an offline tally (a report they entered for actions taken away
+    from the form: see :mod:`chalicelib.domain.tallies`): no supporter's personal data."""
+    source: str              # "Madrid group letter-writing evening"
+    entered_by: str          # the staff token's label
+    entered_at: datetime
+    acted_on: date           # the day the actions were taken
+
+
+@dataclass(frozen=True)
 class Report(ReportInput):
     """A stored report."""
     campaign_id: str = ""
@@ -85,6 +95,7 @@ class Report(ReportInput):
     void: Void | None = None
     flag_reason: str | None = None   # set when stored flagged (see chalicelib.counting.abuse); kept once reinstated
     reinstatement: Reinstatement | None = None
+    offline: Offline | None = None   # set for an offline tally staff entered
 
 
 def shard_for(submission_id: str, shards: int) -> int:

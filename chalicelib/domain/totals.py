@@ -140,10 +140,12 @@ class Totals:
     version: int | None = None
     void_count: int = 0         # the campaign's void_count these totals reflect
     reinstated_count: int = 0   # and its reinstated_count
+    offline_count: int = 0      # and its offline_count (offline tallies entered)
 
     def reflects(self, campaign: Campaign) -> bool:
-        """True if every void and reinstatement of ``campaign`` so far is counted in these totals."""
-        return (self.void_count, self.reinstated_count) == (campaign.void_count, campaign.reinstated_count)
+        """True if every void, reinstatement and offline tally of ``campaign`` so far is counted in these totals."""
+        return ((self.void_count, self.reinstated_count, self.offline_count)
+                == (campaign.void_count, campaign.reinstated_count, campaign.offline_count))
 
     def public_view(self, campaign: Campaign, small_cell_min: int) -> dict:
         """What anyone may see: breakdown cells from 1 to ``small_cell_min - 1`` are None

@@ -40,6 +40,7 @@ def totals_message(campaign: Campaign, totals: Totals) -> dict:
         "totals": totals.staff_view(campaign),
         "voided_reports": totals.void_count,
         "reinstated_reports": totals.reinstated_count,
+        "offline_tallies": totals.offline_count,   # entered so far (voided ones too), as the version reflects
     }
 
 

@@ -14,6 +14,7 @@ from chalicelib.domain.officials import UNATTRIBUTED
 from chalicelib.staff.charts import actions_by_official, reports_over_time
 from chalicelib.staff.review import flagged_view
 from chalicelib.staff.summary import chosen_targets, official_summaries
+from chalicelib.staff.tallies import offline_view
 from chalicelib.storage import StorageUnavailable, TallyStore
 from chalicelib.web import i18n, pages
 from chalicelib.web.bodies import FORM, read_body
@@ -21,7 +22,7 @@ from chalicelib.web.outcomes import OUTCOME_LABELS
 
 _LOGIN_BODY_BYTES = 4096
 AUDIT_ACTIONS = {"void": "voided", "reinstate": "reinstated", "deadline_moved": "deadline moved",
-                 "outcome": "outcome recorded"}
+                 "outcome": "outcome recorded", "tally": "offline tally entered"}
 _FLAGGED_SHOWN = 500   # on the page; the JSON route pages through any number
 
 
@@ -87,7 +88,7 @@ def campaign_page(store: TallyStore, campaign: Campaign, now, request=None):
                  campaign_status=campaign.status_at(now), versions=store.final_versions(campaign.campaign_id),
                  audit=store.audit_entries(campaign.campaign_id), outcome=store.get_outcome(campaign.campaign_id),
                  case=store.case_campaigns(campaign), now=now, outcome_labels=OUTCOME_LABELS,
-                 audit_actions=AUDIT_ACTIONS,
+                 audit_actions=AUDIT_ACTIONS, offline=offline_view(store, campaign),
                  deadline=clock.format_public(campaign.deadline), fmt=clock.format_public,
                  embed=embed_snippets(campaign, service_url(request)))
 

@@ -2,6 +2,8 @@
 
 Reports carry a supporter's name and email only where they consented; voided
 or otherwise excluded reports are listed with why, so the export explains the totals.
+Offline tallies staff entered are reports too: listed with their source, who entered them
+and when (``offline_*``), and added up apart in the totals (``offline``).
 """
 from chalicelib.counting.shown import staff_totals
 from chalicelib.domain import clock
@@ -9,6 +11,7 @@ from chalicelib.domain.campaign import Campaign
 from chalicelib.domain.report import Report
 from chalicelib.domain.totals import target_action
 from chalicelib.staff.csvfile import csv_text
+from chalicelib.staff.tallies import offline_view
 from chalicelib.storage import TallyStore
 from chalicelib.web.responses import csv_response, export_format, json_response
 
@@ -25,8 +28,24 @@ def totals_csv(view: dict) -> str:
         rows += [(metric, key, value) for key, value in view[section].items()]
     rows += [("target_action", target_action(target, action), value)
              for target, counts in view["by_target_action"].items() for action, value in counts.items()]
+    rows += offline_rows(view.get("offline"))
     return csv_text(["campaign_id", "final", "as_of", "metric", "key", "value"],
                     [head + list(row) for row in rows])
+
+
+def offline_rows(offline: dict | None) -> list[tuple]:
+    """The ``offline`` figures of staff totals as ``metric,key,value`` rows: ``offline_reports``,
+    ``offline_people``, ``offline_actions_total``, ``offline_action`` per action type, and one
+    ``offline_tally`` row per tally (key its tally id, value its actions; its source and the
+    rest are in the reports export, or the JSON)."""
+    if offline is None:
+        return []
+    rows = [("offline_reports", "", offline["reports"]), ("offline_people", "", offline["people"]),
+            ("offline_actions_total", "", offline["actions_total"])]
+    rows += [("offline_action", action, count) for action, count in offline["actions"].items()]
+    rows += [("offline_tally" if tally["counted"] else "offline_tally_voided", tally["tally_id"],
+              tally["actions_total"]) for tally in offline["tallies"]]
+    return rows
 
 
 def report_record(campaign: Campaign, report: Report) -> dict:
@@ -55,7 +74,18 @@ def report_record(campaign: Campaign, report: Report) -> dict:
         "consent": report.consent,
         "name": report.name if report.consent else None,
         "contact_email": report.contact_email if report.consent else None,
+        **offline_record(report),
     }
+
+
+def offline_record(report: Report) -> dict:
+    """An offline tally's source, who entered it and when, and the day its actions were taken
+    (all None for a supporter's report)."""
+    offline = report.offline
+    return {"offline_source": offline.source if offline else None,
+            "offline_entered_by": offline.entered_by if offline else None,
+            "offline_entered_at": clock.format_timestamp(offline.entered_at) if offline else None,
+            "offline_acted_on": offline.acted_on.isoformat() if offline else None}
 
 
 def reports_json(campaign: Campaign, reports) -> dict:
@@ -67,6 +97,7 @@ def reports_json(campaign: Campaign, reports) -> dict:
 # Why a report counts or not, and who decided: written to the CSV as they are.
 _AS_THEY_ARE = ("excluded", "void_reason", "voided_by", "voided_at", "flag_reason", "reinstate_reason",
                 "reinstated_by", "reinstated_at")
+_OFFLINE = ("offline_source", "offline_entered_by", "offline_entered_at", "offline_acted_on")
 
 
 def reports_csv(campaign: Campaign, reports) -> str:
@@ -83,19 +114,24 @@ def reports_csv(campaign: Campaign, reports) -> str:
     pairs = [(t, a) for t in targets for a in actions]
     header = (["report_id", "submission_id", "received_at"] + [f"action_{a}" for a in actions]
               + [f"count.{target_action(t, a)}" for t, a in pairs]
-              + ["targets", "participants", "country", "counted", *_AS_THEY_ARE, "consent", "name", "contact_email"])
+              + ["targets", "participants", "country", "counted", *_AS_THEY_ARE, "consent", "name", "contact_email",
+                 *_OFFLINE])
     rows = [[r["report_id"], r["submission_id"], r["received_at"]] + [r["actions"].get(a, 0) for a in actions]
             + [(r["per_target"].get(t, {}).get(a, 0) if r["per_target"] is not None else None) for t, a in pairs]
             + [";".join(r["targets"]), r["participants"], r["country"], str(r["counted"]).lower(),
-               *(r[key] for key in _AS_THEY_ARE), str(r["consent"]).lower(), r["name"], r["contact_email"]]
+               *(r[key] for key in _AS_THEY_ARE), str(r["consent"]).lower(), r["name"], r["contact_email"],
+               *(r[key] for key in _OFFLINE)]
             for r in records]
     return csv_text(header, rows)
 
 
 def totals_response(store: TallyStore, campaign: Campaign, request):
-    """The current totals (published final, or provisional) as ``?format=json`` or ``csv``."""
+    """The current totals (published final, or provisional) as ``?format=json`` or ``csv``, with
+    the offline tallies in them shown apart (``offline``)."""
+    wanted = export_format(request)   # a bad format is refused before anything is read
     view = staff_totals(store, campaign)
-    if export_format(request) == "csv":
+    view["offline"] = offline_view(store, campaign)
+    if wanted == "csv":
         return csv_response(totals_csv(view), f"{campaign.campaign_id}-totals.csv")
     return json_response(view, headers={"Cache-Control": "no-store"})
 

@@ -11,6 +11,7 @@ from chalicelib.storage.erasures import DONE, PENDING, ErasureRecord, ErasureReq
 from chalicelib.storage.reports import FLAGGED, VOID, ReportNotFound
 from chalicelib.storage.staff import StaffSession, StaffToken
 from chalicelib.storage.store import TallyStore
+from chalicelib.storage.tallies import TALLIES_PER_TRANSACTION, TallyEntry, TallyIdTaken
 from chalicelib.storage.table import KeyOutOfBounds, StaleWrite, StorageUnavailable
 from chalicelib.storage.stream import NotAStreamBatch, batch_shard, count_change
 from chalicelib.storage.totals import MARK_LIFETIME, Fold, Mark, ProvisionalState
@@ -18,4 +19,5 @@ from chalicelib.storage.totals import MARK_LIFETIME, Fold, Mark, ProvisionalStat
 __all__ = ["REINSTATE", "AlreadyExcluded", "AuditEntry", "NotFlagged", "ErasureRecord", "FLAGGED", "VOID",
            "ReportNotFound", "StaffSession", "StaffToken", "TallyStore", "StaleWrite", "StorageUnavailable",
            "KeyOutOfBounds", "ProvisionalState", "DONE", "PENDING", "ErasureRequest", "Position", "Fold", "Mark",
-           "MARK_LIFETIME", "NotAStreamBatch", "batch_shard", "count_change"]
+           "MARK_LIFETIME", "NotAStreamBatch", "batch_shard", "count_change", "TALLIES_PER_TRANSACTION", "TallyEntry",
+           "TallyIdTaken"]

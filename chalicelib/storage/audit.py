@@ -2,7 +2,8 @@
 
 Each decision is one transaction: the report's update, an audit entry (who,
 why, when: no supporter's personal data) and the campaign's counter raised,
-which tells the scheduled job to count again. Staff changes to the campaign
+which tells the scheduled job to count again (and, voiding an offline tally, its entry
+in the campaign's list of tallies marked). Staff changes to the campaign
 itself (a deadline moved, an outcome recorded) leave entries in the same trail,
 with no ``report_id``, written in the transaction that makes the change
 (:func:`chalicelib.storage.trail.audit_item`).
@@ -19,6 +20,7 @@ from chalicelib.domain.report import Reinstatement, Report, StaffDecision, Void
 from chalicelib.storage.campaigns import PUBLICATION_DUE, stored_state
 from chalicelib.storage.keys import audit_partition, campaign_key, report_key
 from chalicelib.storage.reports import FLAGGED, VOID, ReportNotFound, report_from_item
+from chalicelib.storage.tallies import tally_void_update
 from chalicelib.storage.table import StaleWrite, StorageUnavailable, Table, from_wire
 from chalicelib.storage.trail import ENTRY_FIELDS, audit_item
 
@@ -96,6 +98,9 @@ class AuditStorage:
         campaign_values = {":one": 1, ":seen": stored_state(campaign)}
         if publication_due:
             campaign_values[":due"] = PUBLICATION_DUE
+        # A voided offline tally leaves its campaign's list of tallies too, in the same write.
+        also = [tally_void_update(campaign.campaign_id, report, report_values)] if (
+            report.offline is not None and action == VOID) else []
         items = [
             {"Update": {"Key": report_key(campaign, report.submission_id),
                         "ReturnValuesOnConditionCheckFailure": "ALL_OLD", "UpdateExpression": report_update,
@@ -104,12 +109,13 @@ class AuditStorage:
             {"Update": {"Key": campaign_key(campaign.campaign_id), "UpdateExpression": campaign_update,
                         "ConditionExpression": "campaign_state = :seen",
                         "ExpressionAttributeValues": campaign_values}},
+            *also,
         ]
         self.forget_campaign(campaign.campaign_id)
         reasons = self._table.transact(items)
         if not reasons:
             return
-        report_reason, _, campaign_reason = reasons
+        report_reason, campaign_reason = reasons[0], reasons[2]
         if report_reason.get("Code") == "ConditionalCheckFailed":
             old = report_reason.get("Item")
             if not old:

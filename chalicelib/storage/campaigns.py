@@ -91,7 +91,8 @@ class CampaignStorage:
         condition = (Attr("campaign_state").eq(OPEN)
                      & Attr("deadline").gt(clock.format_timestamp(now - timedelta(seconds=1)))
                      & Attr("updated_at").eq(clock.format_timestamp(previous.updated_at))
-                     & exclusion_counts_are(previous.void_count, previous.reinstated_count))
+                     & exclusion_counts_are(previous.void_count, previous.reinstated_count,
+                                            previous.offline_count))
         audit = [_deadline_audit(campaign.campaign_id, previous.deadline, campaign.deadline, by, now)] \
             if campaign.deadline != previous.deadline else []
         self._write_campaign(campaign, condition, audit)
@@ -172,13 +173,15 @@ class CampaignStorage:
             campaign_key(campaign_id), "SET notified_version = :v",
             Attr("notified_version").not_exists() | Attr("notified_version").lt(version), {":v": version})
 
-    def mark_published(self, campaign_id: str, void_count: int, reinstated_count: int = 0) -> bool:
-        """Nothing is due any more, if no report was voided or reinstated since totals
-        reflecting ``void_count`` and ``reinstated_count``."""
+    def mark_published(self, campaign_id: str, void_count: int, reinstated_count: int = 0,
+                       offline_count: int = 0) -> bool:
+        """Nothing is due any more, if no report was voided or reinstated and no offline tally
+        entered since totals reflecting ``void_count``, ``reinstated_count`` and ``offline_count``."""
         self.forget_campaign(campaign_id)
         return self._table.update(
             campaign_key(campaign_id), "SET campaign_state = :closed",
-            Attr("campaign_state").eq(PUBLICATION_DUE) & exclusion_counts_are(void_count, reinstated_count),
+            Attr("campaign_state").eq(PUBLICATION_DUE)
+            & exclusion_counts_are(void_count, reinstated_count, offline_count),
             {":closed": CLOSED})
 
     def move_deadline(self, campaign: Campaign, deadline: datetime, now: datetime, by: str = "staff") -> bool:
@@ -215,9 +218,10 @@ def _count_is(name: str, count: int):
     return condition | Attr(name).not_exists() if count == 0 else condition
 
 
-def exclusion_counts_are(void_count: int, reinstated_count: int):
-    """A condition: the item's void and reinstatement counters are exactly these."""
-    return _count_is("void_count", void_count) & _count_is("reinstated_count", reinstated_count)
+def exclusion_counts_are(void_count: int, reinstated_count: int, offline_count: int = 0):
+    """A condition: the item's void, reinstatement and offline tally counters are exactly these."""
+    return (_count_is("void_count", void_count) & _count_is("reinstated_count", reinstated_count)
+            & _count_is("offline_count", offline_count))
 
 
 def stored_state(campaign: Campaign) -> str:
@@ -235,6 +239,7 @@ def _campaign_to_item(campaign: Campaign) -> dict:
         "letter_language": campaign.letter_language, "allowed_origins": list(campaign.allowed_origins),
         "campaign_state": stored_state(campaign), "report_shards": campaign.report_shards,
         "void_count": campaign.void_count, "reinstated_count": campaign.reinstated_count,
+        "offline_count": campaign.offline_count,
         "created_at": clock.format_timestamp(campaign.created_at),
         "updated_at": clock.format_timestamp(campaign.updated_at),
     }
@@ -305,6 +310,7 @@ def campaign_from_item(item: dict, case: dict | None = None) -> Campaign:
         published_version=int(item["published_version"]) if "published_version" in item else None,
         void_count=int(item.get("void_count", 0)),
         reinstated_count=int(item.get("reinstated_count", 0)),
+        offline_count=int(item.get("offline_count", 0)),
         notified_version=int(item["notified_version"]) if "notified_version" in item else None,
         timezone=item.get("timezone", ""), case_id=item.get("case_id") or None,
         late_report_days=int(item["late_report_days"]) if "late_report_days" in item else None,

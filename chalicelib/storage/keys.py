@@ -9,6 +9,7 @@ pk                             sk                       what
 ``CAMPAIGN#<id>``              ``TOTALS#PROVISIONAL``   running totals + watermark
 ``CAMPAIGN#<id>``              ``TOTALS#FINAL#<v>``     published final totals, version v
 ``REPORTS#<id>#<shard>``       ``<submission_id>``      one report
+``TALLIES#<id>``               ``<tally_id>``           an offline tally's entry in its campaign's list
 ``STAFF_TOKENS``               ``<sha256 of token>``    a staff token's hash and metadata
 ``STAFF_SESSIONS``             ``<sha256 of session>``  a dashboard sign-in (expires with TTL)
 ``AUDIT#<id>``                 ``<timestamp>#<uuid>``   one staff action (void, reinstate; deadline moved, outcome)
@@ -75,6 +76,15 @@ def report_key(campaign, submission_id: str) -> dict:
 
 def campaign_of_report_partition(pk: str) -> str:
     return pk.split("#")[1]
+
+
+def tally_key(campaign_id: str, tally_id: str) -> dict:
+    """Where ``campaign_id``'s list holds the offline tally ``tally_id`` (its report is under report_key)."""
+    return {"pk": tally_partition(campaign_id), "sk": tally_id}
+
+
+def tally_partition(campaign_id: str) -> str:
+    return f"TALLIES#{campaign_id}"
 
 
 def staff_token_key(token_hash: str) -> dict:

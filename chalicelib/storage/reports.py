@@ -6,18 +6,21 @@ A report with ``excluded`` set is kept but never counted: "void" when staff
 voided it, "flagged" when it failed an abuse check (``flag_reason`` says which)
 and awaits staff review.
 
+An offline tally staff entered is a report with an ``offline`` map (source, who entered it
+and when, the day its actions were taken): :mod:`chalicelib.storage.tallies`.
+
 A v2 report also carries ``per_target`` (``{target: {action: count}}``) and a group's
 report ``participants`` (left out when 1, as for every report stored before).
 """
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from chalicelib.domain import clock
 from chalicelib.domain.campaign import Campaign
-from chalicelib.domain.report import Reinstatement, Report, ReportInput, Void, shard_for
+from chalicelib.domain.report import Offline, Reinstatement, Report, ReportInput, Void, shard_for
 from chalicelib.storage.keys import campaign_of_report_partition, report_key, report_partition
 from chalicelib.storage.table import Table, from_wire, is_condition_failure, translate_errors
 
@@ -131,6 +134,19 @@ def _report_to_item(campaign, report: ReportInput, report_id, received_at, flag_
     return item
 
 
+def offline_to_map(offline: Offline) -> dict:
+    """An offline tally's ``offline`` attribute (see chalicelib.storage.tallies)."""
+    return {"source": offline.source, "entered_by": offline.entered_by,
+            "entered_at": clock.format_timestamp(offline.entered_at), "acted_on": offline.acted_on.isoformat()}
+
+
+def offline_from_map(value: dict | None) -> Offline | None:
+    if not value:
+        return None
+    return Offline(value["source"], value["entered_by"], clock.parse_timestamp(value["entered_at"]),
+                   date.fromisoformat(value["acted_on"]))
+
+
 def report_from_item(item: dict) -> Report:
     """A report from a table item (or a stream image of one)."""
     if "received" in item:
@@ -152,4 +168,5 @@ def report_from_item(item: dict) -> Report:
         reinstatement=Reinstatement(item["reinstated_by"], item["reinstate_reason"],
                                     clock.parse_timestamp(item["reinstated_at"]))
         if "reinstated_at" in item else None,
+        offline=offline_from_map(item.get("offline")),
     )

@@ -9,11 +9,12 @@ from chalicelib.storage.recent import Recent
 from chalicelib.storage.reports import ReportStorage
 from chalicelib.storage.staff import StaffStorage
 from chalicelib.storage.table import Table
+from chalicelib.storage.tallies import TallyStorage
 from chalicelib.storage.totals import TotalsStorage
 
 
 class TallyStore(CampaignStorage, CaseStorage, OutcomeStorage, ReportStorage, AuditStorage, TotalsStorage,
-                 StaffStorage, ErasureStorage):
+                 StaffStorage, ErasureStorage, TallyStorage):
     """DynamoDB-backed storage. ``table`` is a boto3 ``Table`` resource.
 
     A store also remembers what it read a moment ago (campaigns, provisional totals, the

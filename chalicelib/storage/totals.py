@@ -183,7 +183,7 @@ class TotalsStorage:
         item = {**final_key(campaign_id, totals.version),
                 "tally": totals.tally.as_dict(), "version": totals.version,
                 "as_of": clock.format_timestamp(totals.as_of), "void_count": totals.void_count,
-                "reinstated_count": totals.reinstated_count}
+                "reinstated_count": totals.reinstated_count, "offline_count": totals.offline_count}
         try:
             self._table.put(item, Attr("pk").not_exists())
             return totals
@@ -230,4 +230,5 @@ def _finals(campaign_id):
 
 def _totals_from_item(campaign_id, item) -> Totals:
     return Totals(campaign_id, Tally.from_dict(item["tally"]), True, clock.parse_timestamp(item["as_of"]),
-                  int(item["version"]), int(item.get("void_count", 0)), int(item.get("reinstated_count", 0)))
+                  int(item["version"]), int(item.get("void_count", 0)), int(item.get("reinstated_count", 0)),
+                  int(item.get("offline_count", 0)))

@@ -161,6 +161,30 @@ def test_staff_sign_in_and_see_the_dashboard_and_the_printable_summary(seeded, s
     violations["flagged"] = axe_violations(page, axe_source)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-flagged.png"), full_page=True)
 
+    # Offline tallies on the closed campaign: a mistake, one tally, a CSV file uploaded
+    page.goto(f"{server}/staff/dashboard/ua-47-22")
+    page.get_by_role("link", name="Offline tallies (enter, upload)").click()
+    page.wait_for_url("**/staff/dashboard/ua-47-22/tallies")
+    violations["tallies"] = axe_violations(page, axe_source)
+    page.get_by_label("Where the actions come from").fill("Madrid group letter-writing evening")
+    page.get_by_role("button", name="Store the tally").click()
+    assert "The tally was not stored" in page.get_by_role("alert").inner_text()
+    assert page.locator("#acted_on").get_attribute("aria-invalid") == "true"
+    violations["tallies with errors"] = axe_violations(page, axe_source)
+    page.get_by_label("The day the actions were taken").fill("2026-01-19")
+    page.get_by_label("How many people took part").fill("40")
+    page.locator("#count\\.governor\\.letter").fill("38")
+    page.get_by_role("button", name="Store the tally").click()
+    page.wait_for_url("**/tallies?entered=1")
+    assert "The tally was stored and counted." in page.get_by_role("status").inner_text()
+    page.set_input_files("#tally-file", files=[{"name": "tallies.csv", "mimeType": "text/csv", "buffer": (
+        "\ufeffsource,acted_on,country,participants,governor.letter\r\nSchool A,2026-01-18,ES,30,30\r\n").encode()}])
+    page.get_by_role("button", name="Store the file's tallies").click()
+    page.wait_for_url("**/tallies?entered=file")
+    assert "School A" in page.get_by_role("table").inner_text() and "Madrid group" in page.content()
+    violations["tallies stored"] = axe_violations(page, axe_source)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-tallies.png"), full_page=True)
+
     # New campaign from a case sheet: paste, review, a mistake, create, the embed snippets
     page.goto(f"{server}/staff/dashboard")
     page.get_by_role("link", name="New campaign from a case sheet").click()

@@ -1,8 +1,9 @@
 """A Hypothesis state machine: reports of both shapes (v1's actions and targets, v2's
 per-target counts), for one person or a group (some flagged by the abuse checks or for
 staff review of a large group), replays, scheduled runs, the close, voids,
-reinstatements, deadlines moved (later, earlier, refused), outcomes recorded and crashes
-in random orders, and the table's stream delivered to the
+reinstatements, deadlines moved (later, earlier, refused), outcomes recorded, offline
+tallies staff enter (open or closed, again, voided, their re-publication crashing) and
+crashes in random orders, and the table's stream delivered to the
 fold as Lambda may deliver it (over three shards, in batches, again, split, a handler
 dying before or after its write, a batch lost for good and the rebuild that repairs
 it), checked against a plain model of what was accepted: reports, people, actions, and
@@ -11,8 +12,9 @@ what reached each official.
 Final totals must always equal the model's; provisional totals too, whenever every
 stream record so far has been folded and no batch was lost since the last rebuild's
 cut. A published final version never changes: a void or a reinstatement after the
-close publishes the next version, as late reports do (version 1 counts none; each later
-one those that came by its recount; once their window has settled, all).
+close publishes the next version, as late reports and offline tallies do (version 1 counts
+no late report; each later one those that came by its recount; once their window has
+settled, all).
 
 To add a rule: drive the system in a new ``@rule`` and record the effect in
 ``self.model``; every check below compares against ``Model.tally`` and so
@@ -40,7 +42,7 @@ from hypothesis.stateful import (
 )
 from moto import mock_aws
 
-from chalicelib.counting import folding, reinstating, tallying, voiding
+from chalicelib.counting import folding, offline, reinstating, tallying, voiding
 from chalicelib.counting.intake import submit_report
 from chalicelib.domain import clock
 from chalicelib.domain.errors import (
@@ -51,6 +53,7 @@ from chalicelib.domain.errors import (
     ValidationFailed,
 )
 from chalicelib.domain.outcome import OUTCOME_STATUSES, Outcome
+from chalicelib.domain.tallies import parse_tally
 from chalicelib.domain.totals import Tally
 from chalicelib.runtime.config import load_settings
 from chalicelib.staff.campaign_admin import save_campaign
@@ -157,11 +160,16 @@ v2_reports = st.fixed_dictionaries({
     "country": countries,
 })
 reports = st.builds(lambda body, group: {**body, **group}, st.one_of(v1_reports, v2_reports), groups)
+# An offline tally staff enter: a v2 report's counts, for up to a school's worth of people.
+tallies = st.builds(lambda body, participants: {**body, "participants": participants,
+                                                "source": "Group letter-writing evening"},
+                    v2_reports, st.integers(1, 600))
 
 
 class TallyMachine(RuleBasedStateMachine):
     submitted = Bundle("submitted")
     flagged = Bundle("flagged")   # also in ``submitted``
+    entered = Bundle("entered")   # offline tallies staff entered
 
     def __init__(self):
         super().__init__()
@@ -414,6 +422,58 @@ class TallyMachine(RuleBasedStateMachine):
                                                                                    if previous else 1)
         self._run_and_check()
         assert self.store.get_outcome(CAMPAIGN).announced   # no topic: the run marks it said
+
+    # -- offline tallies -------------------------------------------------------------
+
+    @rule(target=entered, body=tallies, republish=st.booleans())
+    def enter_tally(self, body, republish):
+        """Staff enter an offline tally, open or closed (from the API, ``republish`` False: the
+        scheduled job re-publishes a closed campaign's totals); it counts like a report."""
+        body = {**body, "tally_id": str(uuid.uuid4()), "acted_on": self.clock().date().isoformat()}
+        result = self._enter(body, republish)
+        ((report, created),) = result.tallies
+        assert created and report.excluded is None and report.offline is not None
+        self.model.accept(body["tally_id"], report.report_id, body, self.clock().date().isoformat())
+        self._run_and_check()
+        return body
+
+    @rule(body=entered, republish=st.booleans())
+    def enter_tally_again(self, body, republish):
+        """The same tally sent again (a retry, a double click): stored and counted once."""
+        count = self.store.get_campaign(CAMPAIGN).offline_count
+        ((report, created),) = self._enter({**body, "participants": 1}, republish).tallies
+        assert not created and report.report_id == self.model.accepted[body["tally_id"]][0]
+        assert self.store.get_campaign(CAMPAIGN).offline_count == count
+        self._run_and_check()
+
+    @rule(body=entered)
+    def void_tally(self, body):
+        """Staff void an offline tally through the void flow, open or closed."""
+        self._void({"submission_id": body["tally_id"]}, by_report_id=False)
+        entry = next(e for e in self.store.tally_entries(CAMPAIGN) if e.tally_id == body["tally_id"])
+        assert not entry.counted
+        self._run_and_check()
+
+    @precondition(lambda self: self.model.finals)
+    @rule(target=entered, body=tallies, step=st.sampled_from(("publish_final", "record_published", "mark_published")),
+          after=st.booleans())
+    def enter_tally_after_close_and_crash(self, body, step, after):
+        """A tally after the close whose re-publication dies half-way; the next run publishes."""
+        body = {**body, "tally_id": str(uuid.uuid4()), "acted_on": self.clock().date().isoformat()}
+        with self._crashing(step, after):
+            try:
+                self._enter(body, republish=True)
+            finally:   # the crashing steps all come after the tally's own transaction
+                stored = self.store.get_report(self.campaign, body["tally_id"])
+                self.model.accept(body["tally_id"], stored.report_id, body, self.clock().date().isoformat())
+        self.clock.advance(seconds=60)
+        self._run_and_check()
+        return body
+
+    def _enter(self, body, republish):
+        return offline.enter_tallies(self.store, CAMPAIGN, lambda campaign: [parse_tally(
+            body, campaign, self.settings.max_count_per_action, self.clock())], entered_by="staff",
+            now=self.clock(), republish=republish)
 
     def _void(self, body, by_report_id):
         submission_id = body["submission_id"]

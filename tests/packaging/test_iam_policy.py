@@ -91,6 +91,9 @@ def every_aws_path(totals_topic, client, campaign, staff_headers, fake_clock):
     reinstated = client.http.post(f"/staff/campaigns/{campaign}/reports/{flagged}/reinstate", headers=staff_headers,
                                   body=json.dumps({"reason": "a person", "by": "tests"}))
     assert reinstated.status_code == 200, reinstated.body
+    tally = client.http.post(f"/staff/campaigns/{campaign}/tallies", headers=staff_headers, body=json.dumps(
+        {"source": "Madrid group", "acted_on": "2026-01-09", "per_target": {"governor": {"letter": 3}}}))
+    assert tally.status_code == 201, tally.body
     assert client.http.get(f"/staff/campaigns/{campaign}/totals", headers=staff_headers).status_code == 200
     # issue 14: a follow-up (its case found in the case index), the case, an outcome (announced by the schedule)
     follow_up = client.http.put(f"/staff/campaigns/{campaign}-fi", headers=staff_headers,

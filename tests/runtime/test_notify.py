@@ -263,3 +263,17 @@ def test_an_outcome_of_a_campaign_that_is_gone_is_skipped_not_fatal(store, setti
     moto_table.delete_item(Key={"pk": f"CAMPAIGN#{CAMPAIGN}", "sk": "CAMPAIGN"})   # by hand: no route deletes one
     summary = tallying.run_tally(store, settings, fake_clock(), notifier)
     assert summary.outcomes == [] and received() == []
+def test_a_version_republished_for_an_offline_tally_is_announced_with_its_count(store, settings, fake_clock, ua,
+                                                                                topic):
+    from chalicelib.counting.offline import enter_tallies
+    from chalicelib.domain.tallies import parse_tally
+
+    notifier, received = topic
+    close(store, settings, fake_clock, ua, notifier)
+    received()
+    body = {"source": "Madrid group", "acted_on": "2026-01-19", "per_target": {"governor": {"letter": 30}}}
+    enter_tallies(store, CAMPAIGN, lambda campaign: [parse_tally(body, campaign, 50, fake_clock())],
+                  entered_by="Ana", now=fake_clock(), notifier=notifier)
+    (message,) = received()
+    assert message["totals"]["version"] == 2 and message["totals"]["actions"]["letter"] == 30
+    assert message["offline_tallies"] == 1 and message["voided_reports"] == 0

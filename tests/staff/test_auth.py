@@ -123,13 +123,17 @@ def test_every_staff_route_lets_valid_staff_in(client, campaign, store, staff_he
               "/staff/campaign-drafts": {"text": "URGENT ACTION\n\nA TITLE\n\nGovernor of X, Ana Ruiz\n"
                                                  "Email: ana@example.org\n\nUNTIL: 1 March 2026"},
               "/staff/campaigns/{campaign_id}/reports/{report_ref}/reinstate": {"reason": "genuine", "by": "Ana"},
-              "/staff/campaigns/{campaign_id}/outcome": {"status": "no_change", "on": "2026-01-10"}}
+              "/staff/campaigns/{campaign_id}/outcome": {"status": "no_change", "on": "2026-01-10"},
+              "/staff/campaigns/{campaign_id}/tallies": {"source": "Madrid group", "acted_on": "2026-01-10",
+                                                         "per_target": {"governor": {"letter": 3}}}}
     body = json.dumps(bodies[path]) if path in bodies else b""
     forms = {"/staff/new-campaign": {"text": bodies["/staff/campaign-drafts"]["text"]},
              "/staff/new-campaign/create": {"campaign_id": "ua-99-26", "reference": "UA 99.26", "title": "A title",
                                             "deadline": "2026-03-01", "languages": "en", "actions": "letter",
                                             "targets-rows": "1", "targets-0-id": "governor",
-                                            "targets-0-name": "Ana Ruiz"}}
+                                            "targets-0-name": "Ana Ruiz"},
+             "/staff/dashboard/{campaign_id}/tallies": {"source": "Madrid group", "acted_on": "2026-01-10",
+                                                        "count.governor.letter": "3"}}
     if path in forms and method == "POST":   # the dashboard's forms: form-encoded, with the session's form token
         headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
         body = urlencode({**forms[path], "form_token": sessions.form_token(headers["Cookie"])})
