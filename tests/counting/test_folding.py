@@ -14,7 +14,7 @@ from chalicelib.counting.intake import submit_report
 from chalicelib.domain.totals import Tally
 from chalicelib.privacy import erasure
 from chalicelib.staff.campaign_admin import save_campaign
-from chalicelib.storage import MARK_LIFETIME, NotAStreamBatch, StaleWrite, TallyStore
+from chalicelib.storage import MARK_LIFETIME, NotAStreamBatch, StaleWrite, TallyStore, count_change
 from chalicelib.storage.keys import provisional_key
 from tests.conftest import campaign_body, form_token, report_body
 from tests.streams import fold_stream, poller_of, virtual_shards
@@ -118,8 +118,11 @@ def test_batches_of_several_shards_in_any_order_and_interleaved(world, settings,
     for batch in order[::2]:                                            # and some of them again
         fold(world, batch, fake_clock)
     assert exact(world)
-    assert {shard for campaign_id in CAMPAIGNS for shard in world.get_provisional(campaign_id).marks} == {
-        f"shardId-virtual-{index}" for index in range(3)}
+    # Each shard that carried a report has its mark (the submission ids are random: a shard may
+    # carry only the campaigns' own items, which change no count and leave no mark).
+    carried = {batch["shardId"] for batch in order if any(count_change(record) for record in batch["Records"])}
+    assert {shard for campaign_id in CAMPAIGNS for shard in world.get_provisional(campaign_id).marks} == carried
+    assert len(carried) >= 2
 
 
 def test_shards_folding_one_campaign_at_once_never_lose_a_count(world, settings, fake_clock):
