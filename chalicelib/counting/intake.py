@@ -102,7 +102,9 @@ def submit_report(store: TallyStore, settings: Settings, campaign_id: str, data:
             raise
         late = True
     report, campaign = _parsed(store, settings, campaign, data, strict_fields, received_at, late)
-    if late:
+    # Late or not as the campaign the report was checked against says (a fresh read may have
+    # found the deadline moved later).
+    if not campaign.accepts_reports_at(received_at):
         if not report.acted_before_deadline:
             check_open(campaign, campaign_id, received_at, settings.late_report_days)   # raises: 410
         report = replace(report, late=True)

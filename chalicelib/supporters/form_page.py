@@ -240,17 +240,23 @@ def closed(campaign: Campaign, totals_view, page: PageRequest, status=410, conti
 
 def _closed_page(store, settings, campaign, page: PageRequest, request, now, status):
     """:func:`closed`, with the case's open update found (a campaign of another case cannot be)."""
-    update = continued_in(store, campaign, now)
-    url = f"{_form_url_of(request, campaign, update.campaign_id)}?lang={page.language.code}" if update else None
+    url, update = _continuation(store, campaign, page, request, now)
     return closed(campaign, _public_totals(store, settings, campaign, now), page, status, url, update)
 
 
 def _late_form(store, settings, campaign, page: PageRequest, request, now, late_until, values=None, errors=None):
     """The form past the deadline, within its late days: it asks, and links to the open update."""
-    update = continued_in(store, campaign, now)
-    url = f"{_form_url_of(request, campaign, update.campaign_id)}?lang={page.language.code}" if update else None
+    url, update = _continuation(store, campaign, page, request, now)
     return form(campaign, settings, page, values, errors, 422 if errors else 200, late_until=late_until,
                 continues=url, continued=update)
+
+
+def _continuation(store, campaign, page: PageRequest, request, now):
+    """The form URL (in the page's language) and the campaign of the case's open update, or Nones."""
+    update = continued_in(store, campaign, now)
+    if update is None:
+        return None, None
+    return f"{_form_url_of(request, campaign, update.campaign_id)}?lang={page.language.code}", update
 
 
 def _form_url_of(request, campaign: Campaign, other_id: str) -> str:
