@@ -84,7 +84,7 @@ class Model:
     excluded: set = field(default_factory=set)     # submission ids voided: no longer counted
     flagged: set = field(default_factory=set)      # accepted, failed an abuse check: not counted (yet)
     reinstated: set = field(default_factory=set)   # once flagged, counted since staff reinstated them
-    late: dict = field(default_factory=dict)       # submission id -> when it came, after the deadline
+    late: dict = field(default_factory=dict)       # late submission id -> final versions published before it
     finals: list = field(default_factory=list)     # each published final version's tally, in order
 
     def accept(self, submission_id, report_id, body, day, flagged=False, late_at=None):
@@ -106,13 +106,13 @@ class Model:
 
     def tally(self, late_until=None, late=True) -> Tally:
         """What is counted; ``late`` False: no late report (version 1), ``late_until``: only
-        the late reports that came by then (an amended version)."""
+        the late reports that came before that final version was published."""
         tally = Tally()
         for submission_id, (_, body, day) in self.accepted.items():
             if submission_id in self.excluded | self.flagged:
                 continue
             came = self.late.get(submission_id)
-            if came is not None and (not late or (late_until is not None and came > late_until)):
+            if came is not None and (not late or (late_until is not None and came >= late_until)):
                 continue
             if "per_target" in body:
                 reached = {target: {action: n for action, n in counts.items() if n}
@@ -234,7 +234,8 @@ class TallyMachine(RuleBasedStateMachine):
         if genuine and large:
             assert receipt.report.flag_reason == "large_group"
         self.model.accept(body["submission_id"], receipt.report.report_id, body,
-                          self.clock().date().isoformat(), flagged=flagged, late_at=now if late else None)
+                          self.clock().date().isoformat(), flagged=flagged,
+                          late_at=len(self.store.final_versions(CAMPAIGN)) if late else None)
         return body
 
     @rule(body=submitted)
@@ -588,12 +589,13 @@ class TallyMachine(RuleBasedStateMachine):
 
     def _expected(self, totals) -> Tally:
         """Provisional totals count every report; version 1 no late one; a later version the
-        late reports that came by its recount."""
+        late reports that came before it was published (by order, not by the clock: a version and
+        a report may share a fake instant)."""
         if not totals.final:
             return self.model.tally()
         if totals.version == 1:
             return self.model.tally(late=False)
-        return self.model.tally(late_until=totals.as_of)
+        return self.model.tally(late_until=totals.version)
 
     @invariant()
     def the_table_holds_each_accepted_report_once_voided_or_not(self):
